@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// kolla-oci: OpenStack Kolla's image builder as a daemonless, rootless OCI builder.
+// Dependency direction (see docs/ARCHITECTURE.md):
+//   kolla-oci (exe) → KollaFront → Jinja
+//                              └→ OCIBuild → CKollaShim → libarchive, libcurl, libcrypto
+// No third-party Swift packages: only the toolchain and Debian's C libraries.
+import PackageDescription
+
+let package = Package(
+    name: "kolla-oci",
+    products: [
+        .executable(name: "kolla-oci", targets: ["kolla-oci"]),
+        .library(name: "Jinja", targets: ["Jinja"]),
+    ],
+    targets: [
+        // The only C in the package, and the only target that links C libraries.
+        .target(
+            name: "CKollaShim",
+            linkerSettings: [
+                .linkedLibrary("archive"),
+                .linkedLibrary("curl"),
+                .linkedLibrary("crypto"),
+            ]
+        ),
+        // Standalone Jinja2 engine: stdlib + Foundation only.
+        .target(name: "Jinja"),
+        // Daemonless builder: OCI values, store, layers, sandbox, registry.
+        .target(name: "OCIBuild", dependencies: ["CKollaShim"]),
+        // kolla-build semantics and the command line.
+        .target(name: "KollaFront", dependencies: ["Jinja", "OCIBuild"]),
+        // Thin executable: argv → KollaFront → exit status.
+        .executableTarget(name: "kolla-oci", dependencies: ["KollaFront"]),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "JinjaTests",
+            dependencies: ["Jinja", "TestSupport"],
+            exclude: ["Conformance"]
+        ),
+        .testTarget(name: "KollaFrontTests", dependencies: ["KollaFront", "TestSupport"]),
+        .testTarget(name: "OCIBuildTests", dependencies: ["OCIBuild", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,680 @@
+import Foundation
+
+/// Jinja2's built-in filters (`jinja2/filters.py`), with their Python signatures.
+enum BuiltinFilters {
+    static let all: [String: Filter] = {
+        var f: [String: Filter] = [:]
+
+        f["abs"] = { v, _, r in
+            try r.checkDefined(v)
+            switch v {
+            case .int(let i): return .int(abs(i))
+            case .bool(let b): return .int(b ? 1 : 0)
+            case .float(let d): return .float(abs(d))
+            default: throw TemplateError(.typeError, "bad operand type for abs(): '\(v.typeName)'")
+            }
+        }
+        f["attr"] = { v, a, r in
+            let b = try a.bind(["name"], function: "attr")
+            guard case .string(let name)? = b[0] else { return .undefined(Undefined(name: "attr", owner: v.objectTypeRepr)) }
+            if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
+            if name.hasPrefix("_") { return .undefined(Undefined(name: name, owner: v.objectTypeRepr)) }
+            // getattr only: dict keys are not attributes.
+            if case .dict = v {
+                return Renderer.dictMethods.contains(name) ? .object(BoundMethod(v, name))
+                    : .undefined(Undefined(name: name, owner: v.objectTypeRepr))
+            }
+            let found = try r.getattr(v, name)
+            return found
+        }
+        f["batch"] = { v, a, r in
+            let b = try a.bind(["linecount", "fill_with"], function: "batch")
+            guard let n = b[0]?.intValue, n > 0 else { throw TemplateError(.valueError, "batch size must be positive") }
+            let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
+            var out: [Value] = []
+            var tmp: [Value] = []
+            for item in try r.iterate(v) {
+                if tmp.count == n {
+                    out.append(.list(ListBox(tmp)))
+                    tmp = []
+                }
+                tmp.append(item)
+            }
+            if !tmp.isEmpty {
+                if let fill, tmp.count < n { tmp += Array(repeating: fill, count: n - tmp.count) }
+                out.append(.list(ListBox(tmp)))
+            }
+            return .list(ListBox(out))
+        }
+        f["capitalize"] = { v, _, r in .string(pyCapitalize(try r.str(v))) }
+        f["center"] = { v, a, r in
+            let b = try a.bind(["width"], function: "center")
+            return .string(pyPad(try r.str(v), width: b[0]?.intValue ?? 80, fill: " ", align: "center"))
+        }
+        f["default"] = { v, a, r in
+            let b = try a.bind(["default_value", "boolean"], function: "default")
+            let dflt = b[0, default: .string("")]
+            let boolean = try r.truthy(b[1, default: .bool(false)])
+            if v.isUndefined { return dflt }
+            if boolean, !(try r.truthy(v)) { return dflt }
+            return v
+        }
+        f["d"] = f["default"]
+        f["dictsort"] = { v, a, r in
+            let b = try a.bind(["case_sensitive", "by", "reverse"], function: "dictsort")
+            let caseSensitive = try r.truthy(b[0, default: .bool(false)])
+            let by = b[1]?.stringValue ?? "key"
+            guard by == "key" || by == "value" else {
+                throw TemplateError(.filterArgumentError, "You can only sort by either \"key\" or \"value\"")
+            }
+            let reverse = try r.truthy(b[2, default: .bool(false)])
+            guard case .dict(let d) = v else { throw TemplateError(.typeError, "dictsort requires a mapping") }
+            let pairs = d.pairs.map { Value.tuple([$0.0, $0.1]) }
+            let pos = by == "key" ? 0 : 1
+            return .list(
+                ListBox(
+                    try r.sortValues(pairs, reverse: reverse) { item in
+                        guard case .tuple(let t) = item else { return item }
+                        if !caseSensitive, case .string(let s) = t[pos] { return .string(s.lowercased()) }
+                        return t[pos]
+                    }))
+        }
+        f["escape"] = { v, _, r in .string(htmlEscape(try r.str(v))) }
+        f["e"] = f["escape"]
+        f["forceescape"] = f["escape"]
+        f["safe"] = { v, _, _ in v }
+        f["filesizeformat"] = { v, a, r in
+            let b = try a.bind(["binary"], function: "filesizeformat")
+            let binary = try r.truthy(b[0, default: .bool(false)])
+            let bytes: Double
+            switch v {
+            case .string(let s): bytes = Double(s.trimmingCharacters(in: .whitespaces)) ?? 0
+            default:
+                guard let d = v.doubleValue else { throw TemplateError(.typeError, "float() argument must be a string or a real number, not '\(v.typeName)'") }
+                bytes = d
+            }
+            let base: Double = binary ? 1024 : 1000
+            let prefixes = binary ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+            if bytes == 1 { return "1 Byte" }
+            if bytes < base { return .string("\(Int(bytes)) Bytes") }
+            var unit = base
+            for (i, prefix) in prefixes.enumerated() {
+                unit = Foundation.pow(base, Double(i + 2))
+                if bytes < unit { return .string(cFormat(base * bytes / unit, conv: "f", precision: 1) + " " + prefix) }
+            }
+            return .string(cFormat(base * bytes / unit, conv: "f", precision: 1) + " " + prefixes.last!)
+        }
+        f["first"] = { v, _, r in
+            if case .string(let s) = v, let c = s.unicodeScalars.first { return .string(String(c)) }
+            let items = try r.iterate(v)
+            return items.first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
+        }
+        f["last"] = { v, _, r in
+            if case .string(let s) = v, let c = s.unicodeScalars.last { return .string(String(c)) }
+            let items = try r.iterate(v)
+            return items.last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
+        }
+        f["float"] = { v, a, r in
+            let b = try a.bind(["default"], function: "float")
+            return pyFloat(v) ?? b[0, default: .float(0)]
+        }
+        f["int"] = { v, a, r in
+            let b = try a.bind(["default", "base"], function: "int")
+            let dflt = b[0, default: .int(0)]
+            let base = b[1]?.intValue ?? 10
+            if case .string(let s) = v {
+                if let i = pyIntParse(s, base: base) { return .int(i) }
+            } else if let i = v.intValue {
+                return .int(i)
+            } else if case .float(let d) = v, d.isFinite {
+                return .int(Int(d.rounded(.towardZero)))
+            }
+            // "42.23"|int gives 42: int(float(value)).
+            if case .float(let d)? = pyFloat(v), d.isFinite, abs(d) < 9.2e18 { return .int(Int(d.rounded(.towardZero))) }
+            return dflt
+        }
+        f["format"] = { v, a, r in
+            if !a.positional.isEmpty && !a.keywords.isEmpty {
+                throw TemplateError(.filterArgumentError, "can't handle positional and keyword arguments at the same time")
+            }
+            let values: Value = a.keywords.isEmpty ? .tuple(a.positional) : Value.dict(a.keywords)
+            return .string(try r.percentFormat(try r.str(v), values))
+        }
+        f["groupby"] = { v, a, r in
+            let b = try a.bind(["attribute", "default", "case_sensitive"], function: "groupby")
+            let caseSensitive = try r.truthy(b[2, default: .bool(false)])
+            let key = r.attrGetter(b[0], lower: !caseSensitive, default: b[1])
+            let output = r.attrGetter(b[0], default: b[1])
+            let sorted = try r.sortValues(try r.iterate(v), reverse: false, key: key)
+            var groups: [Value] = []
+            var current: [Value] = []
+            var currentKey: Value?
+            for item in sorted {
+                let k = try key(item)
+                if let ck = currentKey, pyEquals(ck, k) {
+                    current.append(item)
+                } else {
+                    if !current.isEmpty {
+                        groups.append(.object(GroupTuple(grouper: try output(current[0]), list: .list(ListBox(current)))))
+                    }
+                    current = [item]
+                    currentKey = k
+                }
+            }
+            if !current.isEmpty {
+                groups.append(.object(GroupTuple(grouper: try output(current[0]), list: .list(ListBox(current)))))
+            }
+            return .list(ListBox(groups))
+        }
+        f["indent"] = { v, a, r in
+            let b = try a.bind(["width", "first", "blank"], function: "indent")
+            var indention = "    "
+            if case .string(let s)? = b[0] { indention = s } else if let n = b[0]?.intValue { indention = String(repeating: " ", count: max(0, n)) }
+            let first = try r.truthy(b[1, default: .bool(false)])
+            let blank = try r.truthy(b[2, default: .bool(false)])
+            let s = try r.str(v) + "\n"
+            var lines = pySplitLines(s, keepEnds: false)
+            var rv: String
+            if blank {
+                rv = lines.joined(separator: "\n" + indention)
+            } else {
+                rv = lines.isEmpty ? "" : lines.removeFirst()
+                if !lines.isEmpty {
+                    rv += "\n" + lines.map { $0.isEmpty ? $0 : indention + $0 }.joined(separator: "\n")
+                }
+            }
+            if first { rv = indention + rv }
+            return .string(rv)
+        }
+        f["items"] = { v, _, _ in
+            switch v {
+            case .undefined: return .list(ListBox([]))
+            case .dict(let d): return .list(ListBox(d.pairs.map { .tuple([$0.0, $0.1]) }))
+            default: throw TemplateError(.typeError, "Can only get item pairs from a mapping.")
+            }
+        }
+        f["join"] = { v, a, r in
+            let b = try a.bind(["d", "attribute"], function: "join")
+            let sep = try r.str(b[0, default: .string("")])
+            var items = try r.iterate(v)
+            if let attr = b[1] {
+                let g = r.attrGetter(attr)
+                items = try items.map(g)
+            }
+            return .string(try items.map { try r.str($0) }.joined(separator: sep))
+        }
+        f["length"] = { v, _, r in .int(try r.length(v)) }
+        f["count"] = f["length"]
+        f["list"] = { v, _, r in .list(ListBox(try r.iterate(v))) }
+        f["lower"] = { v, _, r in .string(try r.str(v).lowercased()) }
+        f["upper"] = { v, _, r in .string(try r.str(v).uppercased()) }
+        f["map"] = { v, a, r in
+            let items = try r.iterate(v)
+            if a.positional.isEmpty, let attr = a.keyword("attribute") {
+                for (k, _) in a.keywords where k != "attribute" && k != "default" {
+                    throw TemplateError(.filterArgumentError, "Unexpected keyword argument '\(k)'")
+                }
+                let g = r.attrGetter(attr, default: a.keyword("default"))
+                return .list(ListBox(try items.map(g)))
+            }
+            guard case .string(let name)? = a.positional.first else {
+                throw TemplateError(.filterArgumentError, "map requires a filter argument")
+            }
+            let rest = Arguments(Array(a.positional.dropFirst()), keywords: a.keywords)
+            return .list(ListBox(try items.map { try r.callFilter(name, $0, rest) }))
+        }
+        f["max"] = { v, a, r in try minMax(v, a, r, max: true) }
+        f["min"] = { v, a, r in try minMax(v, a, r, max: false) }
+        f["pprint"] = { v, _, _ in .string(v.repr) }
+        f["random"] = { v, _, r in
+            let items = try r.iterate(v)
+            guard let x = items.randomElement() else {
+                return .undefined(Undefined(hint: "No random item, sequence was empty."))
+            }
+            return x
+        }
+        f["select"] = { v, a, r in try selectOrReject(v, a, r, attr: false, keep: true) }
+        f["reject"] = { v, a, r in try selectOrReject(v, a, r, attr: false, keep: false) }
+        f["selectattr"] = { v, a, r in try selectOrReject(v, a, r, attr: true, keep: true) }
+        f["rejectattr"] = { v, a, r in try selectOrReject(v, a, r, attr: true, keep: false) }
+        f["replace"] = { v, a, r in
+            let b = try a.bind(["old", "new", "count"], function: "replace")
+            guard let old = b[0], let new = b[1] else {
+                throw TemplateError(.typeError, "do_replace() missing required arguments: 'old' and 'new'")
+            }
+            var count = -1
+            if let c = b[2], case .none = c {} else if let c = b[2]?.intValue { count = c }
+            return .string(pyReplace(try r.str(v), try r.str(old), try r.str(new), count: count))
+        }
+        f["reverse"] = { v, _, r in
+            if case .string(let s) = v { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
+            return .list(ListBox(try r.iterate(v).reversed()))
+        }
+        f["round"] = { v, a, r in
+            let b = try a.bind(["precision", "method"], function: "round")
+            let precision = b[0]?.intValue ?? 0
+            let method = b[1]?.stringValue ?? "common"
+            guard ["common", "ceil", "floor"].contains(method) else {
+                throw TemplateError(.filterArgumentError, "method must be common, ceil or floor")
+            }
+            try r.checkDefined(v)
+            guard let d = v.doubleValue else {
+                throw TemplateError(.typeError, "type \(v.typeName) doesn't define __round__ method")
+            }
+            if method == "common" {
+                if let i = v.intValue, !v.isFloat {
+                    // round(int, n) stays an int (n < 0 rounds to tens, half to even).
+                    if precision >= 0 { return .int(i) }
+                    let p = Int(Foundation.pow(10, Double(-precision)))
+                    let q = (Double(i) / Double(p)).rounded(.toNearestOrEven)
+                    return .int(Int(q) * p)
+                }
+                return .float(pyRound(d, precision))
+            }
+            let scale = Foundation.pow(10.0, Double(precision))
+            let x = d * scale
+            return .float((method == "ceil" ? x.rounded(.up) : x.rounded(.down)) / scale)
+        }
+        f["slice"] = { v, a, r in
+            let b = try a.bind(["slices", "fill_with"], function: "slice")
+            guard let slices = b[0]?.intValue, slices > 0 else { throw TemplateError(.valueError, "slices must be positive") }
+            let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
+            let seq = try r.iterate(v)
+            let perSlice = seq.count / slices
+            let withExtra = seq.count % slices
+            var offset = 0
+            var out: [Value] = []
+            for n in 0..<slices {
+                let start = offset + n * perSlice
+                if n < withExtra { offset += 1 }
+                let end = offset + (n + 1) * perSlice
+                var tmp = Array(seq[start..<end])
+                if let fill, n >= withExtra { tmp.append(fill) }
+                out.append(.list(ListBox(tmp)))
+            }
+            return .list(ListBox(out))
+        }
+        f["sort"] = { v, a, r in
+            let b = try a.bind(["reverse", "case_sensitive", "attribute"], function: "sort")
+            let reverse = try r.truthy(b[0, default: .bool(false)])
+            let caseSensitive = try r.truthy(b[1, default: .bool(false)])
+            let key = r.multiAttrGetter(b[2], lower: !caseSensitive)
+            return .list(ListBox(try r.sortValues(try r.iterate(v), reverse: reverse, key: key)))
+        }
+        f["string"] = { v, _, r in .string(try r.str(v)) }
+        f["striptags"] = { v, _, r in
+            var s = try r.str(v)
+            s = s.replacingOccurrences(of: "<!--[\\s\\S]*?-->", with: "", options: .regularExpression)
+            s = s.replacingOccurrences(of: "<[\\s\\S]*?>", with: "", options: .regularExpression)
+            return .string(htmlUnescape(pySplit(s, sep: nil, maxsplit: -1).joined(separator: " ")))
+        }
+        f["sum"] = { v, a, r in
+            let b = try a.bind(["attribute", "start"], function: "sum")
+            var total = b[1, default: .int(0)]
+            var items = try r.iterate(v)
+            if let attr = b[0] {
+                let g = r.attrGetter(attr)
+                items = try items.map(g)
+            }
+            for x in items { total = try r.binary(.add, total, x) }
+            return total
+        }
+        f["title"] = { v, _, r in
+            // Words begin after `-`, whitespace, `(`, `{`, `[` or `<` (filters._word_beginning_split_re).
+            var out = ""
+            var atStart = true
+            for c in try r.str(v) {
+                if c == "-" || c.isWhitespace || "({[<".contains(c) {
+                    out.append(c)
+                    atStart = true
+                } else if atStart {
+                    out += c.uppercased()
+                    atStart = false
+                } else {
+                    out += c.lowercased()
+                }
+            }
+            return .string(out)
+        }
+        f["tojson"] = { v, a, r in
+            let b = try a.bind(["indent"], function: "tojson")
+            var indent: Int?
+            if let i = b[0], case .none = i {} else { indent = b[0]?.intValue }
+            var s = try jsonDump(v, indent: indent, sortKeys: true)
+            s = s.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+                .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "'", with: "\\u0027")
+            return .string(s)
+        }
+        f["trim"] = { v, a, r in
+            let b = try a.bind(["chars"], function: "trim")
+            return .string(pyStrip(try r.str(v), chars: b[0]?.stringValue, left: true, right: true))
+        }
+        f["truncate"] = { v, a, r in
+            let b = try a.bind(["length", "killwords", "end", "leeway"], function: "truncate")
+            let length = b[0]?.intValue ?? 255
+            let killwords = try r.truthy(b[1, default: .bool(false)])
+            let end = try r.str(b[2, default: .string("...")])
+            let leeway = b[3]?.intValue ?? 5
+            let s = try r.str(v)
+            let scalars = Array(s.unicodeScalars)
+            let endCount = end.unicodeScalars.count
+            guard length >= endCount else { throw TemplateError(.valueError, "expected length >= \(endCount), got \(length)") }
+            guard leeway >= 0 else { throw TemplateError(.valueError, "expected leeway >= 0, got \(leeway)") }
+            if scalars.count <= length + leeway { return .string(s) }
+            let head = String(String.UnicodeScalarView(scalars[0..<(length - endCount)]))
+            if killwords { return .string(head + end) }
+            let parts = pyRSplit(head, sep: " ", maxsplit: 1)
+            return .string(parts[0] + end)
+        }
+        f["unique"] = { v, a, r in
+            let b = try a.bind(["case_sensitive", "attribute"], function: "unique")
+            let caseSensitive = try r.truthy(b[0, default: .bool(false)])
+            let key = r.attrGetter(b[1], lower: !caseSensitive)
+            var seen: [Value] = []
+            var seenKeys = Set<HashKey>()
+            var out: [Value] = []
+            for item in try r.iterate(v) {
+                let k = try key(item)
+                if let hk = HashKey(k) {
+                    if seenKeys.insert(hk).inserted { out.append(item) }
+                } else if !seen.contains(where: { pyEquals($0, k) }) {
+                    seen.append(k)
+                    out.append(item)
+                }
+            }
+            return .list(ListBox(out))
+        }
+        f["urlencode"] = { v, _, r in
+            switch v {
+            case .dict(let d):
+                return .string(
+                    try d.pairs.map { "\(urlQuote(try r.str($0.0), forQuery: true))=\(urlQuote(try r.str($0.1), forQuery: true))" }
+                        .joined(separator: "&"))
+            case .list, .tuple:
+                return .string(
+                    try r.iterate(v).map { pair in
+                        let kv = try r.iterate(pair)
+                        guard kv.count == 2 else { throw TemplateError(.valueError, "urlencode needs pairs") }
+                        return "\(urlQuote(try r.str(kv[0]), forQuery: true))=\(urlQuote(try r.str(kv[1]), forQuery: true))"
+                    }.joined(separator: "&"))
+            default:
+                return .string(urlQuote(try r.str(v), forQuery: false))
+            }
+        }
+        f["wordcount"] = { v, _, r in
+            var n = 0
+            var inWord = false
+            for c in try r.str(v).unicodeScalars {
+                let word = c.properties.isAlphabetic || c.properties.numericType != nil || c == "_"
+                if word && !inWord { n += 1 }
+                inWord = word
+            }
+            return .int(n)
+        }
+        f["wordwrap"] = { v, a, r in
+            let b = try a.bind(["width", "break_long_words", "wrapstring", "break_on_hyphens"], function: "wordwrap")
+            let width = b[0]?.intValue ?? 79
+            let breakLong = try r.truthy(b[1, default: .bool(true)])
+            let wrapstring = b[2]?.stringValue ?? "\n"
+            let hyphens = try r.truthy(b[3, default: .bool(true)])
+            return .string(
+                pySplitLines(try r.str(v), keepEnds: false).map {
+                    textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens).joined(separator: wrapstring)
+                }.joined(separator: wrapstring))
+        }
+        f["xmlattr"] = { v, a, r in
+            let b = try a.bind(["autospace"], function: "xmlattr")
+            let autospace = try r.truthy(b[0, default: .bool(true)])
+            guard case .dict(let d) = v else { throw TemplateError(.typeError, "xmlattr requires a mapping") }
+            var items: [String] = []
+            for (k, val) in d.pairs {
+                if case .none = val { continue }
+                if val.isUndefined { continue }
+                let key = try r.str(k)
+                if key.contains(where: { $0.isWhitespace || "/>=".contains($0) }) {
+                    throw TemplateError(.valueError, "Invalid character in attribute name: \(pyRepr(key))")
+                }
+                items.append("\(htmlEscape(key))=\"\(htmlEscape(try r.str(val)))\"")
+            }
+            let rv = items.joined(separator: " ")
+            return .string(autospace && !rv.isEmpty ? " " + rv : rv)
+        }
+        return f
+    }()
+
+    private static func minMax(_ v: Value, _ a: Arguments, _ r: Renderer, max: Bool) throws -> Value {
+        let b = try a.bind(["case_sensitive", "attribute"], function: max ? "max" : "min")
+        let caseSensitive = try r.truthy(b[0, default: .bool(false)])
+        let key = r.attrGetter(b[1], lower: !caseSensitive)
+        let items = try r.iterate(v)
+        guard var best = items.first else {
+            return .undefined(Undefined(hint: "No aggregated item, sequence was empty."))
+        }
+        var bestKey = try key(best)
+        for item in items.dropFirst() {
+            let k = try key(item)
+            if max ? try r.less(bestKey, k) : try r.less(k, bestKey) {
+                best = item
+                bestKey = k
+            }
+        }
+        return best
+    }
+
+    private static func selectOrReject(_ v: Value, _ a: Arguments, _ r: Renderer, attr: Bool, keep: Bool) throws -> Value {
+        var args = a.positional
+        var transform: (Value) throws -> Value = { $0 }
+        if attr {
+            guard !args.isEmpty else { throw TemplateError(.filterArgumentError, "Missing parameter for attribute name") }
+            transform = r.attrGetter(args.removeFirst())
+        }
+        var test: (Value) throws -> Bool = { try r.truthy($0) }
+        if !args.isEmpty {
+            guard case .string(let name) = args.removeFirst() else {
+                throw TemplateError(.templateRuntimeError, "test name must be a string")
+            }
+            let rest = Arguments(args, keywords: a.keywords)
+            test = { try r.callTest(name, $0, rest) }
+        }
+        return .list(ListBox(try r.iterate(v).filter { try test(try transform($0)) == keep }))
+    }
+}
+
+/// Python's `float(v)` for the float filter (nil where Python raises).
+func pyFloat(_ v: Value) -> Value? {
+    switch v {
+    case .float: return v
+    case .int(let i): return .float(Double(i))
+    case .bool(let b): return .float(b ? 1 : 0)
+    case .string(let s):
+        let t = pyStrip(s, chars: nil, left: true, right: true).replacingOccurrences(of: "_", with: "")
+        switch t.lowercased() {
+        case "inf", "+inf", "infinity", "+infinity": return .float(.infinity)
+        case "-inf", "-infinity": return .float(-.infinity)
+        case "nan", "+nan", "-nan": return .float(.nan)
+        default: break
+        }
+        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }), let d = Double(t) else {
+            return nil
+        }
+        return .float(d)
+    default: return nil
+    }
+}
+
+/// Python's `int(s, base)`: whitespace and underscores allowed, prefixes for base 0/2/8/16.
+func pyIntParse(_ s: String, base: Int) -> Int? {
+    var t = pyStrip(s, chars: nil, left: true, right: true)
+    var negative = false
+    if t.hasPrefix("-") || t.hasPrefix("+") {
+        negative = t.hasPrefix("-")
+        t.removeFirst()
+    }
+    var radix = base
+    let lower = t.lowercased()
+    for (prefix, r) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) && (base == r || base == 0) {
+        radix = r
+        t = String(t.dropFirst(2))
+        if t.hasPrefix("_") { t.removeFirst() }
+    }
+    if radix == 0 { radix = 10 }
+    guard !t.isEmpty, !t.hasPrefix("_"), !t.hasSuffix("_"), !t.contains("__"), radix >= 2, radix <= 36 else { return nil }
+    guard let v = Int(t.replacingOccurrences(of: "_", with: ""), radix: radix) else { return nil }
+    return negative ? -v : v
+}
+
+/// Python's `round(x, n)` for floats: correctly rounded, halves to even.
+func pyRound(_ d: Double, _ n: Int) -> Double {
+    guard d.isFinite else { return d }
+    if n >= 0 {
+        // printf rounds the exact binary value half-to-even, as CPython's dtoa does.
+        return Double(String(format: "%.\(min(n, 300))f", d)) ?? d
+    }
+    let p = Foundation.pow(10.0, Double(-n))
+    return (d / p).rounded(.toNearestOrEven) * p
+}
+
+/// `urllib.parse.quote` of UTF-8 bytes; `/` kept unless `forQuery`, where spaces become `+`.
+func urlQuote(_ s: String, forQuery: Bool) -> String {
+    var out = ""
+    for b in s.utf8 {
+        let c = Character(UnicodeScalar(b))
+        if (b < 0x80 && (c.isLetter || c.isNumber)) || "_.-~".contains(c) || (!forQuery && c == "/") {
+            out.append(c)
+        } else if forQuery && b == 0x20 {
+            out += "+"
+        } else {
+            out += String(format: "%%%02X", b)
+        }
+    }
+    return out
+}
+
+/// Python's `textwrap.wrap` with expand_tabs and replace_whitespace off.
+func textWrap(_ text: String, width: Int, breakLongWords: Bool, breakOnHyphens: Bool) -> [String] {
+    // Chunks: runs of whitespace, and words (split after hyphens between letters).
+    var chunks: [String] = []
+    var cur = ""
+    var curIsSpace: Bool?
+    let chars = Array(text)
+    for (i, c) in chars.enumerated() {
+        let space = c.isWhitespace
+        if let s = curIsSpace, s != space {
+            chunks.append(cur)
+            cur = ""
+        }
+        cur.append(c)
+        curIsSpace = space
+        if !space, breakOnHyphens, c == "-", i > 0, chars[i - 1].isLetter, i + 1 < chars.count, chars[i + 1].isLetter {
+            chunks.append(cur)
+            cur = ""
+            curIsSpace = nil
+        }
+    }
+    if !cur.isEmpty { chunks.append(cur) }
+    // textwrap.TextWrapper._wrap_chunks
+    var lines: [String] = []
+    var queue = chunks[...]
+    while !queue.isEmpty {
+        var line: [String] = []
+        var len = 0
+        if let f = queue.first, f.allSatisfy(\.isWhitespace), !lines.isEmpty { queue.removeFirst() }
+        while let c = queue.first, len + c.count <= width {
+            line.append(c)
+            len += c.count
+            queue.removeFirst()
+        }
+        if let c = queue.first, c.count > width {
+            let room = width < 1 ? 1 : width - len
+            if breakLongWords {
+                line.append(String(c.prefix(room)))
+                queue[queue.startIndex] = String(c.dropFirst(room))
+                if queue.first!.isEmpty { queue.removeFirst() }
+            } else if line.isEmpty {
+                line.append(c)
+                queue.removeFirst()
+            }
+        }
+        if let last = line.last, last.allSatisfy(\.isWhitespace) { line.removeLast() }
+        if !line.isEmpty { lines.append(line.joined()) }
+    }
+    return lines
+}
+
+/// `json.dumps(v, sort_keys=…, indent=…)` with Python's separators and ASCII escaping.
+func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -> String {
+    func str(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if u.value < 0x20 || u.value > 0x7e {
+                    if u.value > 0xffff {
+                        let v = u.value - 0x10000
+                        out += String(format: "\\u%04x\\u%04x", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff))
+                    } else {
+                        out += String(format: "\\u%04x", u.value)
+                    }
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+    let (open, close, itemSep): (String, String, String)
+    if let indent {
+        let pad = String(repeating: " ", count: indent * (level + 1))
+        open = "\n" + pad
+        close = "\n" + String(repeating: " ", count: indent * level)
+        itemSep = ",\n" + pad
+    } else {
+        (open, close, itemSep) = ("", "", ", ")
+    }
+    switch v {
+    case .none: return "null"
+    case .bool(let b): return b ? "true" : "false"
+    case .int(let i): return String(i)
+    case .float(let d):
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+        return pyFloatRepr(d)
+    case .string(let s): return str(s)
+    case .list, .tuple:
+        let items: [Value]
+        if case .list(let l) = v { items = l.items } else if case .tuple(let t) = v { items = t } else { items = [] }
+        if items.isEmpty { return "[]" }
+        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1) }).joined(separator: itemSep) + close + "]"
+    case .dict(let d):
+        if d.count == 0 { return "{}" }
+        var pairs: [(String, Value)] = []
+        for (k, val) in d.pairs {
+            let key: String
+            switch k {
+            case .string(let s): key = s
+            case .int(let i): key = String(i)
+            case .float(let f): key = pyFloatRepr(f)
+            case .bool(let b): key = b ? "true" : "false"
+            case .none: key = "null"
+            default: throw TemplateError(.typeError, "keys must be str, int, float, bool or None, not \(k.typeName)")
+            }
+            pairs.append((key, val))
+        }
+        if sortKeys { pairs.sort { Array($0.0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.0.unicodeScalars.map(\.value)) } }
+        return "{" + open
+            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1)) })
+            .joined(separator: itemSep) + close + "}"
+    case .object(let o):
+        if let g = o as? GroupTuple { return try jsonDump(.tuple(g.asTuple), indent: indent, sortKeys: sortKeys, level: level) }
+        throw TemplateError(.typeError, "Object of type \(o.typeName) is not JSON serializable")
+    case .undefined:
+        throw TemplateError(.typeError, "Object of type Undefined is not JSON serializable")
+    }
+}

@@ -1,0 +1,131 @@
+/// A filter: the piped value, the call's arguments, and the renderer to call back into.
+public typealias Filter = @Sendable (_ value: Value, _ args: Arguments, _ renderer: Renderer) throws -> Value
+/// A test (`x is name(args)`).
+public typealias Test = @Sendable (_ value: Value, _ args: Arguments, _ renderer: Renderer) throws -> Bool
+
+extension Renderer {
+    /// Calls the environment's filter `name` (as `map('upper')` does).
+    public func callFilter(_ name: String, _ value: Value, _ args: Arguments) throws -> Value {
+        guard let f = environment.filters[name] else {
+            throw TemplateError(.templateRuntimeError, "No filter named '\(name)'.")
+        }
+        return try f(value, args, self)
+    }
+
+    /// Calls the environment's test `name` (as `select('odd')` does).
+    public func callTest(_ name: String, _ value: Value, _ args: Arguments) throws -> Bool {
+        guard let t = environment.tests[name] else {
+            throw TemplateError(.templateRuntimeError, "No test named '\(name)'.")
+        }
+        return try t(value, args, self)
+    }
+
+    /// Jinja's `make_attrgetter`: `'a.b.0'` walks items by dotted path (digits are indexes);
+    /// `lower` lowercases string results; `default` replaces an undefined result.
+    func attrGetter(_ attribute: Value?, lower: Bool = false, default dflt: Value? = nil) -> (Value) throws -> Value {
+        var parts: [Value] = []
+        switch attribute {
+        case .string(let s)?:
+            parts = s.split(separator: ".", omittingEmptySubsequences: false).map { p in
+                Int(p).map { .int($0) } ?? .string(String(p))
+            }
+        case .int(let i)?: parts = [.int(i)]
+        default: break
+        }
+        return { [self] item in
+            var v = item
+            for p in parts { v = try self.getitem(v, p) }
+            if let dflt, v.isUndefined { v = dflt }
+            if lower, case .string(let s) = v { v = .string(s.lowercased()) }
+            return v
+        }
+    }
+
+    /// Jinja's `make_multi_attrgetter`: comma-separated attributes give a tuple key.
+    func multiAttrGetter(_ attribute: Value?, lower: Bool) -> (Value) throws -> Value {
+        guard case .string(let s)? = attribute, s.contains(",") else { return attrGetter(attribute, lower: lower) }
+        let getters = s.split(separator: ",").map { attrGetter(.string(String($0)), lower: lower) }
+        return { item in .tuple(try getters.map { try $0(item) }) }
+    }
+
+    /// A stable sort by `key` with Python's ordering (TypeError between unordered types);
+    /// `reverse` keeps equal items in their original order, as Python's `sorted` does.
+    func sortValues(_ items: [Value], reverse: Bool, key: (Value) throws -> Value) throws -> [Value] {
+        let keyed = try items.enumerated().map { (i: $0.offset, k: try key($0.element), v: $0.element) }
+        let sorted = try keyed.sorted { a, b in
+            let (x, y) = reverse ? (b.k, a.k) : (a.k, b.k)
+            if try less(x, y) { return true }
+            if try less(y, x) { return false }
+            return a.i < b.i
+        }
+        return sorted.map(\.v)
+    }
+
+    /// Python's `len()`.
+    func length(_ v: Value) throws -> Int {
+        switch v {
+        case .string(let s): return s.unicodeScalars.count
+        case .list(let l): return l.items.count
+        case .tuple(let t): return t.count
+        case .dict(let d): return d.count
+        case .undefined(let u):
+            if strict { throw TemplateError(.undefinedError, u.message) }
+            return 0
+        case .object(let o):
+            if let items = (o as? any RuntimeObject)?.iterationValues { return items.count }
+            fallthrough
+        default:
+            throw TemplateError(.typeError, "object of type '\(v.typeName)' has no len()")
+        }
+    }
+}
+
+/// MarkupSafe's `escape` of text: `& < > " '`.
+func htmlEscape(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for c in s.unicodeScalars {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&#34;"
+        case "'": out += "&#39;"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out
+}
+
+/// Python's `html.unescape` for the common entities (named, decimal, hex).
+func htmlUnescape(_ s: String) -> String {
+    guard s.contains("&") else { return s }
+    let named: [String: String] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}", "copy": "©", "reg": "®",
+    ]
+    var out = ""
+    var rest = Substring(s)
+    while let amp = rest.firstIndex(of: "&") {
+        out += rest[..<amp]
+        let after = rest[rest.index(after: amp)...]
+        if let semi = after.firstIndex(of: ";"), after.distance(from: after.startIndex, to: semi) <= 10 {
+            let entity = String(after[..<semi])
+            var replacement: String?
+            if entity.hasPrefix("#x") || entity.hasPrefix("#X") {
+                replacement = UInt32(entity.dropFirst(2), radix: 16).flatMap(UnicodeScalar.init).map(String.init)
+            } else if entity.hasPrefix("#") {
+                replacement = UInt32(entity.dropFirst()).flatMap(UnicodeScalar.init).map(String.init)
+            } else {
+                replacement = named[entity]
+            }
+            if let replacement {
+                out += replacement
+                rest = after[after.index(after: semi)...]
+                continue
+            }
+        }
+        out += "&"
+        rest = after
+    }
+    return out + rest
+}

@@ -1,0 +1,326 @@
+/// The Python methods of str, list and dict that templates may call (`s.split(',')`).
+/// Anything else is not reachable: the engine exposes no host objects.
+extension Renderer {
+    static let strMethods: Set<String> = [
+        "upper", "lower", "title", "capitalize", "swapcase", "casefold", "strip", "lstrip", "rstrip", "replace",
+        "startswith", "endswith", "split", "rsplit", "splitlines", "join", "find", "rfind", "index", "rindex",
+        "count", "zfill", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "isnumeric",
+        "isdecimal", "istitle", "isidentifier", "format", "center", "ljust", "rjust", "partition", "rpartition",
+        "removeprefix", "removesuffix", "expandtabs",
+    ]
+    static let listMethods: Set<String> = [
+        "append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "sort", "copy", "clear",
+    ]
+    static let tupleMethods: Set<String> = ["index", "count"]
+    static let dictMethods: Set<String> = [
+        "get", "keys", "values", "items", "update", "pop", "setdefault", "copy", "clear", "popitem",
+    ]
+
+    func hasMethod(_ obj: Value, _ name: String) -> Bool {
+        switch obj {
+        case .string: return Renderer.strMethods.contains(name)
+        case .list: return Renderer.listMethods.contains(name)
+        case .tuple: return Renderer.tupleMethods.contains(name)
+        case .dict: return Renderer.dictMethods.contains(name)
+        default: return false
+        }
+    }
+
+    func callMethod(_ obj: Value, _ name: String, _ args: Arguments) throws -> Value {
+        switch obj {
+        case .string(let s): return try stringMethod(s, name, args)
+        case .list(let l): return try listMethod(l, name, args)
+        case .tuple(let t): return try sequenceMethod(t, "tuple", name, args)
+        case .dict(let d): return try dictMethod(d, name, args)
+        default: throw TemplateError(.typeError, "'\(obj.typeName)' object has no method '\(name)'")
+        }
+    }
+
+    private func needString(_ v: Value?, _ what: String) throws -> String? {
+        guard let v else { return nil }
+        switch v {
+        case .none: return nil
+        case .string(let s): return s
+        default: throw TemplateError(.typeError, "\(what) arg must be None or str")
+        }
+    }
+
+    private func stringMethod(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let p = args.positional
+        func arg(_ i: Int) -> Value? { i < p.count ? p[i] : nil }
+        func intArg(_ i: Int, _ dflt: Int) throws -> Int {
+            guard let v = arg(i) else { return dflt }
+            if case .none = v { return dflt }
+            guard let n = v.intValue else {
+                throw TemplateError(.typeError, "'\(v.typeName)' object cannot be interpreted as an integer")
+            }
+            return n
+        }
+        switch name {
+        case "upper": return .string(s.uppercased())
+        case "lower": return .string(s.lowercased())
+        case "casefold": return .string(s.lowercased())
+        case "swapcase":
+            return .string(
+                String(s.map { c in c.isUppercase ? Character(c.lowercased()) : (c.isLowercase ? Character(c.uppercased()) : c) }))
+        case "title": return .string(pyTitle(s))
+        case "capitalize": return .string(pyCapitalize(s))
+        case "strip", "lstrip", "rstrip":
+            let chars = try needString(arg(0), name)
+            return .string(pyStrip(s, chars: chars, left: name != "rstrip", right: name != "lstrip"))
+        case "replace":
+            guard case .string(let old)? = arg(0), case .string(let new)? = arg(1) else {
+                throw TemplateError(.typeError, "replace() arguments must be str")
+            }
+            return .string(pyReplace(s, old, new, count: try intArg(2, -1)))
+        case "startswith", "endswith":
+            guard let a = arg(0) else { throw TemplateError(.typeError, "\(name)() takes at least 1 argument (0 given)") }
+            let candidates: [Value]
+            if case .tuple(let t) = a { candidates = t } else { candidates = [a] }
+            let scalars = Array(s.unicodeScalars)
+            let start = try intArg(1, 0)
+            let end = try intArg(2, scalars.count)
+            let sub = String(String.UnicodeScalarView(try pySlice(scalars, start, end, 1)))
+            for c in candidates {
+                guard case .string(let x) = c else {
+                    throw TemplateError(
+                        .typeError, "\(name) first arg must be str or a tuple of str, not \(c.typeName)")
+                }
+                if name == "startswith" ? sub.unicodeScalars.starts(with: x.unicodeScalars)
+                    : sub.unicodeScalars.reversed().starts(with: x.unicodeScalars.reversed())
+                {
+                    return .bool(true)
+                }
+            }
+            return .bool(false)
+        case "split", "rsplit":
+            let sepValue = arg(0) ?? args.keyword("sep")
+            let sep = try needString(sepValue, "must be str or None, not") 
+            let maxsplit = try intArg(1, args.keyword("maxsplit")?.intValue ?? -1)
+            if let sep, sep.isEmpty { throw TemplateError(.valueError, "empty separator") }
+            let parts = name == "split" ? pySplit(s, sep: sep, maxsplit: maxsplit) : pyRSplit(s, sep: sep, maxsplit: maxsplit)
+            return .list(ListBox(parts.map { .string($0) }))
+        case "splitlines":
+            let keep = try truthy(arg(0) ?? args.keyword("keepends") ?? .bool(false))
+            return .list(ListBox(pySplitLines(s, keepEnds: keep).map { .string($0) }))
+        case "join":
+            guard let a = arg(0) else { throw TemplateError(.typeError, "join() takes exactly one argument (0 given)") }
+            var parts: [String] = []
+            for (i, item) in try iterate(a).enumerated() {
+                guard case .string(let x) = item else {
+                    throw TemplateError(.typeError, "sequence item \(i): expected str instance, \(item.typeName) found")
+                }
+                parts.append(x)
+            }
+            return .string(parts.joined(separator: s))
+        case "find", "rfind", "index", "rindex", "count":
+            guard case .string(let sub)? = arg(0) else {
+                throw TemplateError(.typeError, "must be str, not \(arg(0)?.typeName ?? "nothing")")
+            }
+            let hay = Array(s.unicodeScalars)
+            let start = try intArg(1, 0)
+            let end = try intArg(2, hay.count)
+            let lo = start < 0 ? max(0, start + hay.count) : min(start, hay.count)
+            let hi = end < 0 ? max(0, end + hay.count) : min(end, hay.count)
+            let needle = Array(sub.unicodeScalars)
+            if name == "count" {
+                if needle.isEmpty { return .int(max(0, hi - lo) + 1) }
+                var n = 0
+                var i = lo
+                while i + needle.count <= hi {
+                    if Array(hay[i..<(i + needle.count)]) == needle {
+                        n += 1
+                        i += needle.count
+                    } else {
+                        i += 1
+                    }
+                }
+                return .int(n)
+            }
+            var found = -1
+            if lo <= hi && needle.count <= hi - lo {
+                let range = Array(lo...(hi - needle.count))
+                for i in (name.hasPrefix("r") ? range.reversed() : range) where Array(hay[i..<(i + needle.count)]) == needle {
+                    found = i
+                    break
+                }
+            }
+            if found < 0 && name.hasSuffix("index") { throw TemplateError(.valueError, "substring not found") }
+            return .int(found)
+        case "zfill":
+            let width = try intArg(0, 0)
+            var scalars = Array(s.unicodeScalars)
+            let pad = width - scalars.count
+            guard pad > 0 else { return .string(s) }
+            var signChar: UnicodeScalar?
+            if let f = scalars.first, f == "+" || f == "-" { signChar = scalars.removeFirst() }
+            var outView = String.UnicodeScalarView()
+            if let signChar { outView.append(signChar) }
+            outView.append(contentsOf: Array(repeating: "0", count: pad))
+            outView.append(contentsOf: scalars)
+            return .string(String(outView))
+        case "isdigit", "isdecimal", "isnumeric":
+            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType != nil })
+        case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
+        case "isalnum":
+            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+        case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPyWhitespace))
+        case "islower":
+            return .bool(s.contains { $0.isCased } && !s.contains { $0.isUppercase })
+        case "isupper":
+            return .bool(s.contains { $0.isCased } && !s.contains { $0.isLowercase })
+        case "istitle": return .bool(!s.isEmpty && pyTitle(s) == s && s.contains { $0.isCased })
+        case "isidentifier":
+            guard let f = s.unicodeScalars.first, f == "_" || f.properties.isXIDStart else { return .bool(false) }
+            return .bool(s.unicodeScalars.dropFirst().allSatisfy { $0.properties.isXIDContinue })
+        case "format":
+            return .string(try strFormat(s, args))
+        case "center", "ljust", "rjust":
+            let width = try intArg(0, 0)
+            let fill = try needString(arg(1), "fill character") ?? " "
+            guard fill.unicodeScalars.count == 1 else {
+                throw TemplateError(.typeError, "The fill character must be exactly one character long")
+            }
+            return .string(pyPad(s, width: width, fill: fill, align: name))
+        case "partition", "rpartition":
+            guard case .string(let sep)? = arg(0), !sep.isEmpty else { throw TemplateError(.valueError, "empty separator") }
+            let range = name == "partition" ? s.range(of: sep) : s.range(of: sep, options: .backwards)
+            guard let r = range else {
+                return name == "partition" ? .tuple([.string(s), "", ""]) : .tuple(["", "", .string(s)])
+            }
+            return .tuple([.string(String(s[..<r.lowerBound])), .string(sep), .string(String(s[r.upperBound...]))])
+        case "removeprefix":
+            guard case .string(let x)? = arg(0) else { throw TemplateError(.typeError, "removeprefix() argument must be str") }
+            return .string(s.hasPrefix(x) ? String(s.dropFirst(x.count)) : s)
+        case "removesuffix":
+            guard case .string(let x)? = arg(0) else { throw TemplateError(.typeError, "removesuffix() argument must be str") }
+            return .string(!x.isEmpty && s.hasSuffix(x) ? String(s.dropLast(x.count)) : s)
+        case "expandtabs":
+            let size = try intArg(0, 8)
+            var out = ""
+            var col = 0
+            for c in s {
+                if c == "\t" {
+                    let n = size > 0 ? size - col % size : 0
+                    out += String(repeating: " ", count: n)
+                    col += n
+                } else {
+                    out.append(c)
+                    col = (c == "\n" || c == "\r") ? 0 : col + 1
+                }
+            }
+            return .string(out)
+        default:
+            throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
+        }
+    }
+
+    private func sequenceMethod(_ xs: [Value], _ type: String, _ name: String, _ args: Arguments) throws -> Value {
+        let p = args.positional
+        switch name {
+        case "index":
+            guard let x = p.first else { throw TemplateError(.typeError, "index expected at least 1 argument, got 0") }
+            for (i, v) in xs.enumerated() where try equals(v, x) { return .int(i) }
+            throw TemplateError(.valueError, type == "list" ? "\(x.repr) is not in list" : "tuple.index(x): x not in tuple")
+        case "count":
+            guard let x = p.first else { throw TemplateError(.typeError, "count() takes exactly one argument (0 given)") }
+            return .int(try xs.filter { try equals($0, x) }.count)
+        default:
+            throw TemplateError(.typeError, "'\(type)' object has no attribute '\(name)'")
+        }
+    }
+
+    private func listMethod(_ l: ListBox, _ name: String, _ args: Arguments) throws -> Value {
+        let p = args.positional
+        switch name {
+        case "append":
+            guard p.count == 1 else { throw TemplateError(.typeError, "list.append() takes exactly one argument (\(p.count) given)") }
+            l.items.append(p[0])
+            return .none
+        case "extend":
+            guard p.count == 1 else { throw TemplateError(.typeError, "list.extend() takes exactly one argument (\(p.count) given)") }
+            l.items.append(contentsOf: try iterate(p[0]))
+            return .none
+        case "insert":
+            guard p.count == 2, let i = p[0].intValue else { throw TemplateError(.typeError, "insert expected 2 arguments") }
+            let n = l.items.count
+            let j = i < 0 ? max(0, i + n) : min(i, n)
+            l.items.insert(p[1], at: j)
+            return .none
+        case "pop":
+            guard !l.items.isEmpty else { throw TemplateError(.indexError, "pop from empty list") }
+            let i = p.first?.intValue ?? -1
+            let j = i < 0 ? i + l.items.count : i
+            guard j >= 0 && j < l.items.count else { throw TemplateError(.indexError, "pop index out of range") }
+            return l.items.remove(at: j)
+        case "remove":
+            guard let x = p.first else { throw TemplateError(.typeError, "list.remove() takes exactly one argument (0 given)") }
+            guard let i = try l.items.firstIndex(where: { try equals($0, x) }) else {
+                throw TemplateError(.valueError, "list.remove(x): x not in list")
+            }
+            l.items.remove(at: i)
+            return .none
+        case "reverse":
+            l.items.reverse()
+            return .none
+        case "sort":
+            let reverse = try truthy(args.keyword("reverse") ?? .bool(false))
+            l.items = try sortValues(l.items, reverse: reverse) { $0 }
+            return .none
+        case "copy": return .list(ListBox(l.items))
+        case "clear":
+            l.items.removeAll()
+            return .none
+        default: return try sequenceMethod(l.items, "list", name, args)
+        }
+    }
+
+    private func dictMethod(_ d: DictBox, _ name: String, _ args: Arguments) throws -> Value {
+        let p = args.positional
+        switch name {
+        case "get":
+            guard let k = p.first else { throw TemplateError(.typeError, "get expected at least 1 argument, got 0") }
+            return d.get(k) ?? (p.count > 1 ? p[1] : .none)
+        case "keys": return .list(ListBox(d.keys))
+        case "values": return .list(ListBox(d.values))
+        case "items": return .list(ListBox(d.pairs.map { .tuple([$0.0, $0.1]) }))
+        case "update":
+            if let other = p.first {
+                switch other {
+                case .dict(let o): for (k, v) in o.pairs { try d.set(k, v) }
+                default:
+                    for item in try iterate(other) {
+                        let kv = try iterate(item)
+                        guard kv.count == 2 else {
+                            throw TemplateError(.valueError, "dictionary update sequence element has length \(kv.count); 2 is required")
+                        }
+                        try d.set(kv[0], kv[1])
+                    }
+                }
+            }
+            for (k, v) in args.keywords { d.set(k, v) }
+            return .none
+        case "pop":
+            guard let k = p.first else { throw TemplateError(.typeError, "pop expected at least 1 argument, got 0") }
+            if let v = d.remove(k) { return v }
+            if p.count > 1 { return p[1] }
+            throw TemplateError(.keyError, k.repr)
+        case "setdefault":
+            guard let k = p.first else { throw TemplateError(.typeError, "setdefault expected at least 1 argument, got 0") }
+            if let v = d.get(k) { return v }
+            let v = p.count > 1 ? p[1] : .none
+            try d.set(k, v)
+            return v
+        case "copy": return .dict(d.copy())
+        case "clear":
+            for k in d.keys { d.remove(k) }
+            return .none
+        case "popitem":
+            guard let k = d.keys.last else { throw TemplateError(.keyError, "'popitem(): dictionary is empty'") }
+            let v = d.remove(k)!
+            return .tuple([k, v])
+        default:
+            throw TemplateError(.typeError, "'dict' object has no attribute '\(name)'")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// Jinja2's built-in tests (`jinja2/tests.py`).
+enum BuiltinTests {
+    static let all: [String: Test] = {
+        var t: [String: Test] = [:]
+        @Sendable func one(_ a: Arguments, _ name: String) throws -> Value {
+            guard let v = a.positional.first ?? a.keywords.first?.1 else {
+                throw TemplateError(.typeError, "test_\(name)() missing 1 required positional argument")
+            }
+            return v
+        }
+        @Sendable func integer(_ v: Value, _ r: Renderer) throws -> Int {
+            try r.checkDefined(v)
+            guard let i = v.intValue else {
+                throw TemplateError(.typeError, "unsupported operand type(s) for %: '\(v.typeName)' and 'int'")
+            }
+            return i
+        }
+        t["odd"] = { v, _, r in try integer(v, r) % 2 != 0 }
+        t["even"] = { v, _, r in try integer(v, r) % 2 == 0 }
+        t["divisibleby"] = { v, a, r in
+            let n = try one(a, "divisibleby")
+            let m = try r.binary(.mod, v, n)
+            return try r.equals(m, .int(0))
+        }
+        t["defined"] = { v, _, _ in !v.isUndefined }
+        t["undefined"] = { v, _, _ in v.isUndefined }
+        t["filter"] = { v, _, r in v.stringValue.map { r.environment.filters[$0] != nil } ?? false }
+        t["test"] = { v, _, r in v.stringValue.map { r.environment.tests[$0] != nil } ?? false }
+        t["none"] = { v, _, _ in if case .none = v { return true } else { return false } }
+        t["boolean"] = { v, _, _ in if case .bool = v { return true } else { return false } }
+        t["false"] = { v, _, _ in if case .bool(false) = v { return true } else { return false } }
+        t["true"] = { v, _, _ in if case .bool(true) = v { return true } else { return false } }
+        t["integer"] = { v, _, _ in if case .int = v { return true } else { return false } }
+        t["float"] = { v, _, _ in v.isFloat }
+        t["number"] = { v, _, _ in v.isNumber }
+        t["string"] = { v, _, _ in v.stringValue != nil }
+        t["mapping"] = { v, _, _ in if case .dict = v { return true } else { return false } }
+        t["lower"] = { v, _, r in
+            let s = try r.str(v)
+            return s.contains { $0.isCased } && !s.contains { $0.isUppercase }
+        }
+        t["upper"] = { v, _, r in
+            let s = try r.str(v)
+            return s.contains { $0.isCased } && !s.contains { $0.isLowercase }
+        }
+        t["sequence"] = { v, _, _ in
+            switch v {
+            case .string, .list, .tuple, .dict, .undefined: return true
+            case .object(let o): return o is GroupTuple
+            default: return false
+            }
+        }
+        t["iterable"] = { v, _, _ in
+            switch v {
+            case .string, .list, .tuple, .dict, .undefined: return true
+            case .object(let o): return (o as? any RuntimeObject)?.iterationValues != nil
+            default: return false
+            }
+        }
+        t["callable"] = { v, _, _ in
+            if case .object(let o) = v { return (o as? any RuntimeObject)?.isCallable ?? false }
+            return false
+        }
+        t["sameas"] = { v, a, _ in
+            let other = try one(a, "sameas")
+            switch (v, other) {
+            case (.none, .none): return true
+            case (.bool(let x), .bool(let y)): return x == y
+            case (.int(let x), .int(let y)): return x == y
+            case (.string(let x), .string(let y)): return x == y
+            case (.list(let x), .list(let y)): return x === y
+            case (.dict(let x), .dict(let y)): return x === y
+            case (.object(let x), .object(let y)): return x === y
+            default: return false
+            }
+        }
+        t["escaped"] = { _, _, _ in false }
+        t["in"] = { v, a, r in try r.contains(try one(a, "in"), v) }
+        let cmp: [(names: [String], op: Expr.CmpOp)] = [
+            (["==", "eq", "equalto"], .eq), (["!=", "ne"], .ne), ([">", "gt", "greaterthan"], .gt),
+            ([">=", "ge"], .gteq), (["<", "lt", "lessthan"], .lt), (["<=", "le"], .lteq),
+        ]
+        for (names, op) in cmp {
+            let test: Test = { v, a, r in try r.compare(op, v, try one(a, names[0])) }
+            for n in names { t[n] = test }
+        }
+        return t
+    }()
+}

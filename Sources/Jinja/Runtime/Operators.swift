@@ -1,0 +1,326 @@
+import Foundation
+
+/// Python semantics of Jinja's operators: arithmetic, comparison, membership, truth.
+extension Renderer {
+    /// Fails with `UndefinedError` when `v` is undefined (any use but printing/testing).
+    @inline(__always)
+    func checkDefined(_ v: Value) throws {
+        if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
+    }
+
+    /// Python's `bool(v)`; strict undefined raises.
+    func truthy(_ v: Value) throws -> Bool {
+        switch v {
+        case .undefined(let u):
+            if strict { throw TemplateError(.undefinedError, u.message) }
+            return false
+        case .none: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .float(let d): return d != 0
+        case .string(let s): return !s.isEmpty
+        case .list(let l): return !l.items.isEmpty
+        case .tuple(let t): return !t.isEmpty
+        case .dict(let d): return d.count > 0
+        case .object: return true
+        }
+    }
+
+    /// Python's `str(v)` as output sees it; strict undefined raises.
+    func str(_ v: Value) throws -> String {
+        if case .undefined(let u) = v, strict { throw TemplateError(.undefinedError, u.message) }
+        return v.str
+    }
+
+    func binary(_ op: Expr.BinOp, _ a: Value, _ b: Value) throws -> Value {
+        try checkDefined(a)
+        try checkDefined(b)
+        switch op {
+        case .add: return try add(a, b)
+        case .sub:
+            if let x = a.intValue, let y = b.intValue, case (false, false) = (a.isFloat, b.isFloat) {
+                let (r, o) = x.subtractingReportingOverflow(y)
+                if !o { return .int(r) }
+            }
+            if let x = a.doubleValue, let y = b.doubleValue { return .float(x - y) }
+            throw unsupported("-", a, b)
+        case .mul: return try mul(a, b)
+        case .div:
+            guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("/", a, b) }
+            if y == 0 { throw TemplateError(.zeroDivisionError, "division by zero") }
+            return .float(x / y)
+        case .floordiv:
+            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+                if y == 0 { throw TemplateError(.zeroDivisionError, "integer division or modulo by zero") }
+                return .int(floorDiv(x, y))
+            }
+            guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("//", a, b) }
+            if y == 0 { throw TemplateError(.zeroDivisionError, "float floor division by zero") }
+            return .float(floorFloatDiv(x, y))
+        case .mod:
+            if case .string(let fmt) = a { return .string(try percentFormat(fmt, b)) }
+            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+                if y == 0 { throw TemplateError(.zeroDivisionError, "integer modulo by zero") }
+                return .int(x - floorDiv(x, y) * y)
+            }
+            guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("%", a, b) }
+            if y == 0 { throw TemplateError(.zeroDivisionError, "float modulo") }
+            return .float(pyFloatMod(x, y))
+        case .pow:
+            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+                if y >= 0 {
+                    var result = 1
+                    var base = x
+                    var e = y
+                    while e > 0 {
+                        if e & 1 == 1 {
+                            let (r, o) = result.multipliedReportingOverflow(by: base)
+                            if o { throw TemplateError(.overflowError, "integer result too large") }
+                            result = r
+                        }
+                        e >>= 1
+                        if e > 0 {
+                            let (bb, o) = base.multipliedReportingOverflow(by: base)
+                            if o { throw TemplateError(.overflowError, "integer result too large") }
+                            base = bb
+                        }
+                    }
+                    return .int(result)
+                }
+                if x == 0 { throw TemplateError(.zeroDivisionError, "0.0 cannot be raised to a negative power") }
+                return .float(Foundation.pow(Double(x), Double(y)))
+            }
+            guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("** or pow()", a, b) }
+            if x == 0 && y < 0 { throw TemplateError(.zeroDivisionError, "0.0 cannot be raised to a negative power") }
+            return .float(Foundation.pow(x, y))
+        }
+    }
+
+    private func unsupported(_ op: String, _ a: Value, _ b: Value) -> TemplateError {
+        TemplateError(.typeError, "unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
+    }
+
+    private func add(_ a: Value, _ b: Value) throws -> Value {
+        switch (a, b) {
+        case (.string(let x), .string(let y)): return .string(x + y)
+        case (.string, _): throw TemplateError(.typeError, "can only concatenate str (not \"\(b.typeName)\") to str")
+        case (.list(let x), .list(let y)): return .list(ListBox(x.items + y.items))
+        case (.list, _): throw TemplateError(.typeError, "can only concatenate list (not \"\(b.typeName)\") to list")
+        case (.tuple(let x), .tuple(let y)): return .tuple(x + y)
+        case (.tuple, _): throw TemplateError(.typeError, "can only concatenate tuple (not \"\(b.typeName)\") to tuple")
+        default:
+            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+                let (r, o) = x.addingReportingOverflow(y)
+                if !o { return .int(r) }
+            }
+            if let x = a.doubleValue, let y = b.doubleValue { return .float(x + y) }
+            throw unsupported("+", a, b)
+        }
+    }
+
+    private func mul(_ a: Value, _ b: Value) throws -> Value {
+        func repeatCount(_ v: Value) -> Int? { v.isFloat ? nil : v.intValue }
+        switch (a, b) {
+        case (.string(let s), _):
+            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
+            return .string(n > 0 ? String(repeating: s, count: n) : "")
+        case (_, .string(let s)):
+            guard let n = repeatCount(a) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(a.typeName)'") }
+            return .string(n > 0 ? String(repeating: s, count: n) : "")
+        case (.list(let l), _):
+            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
+            return .list(ListBox(repeated(l.items, n)))
+        case (_, .list(let l)):
+            guard let n = repeatCount(a) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(a.typeName)'") }
+            return .list(ListBox(repeated(l.items, n)))
+        case (.tuple(let t), _):
+            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
+            return .tuple(repeated(t, n))
+        default:
+            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+                let (r, o) = x.multipliedReportingOverflow(by: y)
+                if !o { return .int(r) }
+                throw TemplateError(.overflowError, "integer result too large")
+            }
+            if let x = a.doubleValue, let y = b.doubleValue { return .float(x * y) }
+            throw unsupported("*", a, b)
+        }
+    }
+
+    private func repeated(_ xs: [Value], _ n: Int) -> [Value] {
+        guard n > 0 else { return [] }
+        var out: [Value] = []
+        out.reserveCapacity(xs.count * n)
+        for _ in 0..<n { out.append(contentsOf: xs) }
+        return out
+    }
+
+    /// Python's `==` (numbers across int/float/bool, containers element-wise).
+    func equals(_ a: Value, _ b: Value) throws -> Bool {
+        if strict {
+            if case .undefined(let u) = a { throw TemplateError(.undefinedError, u.message) }
+            if case .undefined(let u) = b { throw TemplateError(.undefinedError, u.message) }
+        }
+        return pyEquals(a, b)
+    }
+
+    /// Python's ordering (`<`); TypeError between unordered types.
+    func less(_ a: Value, _ b: Value, _ op: String = "<") throws -> Bool {
+        try checkDefined(a)
+        try checkDefined(b)
+        if let r = pyCompare(a, b) { return r < 0 }
+        throw TemplateError(.typeError, "'\(op)' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
+    }
+
+    func compare(_ op: Expr.CmpOp, _ a: Value, _ b: Value) throws -> Bool {
+        switch op {
+        case .eq: return try equals(a, b)
+        case .ne: return try !equals(a, b)
+        case .lt: return try less(a, b, "<")
+        case .gt: return try less(b, a, ">")
+        case .lteq:
+            try checkDefined(a)
+            try checkDefined(b)
+            guard let r = pyCompare(a, b) else {
+                throw TemplateError(.typeError, "'<=' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
+            }
+            return r <= 0
+        case .gteq:
+            try checkDefined(a)
+            try checkDefined(b)
+            guard let r = pyCompare(a, b) else {
+                throw TemplateError(.typeError, "'>=' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
+            }
+            return r >= 0
+        case .in: return try contains(b, a)
+        case .notin: return try !contains(b, a)
+        }
+    }
+
+    /// Python's `needle in haystack`.
+    func contains(_ haystack: Value, _ needle: Value) throws -> Bool {
+        switch haystack {
+        case .string(let s):
+            guard case .string(let n) = needle else {
+                if case .undefined(let u) = needle { throw TemplateError(.undefinedError, u.message) }
+                throw TemplateError(.typeError, "'in <string>' requires string as left operand, not \(needle.typeName)")
+            }
+            return n.isEmpty || s.contains(n)
+        case .list(let l): return try l.items.contains { try equals($0, needle) }
+        case .tuple(let t): return try t.contains { try equals($0, needle) }
+        case .dict(let d): return d.get(needle) != nil
+        case .undefined(let u):
+            if strict { throw TemplateError(.undefinedError, u.message) }
+            return false
+        case .object(let o):
+            if let seq = (o as? any RuntimeObject)?.iterationValues {
+                return try seq.contains { try equals($0, needle) }
+            }
+            throw TemplateError(.typeError, "argument of type '\(o.typeName)' is not iterable")
+        default:
+            throw TemplateError(.typeError, "argument of type '\(haystack.typeName)' is not iterable")
+        }
+    }
+}
+
+extension Value {
+    var isFloat: Bool {
+        if case .float = self { return true }
+        return false
+    }
+}
+
+/// Python's `==` without strict-mode checks.
+func pyEquals(_ a: Value, _ b: Value) -> Bool {
+    switch (a, b) {
+    case (.undefined, .undefined): return true
+    case (.none, .none): return true
+    case (.string(let x), .string(let y)): return x == y
+    case (.list(let x), .list(let y)):
+        return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { pyEquals($0, $1) })
+    case (.tuple(let x), .tuple(let y)):
+        return x.count == y.count && zip(x, y).allSatisfy { pyEquals($0, $1) }
+    case (.dict(let x), .dict(let y)):
+        if x === y { return true }
+        guard x.count == y.count else { return false }
+        for (k, v) in x.pairs {
+            guard let w = y.get(k), pyEquals(v, w) else { return false }
+        }
+        return true
+    case (.object(let x), .object(let y)):
+        if let gx = x as? GroupTuple, let gy = y as? GroupTuple {
+            return pyEquals(.tuple(gx.asTuple), .tuple(gy.asTuple))
+        }
+        return x === y
+    default:
+        if a.isNumber, b.isNumber {
+            if let x = a.intValue, let y = b.intValue { return x == y }
+            return a.doubleValue! == b.doubleValue!
+        }
+        return false
+    }
+}
+
+/// Python's rich ordering as -1/0/1, nil when the types are unordered.
+func pyCompare(_ a: Value, _ b: Value) -> Int? {
+    switch (a, b) {
+    case (.string(let x), .string(let y)):
+        // Python compares code points; Swift's String `<` is also by unicode scalars
+        // for NFC-equal inputs, so compare scalars explicitly.
+        return lexCompare(Array(x.unicodeScalars), Array(y.unicodeScalars)) { $0.value < $1.value ? -1 : ($0.value > $1.value ? 1 : 0) }
+    case (.list(let x), .list(let y)): return seqCompare(x.items, y.items)
+    case (.tuple(let x), .tuple(let y)): return seqCompare(x, y)
+    default:
+        if a.isNumber, b.isNumber {
+            if let x = a.intValue, let y = b.intValue { return x < y ? -1 : (x > y ? 1 : 0) }
+            let x = a.doubleValue!, y = b.doubleValue!
+            return x < y ? -1 : (x > y ? 1 : 0)
+        }
+        return nil
+    }
+}
+
+private func seqCompare(_ x: [Value], _ y: [Value]) -> Int? {
+    for (p, q) in zip(x, y) where !pyEquals(p, q) {
+        return pyCompare(p, q)
+    }
+    return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
+}
+
+private func lexCompare<T>(_ x: [T], _ y: [T], _ cmp: (T, T) -> Int) -> Int {
+    for (p, q) in zip(x, y) {
+        let c = cmp(p, q)
+        if c != 0 { return c }
+    }
+    return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
+}
+
+/// Floor division of integers, rounding toward negative infinity like Python.
+func floorDiv(_ x: Int, _ y: Int) -> Int {
+    let q = x / y
+    return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q
+}
+
+/// Python's float `//`: `(x - x % y) / y` rounded, as CPython's float_floor_div does.
+func floorFloatDiv(_ x: Double, _ y: Double) -> Double {
+    let mod = pyFloatMod(x, y)
+    var div = (x - mod) / y
+    if div != 0 {
+        let floordiv = div.rounded(.down)
+        if div - floordiv > 0.5 { div = floordiv + 1 } else { div = floordiv }
+    } else {
+        div = (x / y).sign == .minus ? -0.0 : 0.0
+    }
+    return div
+}
+
+/// Python's float `%`: the result takes the sign of the divisor.
+func pyFloatMod(_ x: Double, _ y: Double) -> Double {
+    var mod = fmod(x, y)
+    if mod != 0 {
+        if (y < 0) != (mod < 0) { mod += y }
+    } else {
+        mod = y < 0 ? -0.0 : 0.0
+    }
+    return mod
+}

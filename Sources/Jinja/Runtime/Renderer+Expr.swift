@@ -1,0 +1,294 @@
+/// Expression evaluation: names, lookups, calls, filters and tests.
+extension Renderer {
+    /// Resolves a name: locals, template variables, render variables, `self`, globals.
+    func lookup(_ name: String, _ scope: Scope) -> Value {
+        if let v = scope.lookup(name) { return v }
+        if let v = environment.globals[name] { return v }
+        if name == "self" { return .object(TemplateReference(scope.context)) }
+        return .missing(name)
+    }
+
+    func eval(_ e: Expr, _ scope: Scope) throws -> Value {
+        do {
+            return try evalInner(e, scope)
+        } catch let err as TemplateError {
+            throw err.located(scope.templateName, e.line, nil)
+        }
+    }
+
+    private func evalInner(_ e: Expr, _ scope: Scope) throws -> Value {
+        switch e.kind {
+        case .const(let v):
+            return v
+        case .name(let n):
+            return lookup(n, scope)
+        case .getattr(let objExpr, let attr):
+            return try getattr(try eval(objExpr, scope), attr)
+        case .getitem(let objExpr, let argExpr):
+            let obj = try eval(objExpr, scope)
+            if case .slice(let a, let b, let c) = argExpr.kind {
+                return try slice(
+                    obj, a.map { try eval($0, scope) }, b.map { try eval($0, scope) }, c.map { try eval($0, scope) })
+            }
+            return try getitem(obj, try eval(argExpr, scope))
+        case .slice:
+            throw TemplateError(.templateRuntimeError, "slice outside of a subscript")
+        case .list(let xs):
+            return .list(ListBox(try xs.map { try eval($0, scope) }))
+        case .tuple(let xs):
+            return .tuple(try xs.map { try eval($0, scope) })
+        case .dict(let pairs):
+            let d = DictBox()
+            for (k, v) in pairs { try d.set(try eval(k, scope), try eval(v, scope)) }
+            return .dict(d)
+        case .binary(let op, let a, let b):
+            return try binary(op, try eval(a, scope), try eval(b, scope))
+        case .neg(let a):
+            let v = try eval(a, scope)
+            try checkDefined(v)
+            switch v {
+            case .int(let i): return .int(-i)
+            case .bool(let b): return .int(b ? -1 : 0)
+            case .float(let d): return .float(-d)
+            default: throw TemplateError(.typeError, "bad operand type for unary -: '\(v.typeName)'")
+            }
+        case .pos(let a):
+            let v = try eval(a, scope)
+            try checkDefined(v)
+            switch v {
+            case .int, .float: return v
+            case .bool(let b): return .int(b ? 1 : 0)
+            default: throw TemplateError(.typeError, "bad operand type for unary +: '\(v.typeName)'")
+            }
+        case .not(let a):
+            return .bool(!(try truthy(try eval(a, scope))))
+        case .and(let a, let b):
+            let l = try eval(a, scope)
+            return try truthy(l) ? try eval(b, scope) : l
+        case .or(let a, let b):
+            let l = try eval(a, scope)
+            return try truthy(l) ? l : try eval(b, scope)
+        case .concat(let xs):
+            var s = ""
+            for x in xs { s += try str(try eval(x, scope)) }
+            return .string(s)
+        case .compare(let first, let ops):
+            var left = try eval(first, scope)
+            for (op, rexpr) in ops {
+                let right = try eval(rexpr, scope)
+                if !(try compare(op, left, right)) { return .bool(false) }
+                left = right
+            }
+            return .bool(true)
+        case .condExpr(let test, let then, let otherwise):
+            if try truthy(try eval(test, scope)) { return try eval(then, scope) }
+            if let otherwise { return try eval(otherwise, scope) }
+            return .undefined(
+                Undefined(
+                    hint:
+                        "the inline if-expression on line \(e.line) evaluated to false and no else section was defined."
+                ))
+        case .call(let fnExpr, let argExprs):
+            // `obj.method(...)` on a builtin type calls the method without a bound object.
+            if case .getattr(let objExpr, let name) = fnExpr.kind {
+                let obj = try eval(objExpr, scope)
+                if hasMethod(obj, name) {
+                    return try callMethod(obj, name, try evalArgs(argExprs, scope))
+                }
+                return try call(try getattr(obj, name), try evalArgs(argExprs, scope))
+            }
+            let fn = try eval(fnExpr, scope)
+            return try call(fn, try evalArgs(argExprs, scope), scope: scope)
+        case .filter(let operand, let name, let fn, let argExprs):
+            guard let operand else { throw TemplateError(.templateRuntimeError, "filter without operand") }
+            let value = try eval(operand, scope)
+            return try applyFilter(name, fn, value, try evalArgs(argExprs, scope), scope)
+        case .test(let operand, let name, let fn, let argExprs):
+            guard let fn else { throw TemplateError(.templateRuntimeError, "No test named '\(name)' found.") }
+            let value = try eval(operand, scope)
+            let args = try evalArgs(argExprs, scope)
+            let saved = currentScope
+            currentScope = scope
+            defer { currentScope = saved }
+            return .bool(try fn(value, args, self))
+        case .nsRef:
+            throw TemplateError(.templateRuntimeError, "namespace reference outside of an assignment")
+        }
+    }
+
+    private func applyFilter(_ name: String, _ fn: Filter?, _ value: Value, _ args: Arguments, _ scope: Scope) throws
+        -> Value
+    {
+        guard let fn else { throw TemplateError(.templateRuntimeError, "No filter named '\(name)' found.") }
+        let saved = currentScope
+        currentScope = scope
+        defer { currentScope = saved }
+        return try fn(value, args, self)
+    }
+
+    /// Applies a filter expression whose innermost operand is the given input
+    /// (`{% filter a|b %}` and `{% set x | f %}` bodies).
+    func applyFilterChain(_ e: Expr, input: Value, _ scope: Scope) throws -> Value {
+        guard case .filter(let operand, let name, let fn, let argExprs) = e.kind else { return try eval(e, scope) }
+        let value = try operand.map { try applyFilterChain($0, input: input, scope) } ?? input
+        do {
+            return try applyFilter(name, fn, value, try evalArgs(argExprs, scope), scope)
+        } catch let err as TemplateError {
+            throw err.located(scope.templateName, e.line, nil)
+        }
+    }
+
+    func evalArgs(_ a: Expr.Args, _ scope: Scope) throws -> Arguments {
+        var args = Arguments()
+        if !a.positional.isEmpty { args.positional = try a.positional.map { try eval($0, scope) } }
+        if let dyn = a.dynArgs { args.positional += try iterate(try eval(dyn, scope)) }
+        if !a.keywords.isEmpty { args.keywords = try a.keywords.map { ($0.0, try eval($0.1, scope)) } }
+        if let dyn = a.dynKwargs {
+            let v = try eval(dyn, scope)
+            guard case .dict(let d) = v else {
+                throw TemplateError(.typeError, "argument after ** must be a mapping, not \(v.typeName)")
+            }
+            for (k, val) in d.pairs {
+                guard case .string(let key) = k else { throw TemplateError(.typeError, "keywords must be strings") }
+                args.keywords.append((key, val))
+            }
+        }
+        return args
+    }
+
+    /// Calls any callable value.
+    public func call(_ fn: Value, _ args: Arguments) throws -> Value {
+        try call(fn, args, scope: nil)
+    }
+
+    func call(_ fn: Value, _ args: Arguments, scope: Scope?) throws -> Value {
+        switch fn {
+        case .undefined(let u):
+            throw TemplateError(.undefinedError, u.message)
+        case .object(let o):
+            guard let r = o as? any RuntimeObject else {
+                throw TemplateError(.typeError, "'\(o.typeName)' object is not callable")
+            }
+            let saved = currentScope
+            if let scope { currentScope = scope }
+            defer { currentScope = saved }
+            return try r.call(args, self)
+        default:
+            throw TemplateError(.typeError, "'\(fn.typeName)' object is not callable")
+        }
+    }
+
+    // MARK: - attribute and item lookup
+
+    /// Jinja's `environment.getattr`: attribute first (methods, object fields), then item.
+    /// Names starting with `_` are never exposed (the sandbox's `is_safe_attribute`).
+    public func getattr(_ obj: Value, _ name: String) throws -> Value {
+        if case .undefined(let u) = obj { throw TemplateError(.undefinedError, u.message) }
+        if name.hasPrefix("_") { return missingAttribute(obj, name) }
+        switch obj {
+        case .dict(let d):
+            if Renderer.dictMethods.contains(name) { return .object(BoundMethod(obj, name)) }
+            if let v = d.get(name) { return v }
+        case .object(let o):
+            if let v = (o as? any RuntimeObject)?.attribute(name) { return v }
+        default:
+            if hasMethod(obj, name) { return .object(BoundMethod(obj, name)) }
+        }
+        return missingAttribute(obj, name)
+    }
+
+    private func missingAttribute(_ obj: Value, _ name: String) -> Value {
+        .undefined(Undefined(name: name, owner: obj.objectTypeRepr))
+    }
+
+    /// Jinja's `environment.getitem`: item first, then attribute for string keys.
+    public func getitem(_ obj: Value, _ key: Value) throws -> Value {
+        switch obj {
+        case .undefined(let u):
+            throw TemplateError(.undefinedError, u.message)
+        case .dict(let d):
+            if let v = d.get(key) { return v }
+        case .list(let l):
+            if let i = key.intValue, !key.isFloat, let v = index(l.items, i) { return v }
+        case .tuple(let t):
+            if let i = key.intValue, !key.isFloat, let v = index(t, i) { return v }
+        case .string(let s):
+            if let i = key.intValue, !key.isFloat {
+                let scalars = Array(s.unicodeScalars)
+                let j = i < 0 ? i + scalars.count : i
+                if j >= 0 && j < scalars.count { return .string(String(scalars[j])) }
+            }
+        case .object(let o):
+            if let g = o as? GroupTuple, let i = key.intValue, let v = index(g.asTuple, i) { return v }
+        default: break
+        }
+        if case .string(let name) = key {
+            let v = try getattr(obj, name)
+            if !v.isUndefined { return v }
+            return missingAttribute(obj, name)
+        }
+        return .undefined(Undefined(name: key.repr, owner: obj.objectTypeRepr, isElement: true))
+    }
+
+    private func index(_ xs: [Value], _ i: Int) -> Value? {
+        let j = i < 0 ? i + xs.count : i
+        return j >= 0 && j < xs.count ? xs[j] : nil
+    }
+
+    /// Python slicing of lists, tuples and strings.
+    func slice(_ obj: Value, _ start: Value?, _ stop: Value?, _ step: Value?) throws -> Value {
+        if case .undefined(let u) = obj { throw TemplateError(.undefinedError, u.message) }
+        func bound(_ v: Value?) throws -> Int? {
+            guard let v else { return nil }
+            if case .none = v { return nil }
+            guard let i = v.intValue, !v.isFloat else {
+                throw TemplateError(
+                    .typeError, "slice indices must be integers or None or have an __index__ method")
+            }
+            return i
+        }
+        let (a, b, c) = (try bound(start), try bound(stop), try bound(step))
+        switch obj {
+        case .list(let l): return .list(ListBox(try pySlice(l.items, a, b, c)))
+        case .tuple(let t): return .tuple(try pySlice(t, a, b, c))
+        case .string(let s):
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: try pySlice(Array(s.unicodeScalars), a, b, c))
+            return .string(String(out))
+        default:
+            return .undefined(Undefined(name: "slice", owner: obj.objectTypeRepr, isElement: true))
+        }
+    }
+}
+
+/// Python's `seq[start:stop:step]`.
+func pySlice<T>(_ xs: [T], _ start: Int?, _ stop: Int?, _ step: Int?) throws -> [T] {
+    let n = xs.count
+    let step = step ?? 1
+    if step == 0 { throw TemplateError(.valueError, "slice step cannot be zero") }
+    func clamp(_ v: Int?, _ dflt: Int, lower: Int, upper: Int) -> Int {
+        guard var v else { return dflt }
+        if v < 0 { v += n }
+        return min(max(v, lower), upper)
+    }
+    var out: [T] = []
+    if step > 0 {
+        let s = clamp(start, 0, lower: 0, upper: n)
+        let e = clamp(stop, n, lower: 0, upper: n)
+        var i = s
+        while i < e {
+            out.append(xs[i])
+            i += step
+        }
+    } else {
+        let s = clamp(start, n - 1, lower: -1, upper: n - 1)
+        let e = clamp(stop, -1, lower: -1, upper: n - 1)
+        var i = s
+        while i > e {
+            out.append(xs[i])
+            i += step
+        }
+        _ = e
+    }
+    return out
+}

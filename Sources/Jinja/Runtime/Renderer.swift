@@ -1,0 +1,404 @@
+/// The interpreter of one `Template.render` call: walks statements, evaluates
+/// expressions, and is what filters, tests and functions receive to call back into the
+/// engine (`resolve`, `callFilter`, `callTest`, `getattr`).
+///
+/// A renderer is single-threaded and short-lived; concurrency comes from running
+/// several renders (each with its own renderer) against one frozen `Environment`.
+public final class Renderer {
+    /// The environment the template came from.
+    public let environment: Environment
+    let strict: Bool
+    /// The output buffer of the code running now (swapped for captures).
+    var out = ""
+    /// Set after `{% extends %}`: the rest of that template's top level prints nothing.
+    var discard = false
+    private var depth = 0
+    /// Modules imported without context, per template name (Jinja caches these).
+    private var moduleCache: [String: TemplateModule] = [:]
+    /// The scope of the code running now, for `resolve`.
+    var currentScope: Scope?
+
+    static let maxDepth = 200
+
+    init(environment: Environment) {
+        self.environment = environment
+        self.strict = environment.options.undefined == .strict
+    }
+
+    /// Looks a name up as the template code running now sees it (for context filters
+    /// and functions, like Jinja's `@pass_context`).
+    public func resolve(_ name: String) -> Value {
+        if let scope = currentScope { return lookup(name, scope) }
+        return environment.globals[name] ?? .missing(name)
+    }
+
+    // MARK: - templates
+
+    func renderTemplate(_ template: Template, vars: [String: Value]) throws -> String {
+        let ctx = Context(template: template, parentVars: vars)
+        return try capture { try renderRoot(template, ctx) }
+    }
+
+    /// Runs a template's top level, then the parents it extends, in one context.
+    func renderRoot(_ template: Template, _ ctx: Context) throws {
+        try enter()
+        defer { depth -= 1 }
+        let savedDiscard = discard
+        defer { discard = savedDiscard }
+        discard = false
+        try exec(template.parsed.body, Scope(parent: nil, context: ctx, templateName: template.name, isRoot: true))
+        while let parent = ctx.pendingParent {
+            ctx.pendingParent = nil
+            discard = false
+            try exec(parent.parsed.body, Scope(parent: nil, context: ctx, templateName: parent.name, isRoot: true))
+        }
+    }
+
+    private func enter() throws {
+        depth += 1
+        if depth > Renderer.maxDepth {
+            depth -= 1
+            throw TemplateError(.templateRuntimeError, "maximum recursion depth exceeded")
+        }
+    }
+
+    /// Runs `body` with a fresh output buffer and returns what it printed.
+    func capture(_ body: () throws -> Void) throws -> String {
+        let saved = out
+        let savedDiscard = discard
+        out = ""
+        discard = false
+        defer {
+            out = saved
+            discard = savedDiscard
+        }
+        try body()
+        return out
+    }
+
+    // MARK: - statements
+
+    func exec(_ body: [Stmt], _ scope: Scope) throws {
+        for s in body { try exec(s, scope) }
+    }
+
+    func exec(_ s: Stmt, _ scope: Scope) throws {
+        do {
+            try execInner(s, scope)
+        } catch let e as TemplateError {
+            throw e.located(scope.templateName, s.line, nil)
+        }
+    }
+
+    private func execInner(_ s: Stmt, _ scope: Scope) throws {
+        switch s.kind {
+        case .output(let items):
+            if discard { return }
+            for item in items {
+                switch item {
+                case .text(let t): out += t
+                case .expr(let e): out += try str(eval(e, scope))
+                }
+            }
+
+        case .forLoop(let target, let iterExpr, let body, let orElse, let filter, let recursive):
+            let iterable = try eval(iterExpr, scope)
+            try runLoop(
+                target: target, iterable: iterable, body: body, orElse: orElse, filter: filter,
+                recursive: recursive, scope: scope, depth0: 0)
+
+        case .ifStmt(let branches, let orElse):
+            for (test, body) in branches where try truthy(eval(test, scope)) {
+                try exec(body, scope)
+                return
+            }
+            try exec(orElse, scope)
+
+        case .set(let target, let valueExpr):
+            try assign(target, try eval(valueExpr, scope), scope)
+
+        case .setBlock(let target, let filter, let body):
+            var value = Value.string(try capture { try exec(body, scope.child()) })
+            if let filter { value = try applyFilterChain(filter, input: value, scope) }
+            try assign(target, value, scope)
+
+        case .with(let targets, let values, let body):
+            let evaluated = try values.map { try eval($0, scope) }
+            let inner = scope.child()
+            for (t, v) in zip(targets, evaluated) { try assign(t, v, inner) }
+            try exec(body, inner)
+
+        case .macro(let def):
+            scope.set(def.name, .object(Macro(def, closure: scope)))
+
+        case .callBlock(let callExpr, let callerDef):
+            guard case .call(let fnExpr, let argExprs) = callExpr.kind else { return }
+            let fn = try eval(fnExpr, scope)
+            var args = try evalArgs(argExprs, scope)
+            args.keywords.append(("caller", .object(Macro(callerDef, closure: scope, isCaller: true))))
+            let result = try call(fn, args)
+            if !discard { out += try str(result) }
+
+        case .filterBlock(let filter, let body):
+            let text = try capture { try exec(body, scope.child()) }
+            let result = try applyFilterChain(filter, input: .string(text), scope)
+            if !discard { out += try str(result) }
+
+        case .block(let def):
+            if discard { return }
+            out += try renderBlock(def.name, level: 0, context: scope.context, scope: scope)
+
+        case .extends(let expr):
+            let ctx = scope.context
+            if ctx.pendingParent != nil {
+                throw TemplateError(.templateRuntimeError, "extended multiple times")
+            }
+            let parent = try loadTemplate(try eval(expr, scope))
+            for (name, def) in parent.parsed.blocks { ctx.blocks[name, default: []].append(def) }
+            ctx.pendingParent = parent
+            discard = true
+
+        case .include(let expr, let ignoreMissing, let withContext):
+            if discard { return }
+            let target = try eval(expr, scope)
+            let template: Template
+            do {
+                template = try loadTemplate(target)
+            } catch let e as TemplateError where ignoreMissing && (e.kind == .templateNotFound || e.kind == .templatesNotFound) {
+                return
+            }
+            let ctx = Context(template: template, parentVars: withContext ? scope.flattened() : [:])
+            let text = try capture { try renderRoot(template, ctx) }
+            out += text
+
+        case .importAs(let expr, let target, let withContext):
+            scope.set(target, .object(try module(try eval(expr, scope), withContext: withContext, scope)))
+
+        case .fromImport(let expr, let names, let withContext):
+            let mod = try module(try eval(expr, scope), withContext: withContext, scope)
+            for (name, alias) in names {
+                if let v = mod.exports[name] {
+                    scope.set(alias, v)
+                } else {
+                    scope.set(
+                        alias,
+                        .undefined(
+                            Undefined(
+                                hint:
+                                    "the template '\(mod.name)' (imported on line \(s.line)) does not export the requested name '\(name)'",
+                                name: name)))
+                }
+            }
+
+        case .autoescape(_, let body):
+            try exec(body, scope)
+        }
+    }
+
+    /// Assigns to a name, a tuple of targets (unpacking) or a namespace attribute.
+    func assign(_ target: Expr, _ value: Value, _ scope: Scope) throws {
+        switch target.kind {
+        case .name(let n):
+            scope.set(n, value)
+        case .tuple(let targets):
+            let items = try iterate(value)
+            if items.count < targets.count {
+                throw TemplateError(.valueError, "not enough values to unpack (expected \(targets.count), got \(items.count))")
+            }
+            if items.count > targets.count {
+                throw TemplateError(.valueError, "too many values to unpack (expected \(targets.count))")
+            }
+            for (t, v) in zip(targets, items) { try assign(t, v, scope) }
+        case .nsRef(let name, let attr):
+            guard case .object(let o) = lookup(name, scope), let ns = o as? Namespace else {
+                throw TemplateError(.templateRuntimeError, "cannot assign attribute on non-namespace object")
+            }
+            ns.attrs.set(attr, value)
+        default:
+            throw TemplateError(.templateSyntaxError, "can't assign to '\(target.kindName)'")
+        }
+    }
+
+    // MARK: - loops
+
+    private func runLoop(
+        target: Expr, iterable: Value, body: [Stmt], orElse: [Stmt], filter: Expr?, recursive: Bool,
+        scope: Scope, depth0: Int
+    ) throws {
+        var items = try iterate(iterable)
+        if let filter {
+            items = try items.filter { item in
+                let probe = scope.child()
+                try assign(target, item, probe)
+                return try truthy(eval(filter, probe))
+            }
+        }
+        if items.isEmpty {
+            try exec(orElse, scope.child())
+            return
+        }
+        var recurse: ((Value, Renderer) throws -> Value)?
+        if recursive {
+            recurse = { value, r in
+                .string(
+                    try r.capture {
+                        try r.runLoop(
+                            target: target, iterable: value, body: body, orElse: orElse, filter: filter,
+                            recursive: true, scope: scope, depth0: depth0 + 1)
+                    })
+            }
+        }
+        let loop = LoopContext(items: items, depth0: depth0, recurse: recurse)
+        let loopValue = Value.object(loop)
+        for (i, item) in items.enumerated() {
+            loop.index0 = i
+            let iter = scope.child()
+            iter.vars["loop"] = loopValue
+            try assign(target, item, iter)
+            try exec(body, iter)
+        }
+    }
+
+    /// The items of an iterable value (strings by code point, dicts by key).
+    public func iterate(_ v: Value) throws -> [Value] {
+        switch v {
+        case .list(let l): return l.items
+        case .tuple(let t): return t
+        case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
+        case .dict(let d): return d.keys
+        case .undefined(let u):
+            if strict { throw TemplateError(.undefinedError, u.message) }
+            return []
+        case .object(let o):
+            if let items = (o as? any RuntimeObject)?.iterationValues { return items }
+            throw TemplateError(.typeError, "'\(o.typeName)' object is not iterable")
+        default:
+            throw TemplateError(.typeError, "'\(v.typeName)' object is not iterable")
+        }
+    }
+
+    // MARK: - blocks, templates, modules
+
+    /// Renders level `level` of block `name` (0 = most derived; `super()` goes up).
+    func renderBlock(_ name: String, level: Int, context: Context, scope: Scope?) throws -> String {
+        guard let chain = context.blocks[name], level < chain.count else {
+            if level > 0 { throw TemplateError(.templateRuntimeError, "there is no parent block called '\(name)'.") }
+            throw TemplateError(.templateRuntimeError, "no block named '\(name)'")
+        }
+        let def = chain[level]
+        if def.required && level == chain.count - 1 {
+            throw TemplateError(.templateRuntimeError, "Required block '\(name)' not found.")
+        }
+        let rootScope = Scope(parent: nil, context: context, templateName: def.templateName, isRoot: true)
+        let parent = def.scoped ? (scope ?? rootScope) : rootScope
+        let blockScope = Scope(parent: parent, context: context, templateName: def.templateName)
+        blockScope.vars["super"] = .object(BlockCaller(context: context, name: name, level: level + 1))
+        try enter()
+        defer { depth -= 1 }
+        return try capture { try exec(def.body, blockScope) }
+    }
+
+    /// Resolves an include/extends/import target: a name, a list of names, or undefined.
+    func loadTemplate(_ target: Value) throws -> Template {
+        switch target {
+        case .string(let name):
+            return try environment.template(named: name)
+        case .list, .tuple:
+            let names = try iterate(target)
+            for n in names {
+                guard case .string(let name) = n else { continue }
+                do {
+                    return try environment.template(named: name)
+                } catch let e as TemplateError where e.kind == .templateNotFound {
+                    continue
+                }
+            }
+            let parts = names.map { v -> String in
+                if case .undefined(let u) = v { return u.message }
+                return v.str
+            }
+            throw TemplateError(.templatesNotFound, "none of the templates given were found: \(parts.joined(separator: ", "))")
+        case .undefined(let u):
+            throw TemplateError(.undefinedError, u.message)
+        default:
+            throw TemplateError(.typeError, "template name must be a string, not '\(target.typeName)'")
+        }
+    }
+
+    /// Renders a template as a module (`import`): its exported names and its output.
+    private func module(_ target: Value, withContext: Bool, _ scope: Scope) throws -> TemplateModule {
+        let template = try loadTemplate(target)
+        if !withContext, let cached = moduleCache[template.name ?? ""] { return cached }
+        let ctx = Context(template: template, parentVars: withContext ? scope.flattened() : [:])
+        let body = try capture { try renderRoot(template, ctx) }
+        var exports: [String: Value] = [:]
+        for name in ctx.exported { exports[name] = ctx.vars[name] }
+        let mod = TemplateModule(name: template.name ?? "", exports: exports, body: body)
+        if !withContext { moduleCache[template.name ?? ""] = mod }
+        return mod
+    }
+
+    // MARK: - macros
+
+    /// Calls a macro with Python Jinja2's argument rules (`runtime.Macro.__call__`).
+    func invoke(_ macro: Macro, _ args: Arguments) throws -> Value {
+        let def = macro.def
+        let params = def.signature.params
+        var kw = args.keywords
+        func pop(_ name: String) -> Value? {
+            guard let i = kw.firstIndex(where: { $0.0 == name }) else { return nil }
+            return kw.remove(at: i).1
+        }
+        var values: [Value?] = Array(args.positional.prefix(params.count)).map { Optional($0) }
+        var foundCaller = false
+        if values.count < params.count {
+            for name in params[values.count...] {
+                values.append(pop(name))
+                if name == "caller" { foundCaller = true }
+            }
+        } else {
+            foundCaller = params.contains("caller")
+        }
+        var callerValue: Value?
+        if def.usesCaller && !foundCaller { callerValue = pop("caller") ?? Value.none }
+        var kwargsValue: Value?
+        if def.usesKwargs {
+            let d = DictBox()
+            for (k, v) in kw { d.set(k, v) }
+            kwargsValue = .dict(d)
+        } else if let first = kw.first {
+            if kw.contains(where: { $0.0 == "caller" }) {
+                throw TemplateError(
+                    .typeError,
+                    "macro '\(def.name)' was invoked with two values for the special caller argument. This is most likely a bug."
+                )
+            }
+            throw TemplateError(.typeError, "macro '\(def.name)' takes no keyword argument '\(first.0)'")
+        }
+        var varargsValue: Value?
+        if def.usesVarargs {
+            varargsValue = .tuple(Array(args.positional.dropFirst(params.count)))
+        } else if args.positional.count > params.count {
+            throw TemplateError(
+                .typeError, "macro '\(def.name)' takes not more than \(params.count) argument(s)")
+        }
+
+        let scope = Scope(parent: macro.closure, context: macro.closure.context, templateName: macro.closure.templateName)
+        let firstDefault = params.count - def.signature.defaults.count
+        for (i, name) in params.enumerated() {
+            if let v = values[i] {
+                scope.vars[name] = v
+            } else if i >= firstDefault {
+                scope.vars[name] = try eval(def.signature.defaults[i - firstDefault], scope)
+            } else {
+                scope.vars[name] = .undefined(Undefined(hint: "parameter '\(name)' was not provided", name: name))
+            }
+        }
+        if let callerValue { scope.vars["caller"] = callerValue }
+        if let kwargsValue { scope.vars["kwargs"] = kwargsValue }
+        if let varargsValue { scope.vars["varargs"] = varargsValue }
+        try enter()
+        defer { depth -= 1 }
+        return .string(try capture { try exec(def.body, scope) })
+    }
+}

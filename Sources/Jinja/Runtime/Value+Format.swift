@@ -1,0 +1,139 @@
+/// Python's `repr()` of a string: single quotes unless the text holds a single quote and
+/// no double quote; backslash escapes for control characters, printable Unicode kept.
+func pyRepr(_ s: String) -> String {
+    let useDouble = s.contains("'") && !s.contains("\"")
+    let q: Character = useDouble ? "\"" : "'"
+    var out = String(q)
+    for u in s.unicodeScalars {
+        switch u {
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "'" where !useDouble: out += "\\'"
+        default:
+            if u.value < 0x20 || u.value == 0x7f {
+                out += "\\x" + hex(u.value, 2)
+            } else if u.value >= 0x80 && !isPrintable(u) {
+                if u.value <= 0xff {
+                    out += "\\x" + hex(u.value, 2)
+                } else if u.value <= 0xffff {
+                    out += "\\u" + hex(u.value, 4)
+                } else {
+                    out += "\\U" + hex(u.value, 8)
+                }
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    out.append(q)
+    return out
+}
+
+private func hex(_ v: UInt32, _ width: Int) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, width - s.count)) + s
+}
+
+/// Python's `str.isprintable` for one code point (approximation by general category).
+private func isPrintable(_ u: UnicodeScalar) -> Bool {
+    switch u.properties.generalCategory {
+    case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
+        return false
+    case .spaceSeparator:
+        return u == " "
+    default:
+        return true
+    }
+}
+
+/// Python's `repr(float)`: the shortest round-tripping digits, fixed notation for
+/// decimal exponents in [-4, 16), scientific (`1e+16`, `1e-05`) otherwise.
+func pyFloatRepr(_ d: Double) -> String {
+    if d.isNaN { return "nan" }
+    if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+    if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
+    // Swift's description is also shortest-round-trip; take its digits and exponent.
+    let (negative, digits, exp) = shortestDigits(d)
+    var out = negative ? "-" : ""
+    // exp: position of the decimal point relative to the digit string (value = 0.DIGITS * 10^exp)
+    let decExp = exp - 1  // exponent of the leading digit
+    if decExp >= -4 && decExp < 16 {
+        if exp <= 0 {
+            out += "0." + String(repeating: "0", count: -exp) + digits
+        } else if exp >= digits.count {
+            out += digits + String(repeating: "0", count: exp - digits.count) + ".0"
+        } else {
+            let idx = digits.index(digits.startIndex, offsetBy: exp)
+            out += digits[..<idx] + "." + digits[idx...]
+        }
+    } else {
+        out += String(digits.first!)
+        if digits.count > 1 { out += "." + digits.dropFirst() }
+        out += "e" + (decExp < 0 ? "-" : "+")
+        let e = String(abs(decExp))
+        out += e.count < 2 ? "0" + e : e
+    }
+    return out
+}
+
+/// Splits a finite non-zero double into (sign, significant digits, point position).
+func shortestDigits(_ d: Double) -> (Bool, String, Int) {
+    var s = "\(abs(d))"  // e.g. "1234.5", "1e-05", "1.2345e+16", "5e-324"
+    var exp10 = 0
+    if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+        exp10 = Int(s[s.index(after: e)...])!
+        s = String(s[..<e])
+    }
+    var intPart = s
+    var frac = ""
+    if let dot = s.firstIndex(of: ".") {
+        intPart = String(s[..<dot])
+        frac = String(s[s.index(after: dot)...])
+    }
+    var digits = intPart + frac
+    var point = intPart.count + exp10
+    // strip leading zeros (adjusting the point) and trailing zeros
+    while digits.count > 1, digits.first == "0" {
+        digits.removeFirst()
+        point -= 1
+    }
+    while digits.count > 1, digits.last == "0" { digits.removeLast() }
+    return (d < 0, digits, point)
+}
+
+extension Value {
+    /// Python's `repr()`, as lists and dicts print their items.
+    public var repr: String {
+        switch self {
+        case .undefined: return "Undefined"
+        case .none: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .int(let i): return String(i)
+        case .float(let d): return pyFloatRepr(d)
+        case .string(let s): return pyRepr(s)
+        case .list(let l): return "[" + l.items.map(\.repr).joined(separator: ", ") + "]"
+        case .tuple(let t):
+            if t.count == 1 { return "(" + t[0].repr + ",)" }
+            return "(" + t.map(\.repr).joined(separator: ", ") + ")"
+        case .dict(let d):
+            return "{" + d.pairs.map { "\($0.0.repr): \($0.1.repr)" }.joined(separator: ", ") + "}"
+        case .object(let o):
+            if let r = o as? any RuntimeObject { return r.repr }
+            return "<\(o.typeName) object>"
+        }
+    }
+
+    /// Python's `str()` of a value in default-undefined mode (undefined prints empty).
+    public var str: String {
+        switch self {
+        case .string(let s): return s
+        case .undefined: return ""
+        case .object(let o):
+            if let r = o as? any RuntimeObject { return r.str }
+            return repr
+        default: return repr
+        }
+    }
+}

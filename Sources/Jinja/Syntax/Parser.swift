@@ -1,0 +1,876 @@
+/// A parsed template: its top-level statements and the blocks it defines.
+struct ParsedTemplate: Sendable {
+    let body: [Stmt]
+    /// Blocks by name, as Jinja registers them at template creation.
+    let blocks: [String: Stmt.BlockDef]
+}
+
+/// Jinja2's recursive-descent parser (`jinja2/parser.py`), producing `Stmt`/`Expr` trees.
+/// Filters and tests are resolved here; an unknown one is a `TemplateAssertionError`
+/// unless it sits inside an `if` or conditional expression, where Jinja defers the error
+/// to the moment it is called.
+struct Parser {
+    private var tokens: [Token]
+    private var i = 0
+    private let name: String?
+    private let filters: [String: Filter]
+    private let tests: [String: Test]
+    private var tagStack: [String] = []
+    private var endTokenStack: [[String]] = []
+    private var blocks: [String: Stmt.BlockDef] = [:]
+    /// Inside an `if` body or conditional expression (a "soft" frame in Jinja's compiler).
+    private var soft = false
+    /// Unknown filters/tests met outside soft frames: the first one fails the template.
+    private var unknown: [(kind: String, name: String, line: Int)] = []
+
+    init(tokens: [Token], name: String?, filters: [String: Filter], tests: [String: Test]) {
+        self.tokens = tokens
+        self.name = name
+        self.filters = filters
+        self.tests = tests
+    }
+
+    // MARK: - token stream
+
+    private var current: Token { tokens[i] }
+    private func look() -> Token { tokens[min(i + 1, tokens.count - 1)] }
+    private mutating func next() -> Token {
+        let t = tokens[i]
+        if i < tokens.count - 1 { i += 1 }
+        return t
+    }
+
+    private func fail(_ message: String, line: Int? = nil, kind: TemplateError.Kind = .templateSyntaxError)
+        -> TemplateError
+    {
+        TemplateError(kind, message, template: name, line: line ?? current.line)
+    }
+
+    private static func describe(expr: String) -> String {
+        switch expr {
+        case "variable_end": return "end of print statement"
+        case "block_end": return "end of statement block"
+        case "name": return "name"
+        default: return expr
+        }
+    }
+
+    private mutating func expectOp(_ op: String) throws {
+        guard current.isOp(op) else { throw unexpected(expected: op) }
+        _ = next()
+    }
+
+    private mutating func expectName(_ value: String) throws {
+        guard current.isName(value) else { throw unexpected(expected: value) }
+        _ = next()
+    }
+
+    private mutating func expectKind(_ kind: TokenKind, _ what: String) throws -> Token {
+        guard current.kind == kind else { throw unexpected(expected: what) }
+        return next()
+    }
+
+    private func unexpected(expected: String) -> TemplateError {
+        if current.kind == .eof { return fail("unexpected end of template, expected '\(expected)'.") }
+        return fail("expected token '\(expected)', got '\(current.description)'")
+    }
+
+    private mutating func skipName(_ value: String) -> Bool {
+        if current.isName(value) {
+            _ = next()
+            return true
+        }
+        return false
+    }
+
+    private mutating func skipOp(_ op: String) -> Bool {
+        if current.isOp(op) {
+            _ = next()
+            return true
+        }
+        return false
+    }
+
+    // MARK: - templates and statements
+
+    /// Parses the whole token stream.
+    mutating func parse() throws -> ParsedTemplate {
+        let body = try subparse(endTokens: nil)
+        if let u = unknown.first {
+            throw fail("No \(u.kind) named '\(u.name)'.", line: u.line, kind: .templateAssertionError)
+        }
+        return ParsedTemplate(body: body, blocks: blocks)
+    }
+
+    private mutating func subparse(endTokens: [String]?) throws -> [Stmt] {
+        var body: [Stmt] = []
+        var items: [Stmt.OutputItem] = []
+        var itemsLine = 0
+        if let endTokens { endTokenStack.append(endTokens) }
+        defer { if endTokens != nil { endTokenStack.removeLast() } }
+
+        func flush() {
+            if !items.isEmpty {
+                body.append(Stmt(.output(items), line: itemsLine))
+                items.removeAll()
+            }
+        }
+        while current.kind != .eof {
+            let tok = current
+            switch tok.kind {
+            case .data:
+                if items.isEmpty { itemsLine = tok.line }
+                items.append(.text(tok.text))
+                _ = next()
+            case .variableBegin:
+                if items.isEmpty { itemsLine = tok.line }
+                _ = next()
+                items.append(.expr(try parseTuple(withCondexpr: true)))
+                _ = try expectKind(.variableEnd, "end of print statement")
+            case .blockBegin:
+                flush()
+                _ = next()
+                if let endTokens, current.kind == .name, endTokens.contains(current.text) {
+                    return body
+                }
+                body.append(try parseStatement())
+                _ = try expectKind(.blockEnd, "end of statement block")
+            default:
+                throw fail("unexpected '\(tok.description)'")
+            }
+        }
+        flush()
+        return body
+    }
+
+    private mutating func failUnknownTag(_ tag: String?, line: Int) -> TemplateError {
+        var expected = Set<String>()
+        for e in endTokenStack { expected.formUnion(e) }
+        var message = tag.map { ["Encountered unknown tag '\($0)'."] } ?? ["Unexpected end of template."]
+        if let looking = endTokenStack.last {
+            let list = looking.map { "'\($0)'" }.joined(separator: " or ")
+            if let tag, expected.contains(tag) {
+                message.append(
+                    "You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for \(list)."
+                )
+            } else {
+                message.append("Jinja was looking for the following tags: \(list).")
+            }
+        }
+        if let inner = tagStack.last {
+            message.append("The innermost block that needs to be closed is '\(inner)'.")
+        }
+        return fail(message.joined(separator: " "), line: line)
+    }
+
+    private static let statementKeywords: Set<String> = [
+        "for", "if", "block", "extends", "print", "macro", "include", "from", "import", "set", "with",
+        "autoescape", "call", "filter",
+    ]
+
+    private mutating func parseStatement() throws -> Stmt {
+        let tok = current
+        guard tok.kind == .name else { throw fail("tag name expected") }
+        guard Parser.statementKeywords.contains(tok.text) else {
+            throw failUnknownTag(tok.text, line: tok.line)
+        }
+        tagStack.append(tok.text)
+        defer { tagStack.removeLast() }
+        switch tok.text {
+        case "for": return try parseFor()
+        case "if": return try parseIf()
+        case "block": return try parseBlock()
+        case "extends":
+            _ = next()
+            return Stmt(.extends(try parseExpression()), line: tok.line)
+        case "print":
+            _ = next()
+            var exprs: [Expr] = []
+            while current.kind != .blockEnd {
+                if !exprs.isEmpty { try expectOp(",") }
+                exprs.append(try parseExpression())
+            }
+            return Stmt(.output(exprs.map { .expr($0) }), line: tok.line)
+        case "macro": return try parseMacro()
+        case "include": return try parseInclude()
+        case "from": return try parseFrom()
+        case "import": return try parseImport()
+        case "set": return try parseSet()
+        case "with": return try parseWith()
+        case "autoescape":
+            _ = next()
+            let e = try parseExpression()
+            let body = try parseStatements(["endautoescape"], dropNeedle: true)
+            return Stmt(.autoescape(e, body), line: tok.line)
+        case "call": return try parseCallBlock()
+        default: return try parseFilterBlock()
+        }
+    }
+
+    /// Parses a body up to one of `endTokens` (the matched end name stays current
+    /// unless `dropNeedle`).
+    private mutating func parseStatements(_ endTokens: [String], dropNeedle: Bool = false) throws -> [Stmt] {
+        _ = skipOp(":")
+        _ = try expectKind(.blockEnd, "end of statement block")
+        let result = try subparse(endTokens: endTokens)
+        if current.kind == .eof {
+            var stack = endTokenStack
+            stack.append(endTokens)
+            let saved = endTokenStack
+            endTokenStack = stack
+            defer { endTokenStack = saved }
+            throw failUnknownTag(nil, line: current.line)
+        }
+        if dropNeedle { _ = next() }
+        return result
+    }
+
+    /// Runs `body` outside any soft frame (loops, macros, blocks open new frames).
+    private mutating func hard<T>(_ body: (inout Parser) throws -> T) rethrows -> T {
+        let saved = soft
+        soft = false
+        defer { soft = saved }
+        return try body(&self)
+    }
+
+    private mutating func parseFor() throws -> Stmt {
+        let line = next().line
+        return try hard { p in
+            let target = try p.parseAssignTarget(extraEnd: ["in"])
+            try p.expectName("in")
+            let iter = try p.parseTuple(withCondexpr: false, extraEnd: ["recursive"])
+            var test: Expr?
+            if p.skipName("if") { test = try p.parseExpression() }
+            let recursive = p.skipName("recursive")
+            let body = try p.parseStatements(["endfor", "else"])
+            var orElse: [Stmt] = []
+            if p.next().text != "endfor" {
+                orElse = try p.parseStatements(["endfor"], dropNeedle: true)
+            }
+            return Stmt(
+                .forLoop(target: target, iter: iter, body: body, orElse: orElse, filter: test, recursive: recursive),
+                line: line)
+        }
+    }
+
+    private mutating func parseIf() throws -> Stmt {
+        let line = next().line
+        let saved = soft
+        soft = true
+        defer { soft = saved }
+        var branches: [(Expr, [Stmt])] = []
+        var orElse: [Stmt] = []
+        while true {
+            let test = try parseTuple(withCondexpr: false)
+            let body = try parseStatements(["elif", "else", "endif"])
+            branches.append((test, body))
+            let tok = next()
+            if tok.isName("elif") { continue }
+            if tok.isName("else") { orElse = try parseStatements(["endif"], dropNeedle: true) }
+            break
+        }
+        return Stmt(.ifStmt(branches: branches, orElse: orElse), line: line)
+    }
+
+    private mutating func parseBlock() throws -> Stmt {
+        let line = next().line
+        let nameTok = try expectKind(.name, "name")
+        let scoped = skipName("scoped")
+        let required = skipName("required")
+        if current.isOp("-") {
+            throw fail(
+                "Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead."
+            )
+        }
+        let body = try hard { p in try p.parseStatements(["endblock"], dropNeedle: true) }
+        if required {
+            for s in body {
+                guard case .output(let items) = s.kind,
+                    items.allSatisfy({ if case .text(let t) = $0 { return t.allSatisfy(\.isWhitespace) } else { return false } })
+                else { throw fail("Required blocks can only contain comments or whitespace") }
+            }
+        }
+        _ = skipName(nameTok.text)
+        if blocks[nameTok.text] != nil {
+            throw fail("block '\(nameTok.text)' defined twice", line: line, kind: .templateAssertionError)
+        }
+        let def = Stmt.BlockDef(name: nameTok.text, scoped: scoped, required: required, body: body, templateName: name)
+        blocks[nameTok.text] = def
+        return Stmt(.block(def), line: line)
+    }
+
+    private mutating func parseWithContext(default value: Bool) -> Bool {
+        if current.isName("with") || current.isName("without"), look().isName("context") {
+            let with = next().text == "with"
+            _ = next()
+            return with
+        }
+        return value
+    }
+
+    private mutating func parseInclude() throws -> Stmt {
+        let line = next().line
+        let template = try parseExpression()
+        var ignoreMissing = false
+        if current.isName("ignore"), look().isName("missing") {
+            _ = next()
+            _ = next()
+            ignoreMissing = true
+        }
+        let withContext = parseWithContext(default: true)
+        return Stmt(.include(template: template, ignoreMissing: ignoreMissing, withContext: withContext), line: line)
+    }
+
+    private mutating func parseImport() throws -> Stmt {
+        let line = next().line
+        let template = try parseExpression()
+        try expectName("as")
+        let target = try expectKind(.name, "name").text
+        let withContext = parseWithContext(default: false)
+        return Stmt(.importAs(template: template, target: target, withContext: withContext), line: line)
+    }
+
+    private mutating func parseFrom() throws -> Stmt {
+        let line = next().line
+        let template = try parseExpression()
+        try expectName("import")
+        var names: [(String, String)] = []
+        var withContext = false
+        func parseContext(_ p: inout Parser) -> Bool {
+            if p.current.isName("with") || p.current.isName("without"), p.look().isName("context") {
+                withContext = p.next().text == "with"
+                _ = p.next()
+                return true
+            }
+            return false
+        }
+        while true {
+            if !names.isEmpty { try expectOp(",") }
+            guard current.kind == .name else { _ = try expectKind(.name, "name"); break }
+            if parseContext(&self) { break }
+            let target = next()
+            if target.text.hasPrefix("_") {
+                throw fail(
+                    "names starting with an underline can not be imported", line: target.line,
+                    kind: .templateAssertionError)
+            }
+            if skipName("as") {
+                names.append((target.text, try expectKind(.name, "name").text))
+            } else {
+                names.append((target.text, target.text))
+            }
+            if parseContext(&self) || !current.isOp(",") { break }
+        }
+        return Stmt(.fromImport(template: template, names: names, withContext: withContext), line: line)
+    }
+
+    private mutating func parseSignature() throws -> Stmt.Signature {
+        var params: [String] = []
+        var defaults: [Expr] = []
+        try expectOp("(")
+        while !current.isOp(")") {
+            if !params.isEmpty { try expectOp(",") }
+            let arg = try expectKind(.name, "name").text
+            if skipOp("=") {
+                defaults.append(try parseExpression())
+            } else if !defaults.isEmpty {
+                throw fail("non-default argument follows default argument")
+            }
+            params.append(arg)
+        }
+        try expectOp(")")
+        return Stmt.Signature(params: params, defaults: defaults)
+    }
+
+    private mutating func parseMacro() throws -> Stmt {
+        let line = next().line
+        return try hard { p in
+            let name = try p.expectKind(.name, "name").text
+            let sig = try p.parseSignature()
+            let body = try p.parseStatements(["endmacro"], dropNeedle: true)
+            return Stmt(.macro(Stmt.MacroDef(name: name, signature: sig, body: body)), line: line)
+        }
+    }
+
+    private mutating func parseCallBlock() throws -> Stmt {
+        let line = next().line
+        return try hard { p in
+            let sig = p.current.isOp("(") ? try p.parseSignature() : Stmt.Signature(params: [], defaults: [])
+            let call = try p.parseExpression()
+            guard case .call = call.kind else { throw p.fail("expected call", line: line) }
+            let body = try p.parseStatements(["endcall"], dropNeedle: true)
+            return Stmt(.callBlock(call: call, caller: Stmt.MacroDef(name: "caller", signature: sig, body: body)), line: line)
+        }
+    }
+
+    private mutating func parseFilterBlock() throws -> Stmt {
+        let line = next().line
+        return try hard { p in
+            guard let filter = try p.parseFilter(nil, startInline: true) else { throw p.fail("expected filter") }
+            let body = try p.parseStatements(["endfilter"], dropNeedle: true)
+            return Stmt(.filterBlock(filter: filter, body: body), line: line)
+        }
+    }
+
+    private mutating func parseSet() throws -> Stmt {
+        let line = next().line
+        let target = try parseAssignTarget(withNamespace: true)
+        if skipOp("=") {
+            return Stmt(.set(target: target, value: try parseTuple()), line: line)
+        }
+        return try hard { p in
+            let filter = try p.parseFilter(nil)
+            let body = try p.parseStatements(["endset"], dropNeedle: true)
+            return Stmt(.setBlock(target: target, filter: filter, body: body), line: line)
+        }
+    }
+
+    private mutating func parseWith() throws -> Stmt {
+        let line = next().line
+        return try hard { p in
+            var targets: [Expr] = []
+            var values: [Expr] = []
+            while p.current.kind != .blockEnd {
+                if !targets.isEmpty { try p.expectOp(",") }
+                targets.append(try p.parseAssignTarget())
+                try p.expectOp("=")
+                values.append(try p.parseExpression())
+            }
+            let body = try p.parseStatements(["endwith"], dropNeedle: true)
+            return Stmt(.with(targets: targets, values: values, body: body), line: line)
+        }
+    }
+
+    /// A name, a tuple of names (`a, (b, c)`), or with `withNamespace` an `ns.attr`.
+    private mutating func parseAssignTarget(
+        extraEnd: [String]? = nil, withNamespace: Bool = false
+    ) throws -> Expr {
+        let target = try parseTuple(simplified: true, extraEnd: extraEnd, withNamespace: withNamespace)
+        try checkAssignable(target)
+        return target
+    }
+
+    private func checkAssignable(_ e: Expr) throws {
+        switch e.kind {
+        case .name(let n):
+            if ["true", "false", "none", "True", "False", "None"].contains(n) {
+                throw fail("can't assign to 'const'", line: e.line)
+            }
+        case .nsRef: break
+        case .tuple(let xs): for x in xs { try checkAssignable(x) }
+        case .const: throw fail("can't assign to 'const'", line: e.line)
+        default: throw fail("can't assign to '\(e.kindName)'", line: e.line)
+        }
+    }
+
+    // MARK: - expressions
+
+    mutating func parseExpression(withCondexpr: Bool = true) throws -> Expr {
+        withCondexpr ? try parseCondexpr() : try parseOr()
+    }
+
+    private mutating func parseCondexpr() throws -> Expr {
+        var line = current.line
+        let mark = unknown.count
+        var expr1 = try parseOr()
+        while skipName("if") {
+            // Everything in a conditional expression is a soft frame.
+            unknown.removeSubrange(mark...)
+            let saved = soft
+            soft = true
+            defer { soft = saved }
+            let test = try parseOr()
+            var expr3: Expr?
+            if skipName("else") { expr3 = try parseCondexpr() }
+            expr1 = Expr(.condExpr(test: test, then: expr1, otherwise: expr3), line: line)
+            line = current.line
+        }
+        return expr1
+    }
+
+    private mutating func parseOr() throws -> Expr {
+        var line = current.line
+        var left = try parseAnd()
+        while skipName("or") {
+            left = Expr(.or(left, try parseAnd()), line: line)
+            line = current.line
+        }
+        return left
+    }
+
+    private mutating func parseAnd() throws -> Expr {
+        var line = current.line
+        var left = try parseNot()
+        while skipName("and") {
+            left = Expr(.and(left, try parseNot()), line: line)
+            line = current.line
+        }
+        return left
+    }
+
+    private mutating func parseNot() throws -> Expr {
+        if current.isName("not") {
+            let line = next().line
+            return Expr(.not(try parseNot()), line: line)
+        }
+        return try parseCompare()
+    }
+
+    private static let compareOps: [String: Expr.CmpOp] = [
+        "==": .eq, "!=": .ne, "<": .lt, "<=": .lteq, ">": .gt, ">=": .gteq,
+    ]
+
+    private mutating func parseCompare() throws -> Expr {
+        var line = current.line
+        let expr = try parseMath1()
+        var ops: [(Expr.CmpOp, Expr)] = []
+        while true {
+            if current.kind == .op, let op = Parser.compareOps[current.text] {
+                _ = next()
+                ops.append((op, try parseMath1()))
+            } else if skipName("in") {
+                ops.append((.in, try parseMath1()))
+            } else if current.isName("not"), look().isName("in") {
+                _ = next()
+                _ = next()
+                ops.append((.notin, try parseMath1()))
+            } else {
+                break
+            }
+            line = current.line
+        }
+        return ops.isEmpty ? expr : Expr(.compare(expr, ops), line: line)
+    }
+
+    private mutating func parseMath1() throws -> Expr {
+        var line = current.line
+        var left = try parseConcat()
+        while current.isOp("+") || current.isOp("-") {
+            let op: Expr.BinOp = next().text == "+" ? .add : .sub
+            left = Expr(.binary(op, left, try parseConcat()), line: line)
+            line = current.line
+        }
+        return left
+    }
+
+    private mutating func parseConcat() throws -> Expr {
+        let line = current.line
+        var args = [try parseMath2()]
+        while skipOp("~") { args.append(try parseMath2()) }
+        return args.count == 1 ? args[0] : Expr(.concat(args), line: line)
+    }
+
+    private mutating func parseMath2() throws -> Expr {
+        var line = current.line
+        var left = try parsePow()
+        while current.kind == .op, let op = Expr.BinOp(rawValue: current.text), [.mul, .div, .floordiv, .mod].contains(op) {
+            _ = next()
+            left = Expr(.binary(op, left, try parsePow()), line: line)
+            line = current.line
+        }
+        return left
+    }
+
+    private mutating func parsePow() throws -> Expr {
+        var line = current.line
+        var left = try parseUnary()
+        while skipOp("**") {
+            left = Expr(.binary(.pow, left, try parseUnary()), line: line)
+            line = current.line
+        }
+        return left
+    }
+
+    private mutating func parseUnary(withFilter: Bool = true) throws -> Expr {
+        let line = current.line
+        var node: Expr
+        if skipOp("-") {
+            node = Expr(.neg(try parseUnary(withFilter: false)), line: line)
+        } else if skipOp("+") {
+            node = Expr(.pos(try parseUnary(withFilter: false)), line: line)
+        } else {
+            node = try parsePrimary()
+        }
+        node = try parsePostfix(node)
+        if withFilter { node = try parseFilterExpr(node) }
+        return node
+    }
+
+    private mutating func parsePrimary(withNamespace: Bool = false) throws -> Expr {
+        let tok = current
+        switch tok.kind {
+        case .name:
+            _ = next()
+            switch tok.text {
+            case "true", "True": return Expr(.const(.bool(true)), line: tok.line)
+            case "false", "False": return Expr(.const(.bool(false)), line: tok.line)
+            case "none", "None": return Expr(.const(.none), line: tok.line)
+            default:
+                if withNamespace, current.isOp(".") {
+                    _ = next()
+                    let attr = try expectKind(.name, "name")
+                    return Expr(.nsRef(tok.text, attr.text), line: tok.line)
+                }
+                return Expr(.name(tok.text), line: tok.line)
+            }
+        case .string:
+            var s = next().text
+            while current.kind == .string { s += next().text }
+            return Expr(.const(.string(s)), line: tok.line)
+        case .integer:
+            _ = next()
+            return Expr(.const(.int(tok.intValue)), line: tok.line)
+        case .float:
+            _ = next()
+            return Expr(.const(.float(tok.floatValue)), line: tok.line)
+        case .op where tok.text == "(":
+            _ = next()
+            let e = try parseTuple(explicitParentheses: true)
+            try expectOp(")")
+            return e
+        case .op where tok.text == "[":
+            _ = next()
+            var items: [Expr] = []
+            while !current.isOp("]") {
+                if !items.isEmpty { try expectOp(",") }
+                if current.isOp("]") { break }
+                items.append(try parseExpression())
+            }
+            try expectOp("]")
+            return Expr(.list(items), line: tok.line)
+        case .op where tok.text == "{":
+            _ = next()
+            var pairs: [(Expr, Expr)] = []
+            while !current.isOp("}") {
+                if !pairs.isEmpty { try expectOp(",") }
+                if current.isOp("}") { break }
+                let k = try parseExpression()
+                try expectOp(":")
+                pairs.append((k, try parseExpression()))
+            }
+            try expectOp("}")
+            return Expr(.dict(pairs), line: tok.line)
+        default:
+            if tok.kind == .eof { throw fail("unexpected end of template") }
+            throw fail("unexpected '\(tok.description)'")
+        }
+    }
+
+    private func isTupleEnd(_ extraEnd: [String]?) -> Bool {
+        switch current.kind {
+        case .variableEnd, .blockEnd, .eof: return true
+        case .op where current.text == ")": return true
+        default:
+            if let extraEnd, current.kind == .name { return extraEnd.contains(current.text) }
+            return false
+        }
+    }
+
+    mutating func parseTuple(
+        simplified: Bool = false, withCondexpr: Bool = true, extraEnd: [String]? = nil,
+        explicitParentheses: Bool = false, withNamespace: Bool = false
+    ) throws -> Expr {
+        var line = current.line
+        var args: [Expr] = []
+        var isTuple = false
+        while true {
+            if !args.isEmpty { try expectOp(",") }
+            if isTupleEnd(extraEnd) { break }
+            if simplified {
+                args.append(try parsePrimary(withNamespace: withNamespace))
+            } else {
+                args.append(try parseExpression(withCondexpr: withCondexpr))
+            }
+            if current.isOp(",") { isTuple = true } else { break }
+            line = current.line
+        }
+        if !isTuple {
+            if let first = args.first { return first }
+            if !explicitParentheses {
+                throw fail("Expected an expression, got '\(current.description)'")
+            }
+        }
+        return Expr(.tuple(args), line: line)
+    }
+
+    private mutating func parsePostfix(_ node: Expr) throws -> Expr {
+        var node = node
+        while true {
+            if current.isOp(".") || current.isOp("[") {
+                node = try parseSubscript(node)
+            } else if current.isOp("(") {
+                node = try parseCall(node)
+            } else {
+                return node
+            }
+        }
+    }
+
+    private mutating func parseFilterExpr(_ node: Expr) throws -> Expr {
+        var node = node
+        while true {
+            if current.isOp("|") {
+                node = try parseFilter(node)!
+            } else if current.isName("is") {
+                node = try parseTest(node)
+            } else if current.isOp("(") {
+                node = try parseCall(node)
+            } else {
+                return node
+            }
+        }
+    }
+
+    private mutating func parseSubscript(_ node: Expr) throws -> Expr {
+        let tok = next()
+        if tok.isOp(".") {
+            let attr = next()
+            if attr.kind == .name { return Expr(.getattr(node, attr.text), line: tok.line) }
+            guard attr.kind == .integer else { throw fail("expected name or number", line: attr.line) }
+            return Expr(.getitem(node, Expr(.const(.int(attr.intValue)), line: attr.line)), line: tok.line)
+        }
+        var args: [Expr] = []
+        while !current.isOp("]") {
+            if !args.isEmpty { try expectOp(",") }
+            args.append(try parseSubscribed())
+        }
+        try expectOp("]")
+        let arg = args.count == 1 ? args[0] : Expr(.tuple(args), line: tok.line)
+        return Expr(.getitem(node, arg), line: tok.line)
+    }
+
+    private mutating func parseSubscribed() throws -> Expr {
+        let line = current.line
+        var start: Expr?
+        if current.isOp(":") {
+            _ = next()
+        } else {
+            let node = try parseExpression()
+            if !current.isOp(":") { return node }
+            _ = next()
+            start = node
+        }
+        var stop: Expr?
+        if !current.isOp(":"), !current.isOp("]"), !current.isOp(",") {
+            stop = try parseExpression()
+        }
+        var step: Expr?
+        if skipOp(":") {
+            if !current.isOp("]"), !current.isOp(",") { step = try parseExpression() }
+        }
+        return Expr(.slice(start, stop, step), line: line)
+    }
+
+    private mutating func parseCallArgs() throws -> Expr.Args {
+        let open = current
+        try expectOp("(")
+        var args = Expr.Args()
+        var requireComma = false
+        func ensure(_ ok: Bool) throws {
+            if !ok { throw fail("invalid syntax for function call expression", line: open.line) }
+        }
+        while !current.isOp(")") {
+            if requireComma {
+                try expectOp(",")
+                if current.isOp(")") { break }
+            }
+            if skipOp("*") {
+                try ensure(args.dynArgs == nil && args.dynKwargs == nil)
+                args.dynArgs = try parseExpression()
+            } else if skipOp("**") {
+                try ensure(args.dynKwargs == nil)
+                args.dynKwargs = try parseExpression()
+            } else if current.kind == .name, look().isOp("=") {
+                try ensure(args.dynKwargs == nil)
+                let key = next().text
+                _ = next()
+                args.keywords.append((key, try parseExpression()))
+            } else {
+                try ensure(args.dynArgs == nil && args.dynKwargs == nil && args.keywords.isEmpty)
+                args.positional.append(try parseExpression())
+            }
+            requireComma = true
+        }
+        try expectOp(")")
+        return args
+    }
+
+    private mutating func parseCall(_ node: Expr) throws -> Expr {
+        let line = current.line
+        return Expr(.call(node, try parseCallArgs()), line: line)
+    }
+
+    private mutating func note(_ kind: String, _ name: String, line: Int) {
+        if !soft { unknown.append((kind, name, line)) }
+    }
+
+    private mutating func parseFilter(_ node: Expr?, startInline: Bool = false) throws -> Expr? {
+        var node = node
+        var inline = startInline
+        while current.isOp("|") || inline {
+            if !inline { _ = next() }
+            let tok = try expectKind(.name, "name")
+            var name = tok.text
+            while skipOp(".") { name += "." + (try expectKind(.name, "name").text) }
+            let args = current.isOp("(") ? try parseCallArgs() : Expr.Args()
+            let fn = filters[name]
+            if fn == nil { note("filter", name, line: tok.line) }
+            node = Expr(.filter(operand: node, name: name, function: fn, args: args), line: tok.line)
+            inline = false
+        }
+        return node
+    }
+
+    private mutating func parseTest(_ node: Expr) throws -> Expr {
+        let tok = next()
+        let negated = skipName("not")
+        var name = try expectKind(.name, "name").text
+        while skipOp(".") { name += "." + (try expectKind(.name, "name").text) }
+        var args = Expr.Args()
+        if current.isOp("(") {
+            args = try parseCallArgs()
+        } else if [.name, .string, .integer, .float].contains(current.kind)
+            || (current.kind == .op && ["(", "[", "{"].contains(current.text)),
+            !(current.isName("else") || current.isName("or") || current.isName("and"))
+        {
+            if current.isName("is") { throw fail("You cannot chain multiple tests with is") }
+            var arg = try parsePrimary()
+            arg = try parsePostfix(arg)
+            args.positional = [arg]
+        }
+        let fn = tests[name]
+        if fn == nil { note("test", name, line: tok.line) }
+        var result = Expr(.test(operand: node, name: name, function: fn, args: args), line: tok.line)
+        if negated { result = Expr(.not(result), line: tok.line) }
+        return result
+    }
+}
+
+extension Expr {
+    /// Jinja's node class name in lower case, for "can't assign to ..." messages.
+    var kindName: String {
+        switch kind {
+        case .const: return "const"
+        case .name: return "name"
+        case .getattr: return "getattr"
+        case .getitem: return "getitem"
+        case .slice: return "slice"
+        case .list: return "list"
+        case .tuple: return "tuple"
+        case .dict: return "dict"
+        case .binary: return "binop"
+        case .neg: return "neg"
+        case .pos: return "pos"
+        case .not: return "not"
+        case .and: return "and"
+        case .or: return "or"
+        case .concat: return "concat"
+        case .compare: return "compare"
+        case .condExpr: return "condexpr"
+        case .call: return "call"
+        case .filter: return "filter"
+        case .test: return "test"
+        case .nsRef: return "nsref"
+        }
+    }
+}

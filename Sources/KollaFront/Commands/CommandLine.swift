@@ -1,0 +1,59 @@
+import Foundation
+
+/// A command-line mistake: printed with the usage text, exit status 2.
+struct UsageError: Error {
+    let message: String?
+    init(_ message: String?) { self.message = message }
+}
+
+/// A failure with a one-line message, exit status 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { self.description = message }
+}
+
+/// The `kolla-oci` command line: dispatches argv to a subcommand and returns the
+/// process exit status.
+public enum KollaOCI {
+    static let usage = """
+        usage: kolla-oci COMMAND [ARGS...]
+
+        commands:
+          render     render a Jinja2 template exactly as Python Jinja2 would
+          help       show this text
+
+        Run 'kolla-oci COMMAND --help' for a command's options.
+        """
+
+    /// Runs the tool for `arguments` (argv without the program name, `programName` its
+    /// basename) and returns the exit status.
+    public static func main(programName: String, arguments: [String]) -> Int32 {
+        guard let command = arguments.first else {
+            printError(usage)
+            return 2
+        }
+        let rest = Array(arguments.dropFirst())
+        do {
+            switch command {
+            case "render":
+                return try RenderCommand(arguments: rest).run()
+            case "help", "-h", "--help":
+                print(usage)
+                return 0
+            default:
+                throw UsageError("unknown command '\(command)'")
+            }
+        } catch let e as UsageError {
+            if let m = e.message { printError("kolla-oci \(command): \(m)") }
+            printError(command == "render" ? RenderCommand.usage : usage)
+            return e.message == nil ? 0 : 2
+        } catch {
+            printError("kolla-oci: \(error)")
+            return 1
+        }
+    }
+
+    static func printError(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
