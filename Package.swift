@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // kolla-oci: OpenStack Kolla's image builder as a daemonless, rootless OCI builder.
-// Dependency direction (see docs/ARCHITECTURE.md):
+// Dependency direction (README.md, "Layout"):
 //   kolla-oci (exe) → KollaFront → Jinja
 //                              └→ OCIBuild → CKollaShim → libarchive, libcurl, libcrypto
 // No third-party Swift packages: only the toolchain and Debian's C libraries.
