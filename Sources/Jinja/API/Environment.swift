@@ -102,6 +102,7 @@ public final class Template: Sendable {
             if e.source == nil && e.templateName == name { e.source = source }
             throw e
         }
+        for def in parsed.blocks.values { def.owner = self }
     }
 
     /// Renders with `variables` as the render context.

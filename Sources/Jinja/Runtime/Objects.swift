@@ -305,3 +305,19 @@ final class BlockCaller: RuntimeObject, @unchecked Sendable {
         .string(try r.renderBlock(name, level: level, context: context, scope: nil))
     }
 }
+
+/// A template passed as a value (kolla's `parent_template`), usable in `extends`,
+/// `include` and `import` like a name.
+final class TemplateReferenceValue: RuntimeObject, @unchecked Sendable {
+    let template: Template
+
+    init(_ template: Template) { self.template = template }
+
+    var typeName: String { "Template" }
+    var repr: String { "<Template \(template.name.map { pyRepr($0) } ?? "memory")>" }
+}
+
+extension Value {
+    /// A template as a value: `{% extends parent_template %}` renders it as the parent.
+    public static func template(_ t: Template) -> Value { .object(TemplateReferenceValue(t)) }
+}

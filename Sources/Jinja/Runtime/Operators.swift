@@ -231,7 +231,7 @@ extension Value {
 }
 
 /// Python's `==` without strict-mode checks.
-func pyEquals(_ a: Value, _ b: Value) -> Bool {
+public func pyEquals(_ a: Value, _ b: Value) -> Bool {
     switch (a, b) {
     case (.undefined, .undefined): return true
     case (.none, .none): return true

@@ -32,6 +32,16 @@ public final class Renderer {
         return environment.globals[name] ?? .missing(name)
     }
 
+    /// Looks a name up in the render context only (template-level variables, render
+    /// variables, globals), not in loop or macro locals: what Jinja's `@pass_context`
+    /// functions see through `context.get(name)`. Nil when absent.
+    public func contextValue(_ name: String) -> Value? {
+        if let ctx = currentScope?.context {
+            if let v = ctx.vars[name] ?? ctx.parentVars[name] { return v }
+        }
+        return environment.globals[name]
+    }
+
     // MARK: - templates
 
     func renderTemplate(_ template: Template, vars: [String: Value]) throws -> String {
@@ -46,11 +56,15 @@ public final class Renderer {
         let savedDiscard = discard
         defer { discard = savedDiscard }
         discard = false
-        try exec(template.parsed.body, Scope(parent: nil, context: ctx, templateName: template.name, isRoot: true))
+        try exec(
+            template.parsed.body,
+            Scope(parent: nil, context: ctx, templateName: template.name, environment: template.environment, isRoot: true))
         while let parent = ctx.pendingParent {
             ctx.pendingParent = nil
             discard = false
-            try exec(parent.parsed.body, Scope(parent: nil, context: ctx, templateName: parent.name, isRoot: true))
+            try exec(
+                parent.parsed.body,
+                Scope(parent: nil, context: ctx, templateName: parent.name, environment: parent.environment, isRoot: true))
         }
     }
 
@@ -153,7 +167,7 @@ public final class Renderer {
             if ctx.pendingParent != nil {
                 throw TemplateError(.templateRuntimeError, "extended multiple times")
             }
-            let parent = try loadTemplate(try eval(expr, scope))
+            let parent = try loadTemplate(try eval(expr, scope), scope.environment)
             for (name, def) in parent.parsed.blocks { ctx.blocks[name, default: []].append(def) }
             ctx.pendingParent = parent
             discard = true
@@ -163,7 +177,7 @@ public final class Renderer {
             let target = try eval(expr, scope)
             let template: Template
             do {
-                template = try loadTemplate(target)
+                template = try loadTemplate(target, scope.environment)
             } catch let e as TemplateError where ignoreMissing && (e.kind == .templateNotFound || e.kind == .templatesNotFound) {
                 return
             }
@@ -289,9 +303,10 @@ public final class Renderer {
         if def.required && level == chain.count - 1 {
             throw TemplateError(.templateRuntimeError, "Required block '\(name)' not found.")
         }
-        let rootScope = Scope(parent: nil, context: context, templateName: def.templateName, isRoot: true)
+        let env = def.owner?.environment ?? environment
+        let rootScope = Scope(parent: nil, context: context, templateName: def.templateName, environment: env, isRoot: true)
         let parent = def.scoped ? (scope ?? rootScope) : rootScope
-        let blockScope = Scope(parent: parent, context: context, templateName: def.templateName)
+        let blockScope = Scope(parent: parent, context: context, templateName: def.templateName, environment: env)
         blockScope.vars["super"] = .object(BlockCaller(context: context, name: name, level: level + 1))
         try enter()
         defer { depth -= 1 }
@@ -299,10 +314,12 @@ public final class Renderer {
     }
 
     /// Resolves an include/extends/import target: a name, a list of names, or undefined.
-    func loadTemplate(_ target: Value) throws -> Template {
+    func loadTemplate(_ target: Value, _ environment: Environment) throws -> Template {
         switch target {
         case .string(let name):
             return try environment.template(named: name)
+        case .object(let o as TemplateReferenceValue):
+            return o.template
         case .list, .tuple:
             let names = try iterate(target)
             for n in names {
@@ -327,7 +344,7 @@ public final class Renderer {
 
     /// Renders a template as a module (`import`): its exported names and its output.
     private func module(_ target: Value, withContext: Bool, _ scope: Scope) throws -> TemplateModule {
-        let template = try loadTemplate(target)
+        let template = try loadTemplate(target, scope.environment)
         if !withContext, let cached = moduleCache[template.name ?? ""] { return cached }
         let ctx = Context(template: template, parentVars: withContext ? scope.flattened() : [:])
         let body = try capture { try renderRoot(template, ctx) }
@@ -383,7 +400,9 @@ public final class Renderer {
                 .typeError, "macro '\(def.name)' takes not more than \(params.count) argument(s)")
         }
 
-        let scope = Scope(parent: macro.closure, context: macro.closure.context, templateName: macro.closure.templateName)
+        let scope = Scope(
+            parent: macro.closure, context: macro.closure.context, templateName: macro.closure.templateName,
+            environment: macro.closure.environment)
         let firstDefault = params.count - def.signature.defaults.count
         for (i, name) in params.enumerated() {
             if let v = values[i] {

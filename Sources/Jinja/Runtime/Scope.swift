@@ -38,18 +38,22 @@ final class Scope {
     let context: Context
     /// The template the code running in this scope belongs to (for error locations).
     let templateName: String?
+    /// The environment that loaded the running template: `include`, `import` and
+    /// `extends` resolve names with its loader (a template override's parent keeps its own).
+    let environment: Environment
     let isRoot: Bool
 
-    init(parent: Scope?, context: Context, templateName: String?, isRoot: Bool = false) {
+    init(parent: Scope?, context: Context, templateName: String?, environment: Environment, isRoot: Bool = false) {
         self.parent = parent
         self.context = context
         self.templateName = templateName
+        self.environment = environment
         self.isRoot = isRoot
     }
 
     /// A child scope in the same template.
     func child() -> Scope {
-        Scope(parent: self, context: context, templateName: templateName)
+        Scope(parent: self, context: context, templateName: templateName, environment: environment)
     }
 
     /// Binds `name` here (top-level assignments go to the context).

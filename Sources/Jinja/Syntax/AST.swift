@@ -103,6 +103,8 @@ final class Stmt: @unchecked Sendable {
         let body: [Stmt]
         /// The template that defines the block (for names in errors).
         let templateName: String?
+        /// The template object, set once it is built (its environment loads for the block).
+        weak var owner: Template?
 
         init(name: String, scoped: Bool, required: Bool, body: [Stmt], templateName: String?) {
             self.name = name
