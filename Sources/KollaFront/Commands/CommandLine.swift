@@ -15,12 +15,17 @@ struct CommandError: Error, CustomStringConvertible {
 /// The `kolla-oci` command line: dispatches argv to a subcommand and returns the
 /// process exit status.
 public enum KollaOCI {
+    /// kolla-oci's version (also the default `kolla_version` template variable).
+    public static let version = "0.1.0"
+
     static let usage = """
         usage: kolla-oci COMMAND [ARGS...]
 
         commands:
-          render     render a Jinja2 template exactly as Python Jinja2 would
-          help       show this text
+          build          kolla-build: render, select and build Kolla images (kolla-build's options)
+          render         render a Jinja2 template exactly as Python Jinja2 would
+          sample-config  print a sample kolla-build.conf with every option
+          help           show this text
 
         Run 'kolla-oci COMMAND --help' for a command's options.
         """
@@ -28,6 +33,10 @@ public enum KollaOCI {
     /// Runs the tool for `arguments` (argv without the program name, `programName` its
     /// basename) and returns the exit status.
     public static func main(programName: String, arguments: [String]) -> Int32 {
+        // Invoked as kolla-build, kolla-oci is `kolla-oci build`.
+        if programName == "kolla-build" {
+            return BuildCommand(program: programName, arguments: arguments).run()
+        }
         guard let command = arguments.first else {
             printError(usage)
             return 2
@@ -37,6 +46,11 @@ public enum KollaOCI {
             switch command {
             case "render":
                 return try RenderCommand(arguments: rest).run()
+            case "build":
+                return BuildCommand(program: "kolla-oci build", arguments: rest).run()
+            case "sample-config":
+                print(Help.sampleConfig(), terminator: "")
+                return 0
             case "help", "-h", "--help":
                 print(usage)
                 return 0
