@@ -37,7 +37,7 @@ let package = Package(
             dependencies: ["Jinja", "TestSupport"],
             exclude: ["Conformance", "Differential"]
         ),
-        .testTarget(name: "KollaFrontTests", dependencies: ["KollaFront", "TestSupport"]),
+        .testTarget(name: "KollaFrontTests", dependencies: ["KollaFront", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "OCIBuildTests", dependencies: ["OCIBuild", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
