@@ -1,0 +1,210 @@
+/// Dockerfile word handling as BuildKit's shell lexer does it: splitting an argument
+/// string into words (quotes kept, for parsing), and processing a word (quotes removed,
+/// escapes applied, `$VAR`/`${VAR…}` expanded from the build's ARG/ENV, for execution).
+package struct ShellWords: Sendable {
+    /// The escape character (`\`, or `` ` `` with `# escape=`).
+    package var escape: Character
+
+    package init(escape: Character = "\\") {
+        self.escape = escape
+    }
+
+    /// Splits on unquoted whitespace; quotes and escapes stay in the words.
+    package func split(_ s: String) -> [String] {
+        var words: [String] = []
+        var cur = ""
+        var inWord = false
+        var quote: Character?
+        var it = Array(s)
+        var i = 0
+        while i < it.count {
+            let c = it[i]
+            if let q = quote {
+                cur.append(c)
+                if c == escape && q == "\"" && i + 1 < it.count {
+                    cur.append(it[i + 1])
+                    i += 2
+                    continue
+                }
+                if c == q { quote = nil }
+                i += 1
+                continue
+            }
+            if c == " " || c == "\t" || c == "\n" {
+                if inWord {
+                    words.append(cur)
+                    cur = ""
+                    inWord = false
+                }
+                i += 1
+                continue
+            }
+            inWord = true
+            cur.append(c)
+            if c == escape && i + 1 < it.count {
+                cur.append(it[i + 1])
+                i += 2
+                continue
+            }
+            if c == "\"" || c == "'" { quote = c }
+            i += 1
+        }
+        if inWord { words.append(cur) }
+        it.removeAll()
+        return words
+    }
+
+    /// Processes one word: removes quotes, applies escapes and expands variables from
+    /// `env` (unset variables expand to ""). Throws for `${VAR:?message}` on unset/empty.
+    package func process(_ word: String, env: [String: String]) throws -> String {
+        try processWords(word, env: env, split: false).joined()
+    }
+
+    /// Processes a string into words (unquoted whitespace separates, including
+    /// whitespace that comes from unquoted variable expansion is NOT split, as BuildKit).
+    package func processWords(_ s: String, env: [String: String], split: Bool = true) throws -> [String] {
+        let chars = Array(s)
+        var i = 0
+        var words: [String] = []
+        var cur = ""
+        var inWord = false
+
+        func readName() -> String {
+            var n = ""
+            while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" {
+                n.append(chars[i])
+                i += 1
+            }
+            return n
+        }
+
+        func expandDollar() throws -> String {
+            // chars[i] == "$"
+            i += 1
+            guard i < chars.count else { return "$" }
+            if chars[i] == "{" {
+                i += 1
+                let name = readName()
+                guard !name.isEmpty else { throw ShellError("bad substitution") }
+                var op = ""
+                if i < chars.count, chars[i] == ":" {
+                    op = ":"
+                    i += 1
+                }
+                var word = ""
+                if i < chars.count, chars[i] != "}" {
+                    op.append(chars[i])
+                    i += 1
+                    // The operand may itself contain expansions and nested braces.
+                    var depth = 0
+                    var raw = ""
+                    while i < chars.count {
+                        if chars[i] == "{" { depth += 1 }
+                        if chars[i] == "}" {
+                            if depth == 0 { break }
+                            depth -= 1
+                        }
+                        raw.append(chars[i])
+                        i += 1
+                    }
+                    word = try process(raw, env: env)
+                }
+                guard i < chars.count, chars[i] == "}" else { throw ShellError("missing '}' in ${\(name)…}") }
+                i += 1
+                let value = env[name]
+                switch op {
+                case "": return value ?? ""
+                case ":-": return (value ?? "").isEmpty ? word : value!
+                case "-": return value ?? word
+                case ":+": return (value ?? "").isEmpty ? "" : word
+                case "+": return value == nil ? "" : word
+                case ":?":
+                    if (value ?? "").isEmpty { throw ShellError("\(name): \(word.isEmpty ? "is not allowed to be empty" : word)") }
+                    return value!
+                case "?":
+                    if value == nil { throw ShellError("\(name): \(word.isEmpty ? "is not allowed to be unset" : word)") }
+                    return value!
+                case "#", "%":
+                    let v = value ?? ""
+                    if op == "#" { return v.hasPrefix(word) ? String(v.dropFirst(word.count)) : v }
+                    return v.hasSuffix(word) ? String(v.dropLast(word.count)) : v
+                default:
+                    throw ShellError("unsupported modifier (\(op)) in substitution")
+                }
+            }
+            let name = readName()
+            if name.isEmpty { return "$" }
+            return env[name] ?? ""
+        }
+
+        while i < chars.count {
+            let c = chars[i]
+            if c == "'" {
+                inWord = true
+                i += 1
+                while i < chars.count, chars[i] != "'" {
+                    cur.append(chars[i])
+                    i += 1
+                }
+                guard i < chars.count else { throw ShellError("unexpected end of statement while looking for matching single-quote") }
+                i += 1
+                continue
+            }
+            if c == "\"" {
+                inWord = true
+                i += 1
+                while i < chars.count, chars[i] != "\"" {
+                    if chars[i] == escape, i + 1 < chars.count, ["\"", "$", escape].contains(chars[i + 1]) {
+                        cur.append(chars[i + 1])
+                        i += 2
+                        continue
+                    }
+                    if chars[i] == "$" {
+                        cur += try expandDollar()
+                        continue
+                    }
+                    cur.append(chars[i])
+                    i += 1
+                }
+                guard i < chars.count else { throw ShellError("unexpected end of statement while looking for matching double-quote") }
+                i += 1
+                continue
+            }
+            if c == escape {
+                inWord = true
+                if i + 1 < chars.count {
+                    cur.append(chars[i + 1])
+                    i += 2
+                } else {
+                    i += 1
+                }
+                continue
+            }
+            if c == "$" {
+                inWord = true
+                cur += try expandDollar()
+                continue
+            }
+            if split && (c == " " || c == "\t" || c == "\n") {
+                if inWord {
+                    words.append(cur)
+                    cur = ""
+                    inWord = false
+                }
+                i += 1
+                continue
+            }
+            inWord = true
+            cur.append(c)
+            i += 1
+        }
+        if inWord || !split { words.append(cur) }
+        return words
+    }
+}
+
+/// A variable-expansion failure (`${X:?msg}`, unbalanced quotes or braces).
+package struct ShellError: Error, CustomStringConvertible, Equatable {
+    package var description: String
+    init(_ message: String) { self.description = message }
+}
