@@ -1,0 +1,114 @@
+import CKollaShim
+import Foundation
+
+/// Runs a `RunSpec` through the C child path (`ko_sandbox_run`): the calling thread
+/// blocks until the command exits; output goes to the given descriptors.
+package enum SandboxLauncher {
+    /// Runs the command and returns its exit status (128+N for signal N).
+    package static func run(_ spec: RunSpec, stdout: Int32, stderr: Int32, stdin: Int32 = -1) throws -> Int32 {
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func c(_ s: String?) -> UnsafePointer<CChar>? {
+            guard let s else { return nil }
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        func array(_ xs: [String]) -> [UnsafePointer<CChar>?] { xs.map { c($0) } + [nil] }
+        var argv = array(spec.argv)
+        var envp = array(spec.environment)
+        var groups = spec.supplementaryGroups.map { gid_t($0) }
+        var status: Int32 = 0
+        var err = [CChar](repeating: 0, count: 1024)
+        let rc: Int32 = argv.withUnsafeMutableBufferPointer { argvBuf in
+            envp.withUnsafeMutableBufferPointer { envBuf in
+                groups.withUnsafeMutableBufferPointer { groupBuf in
+                    var s = ko_sandbox_spec()
+                    s.rootfs = c(spec.rootfs)
+                    s.argv = UnsafePointer(argvBuf.baseAddress)
+                    s.envp = UnsafePointer(envBuf.baseAddress)
+                    s.cwd = c(spec.workingDirectory)
+                    s.uid = spec.uid
+                    s.gid = spec.gid
+                    s.groups = UnsafePointer(groupBuf.baseAddress)
+                    s.ngroups = groupBuf.count
+                    s.hostname = c(spec.hostname)
+                    switch spec.mapping {
+                    case .none: s.idmap_mode = Int32(KO_IDMAP_NONE.rawValue)
+                    case .inherited: s.idmap_mode = Int32(KO_IDMAP_INHERITED.rawValue)
+                    case .single(let uid, let gid):
+                        s.idmap_mode = Int32(KO_IDMAP_SINGLE.rawValue)
+                        s.host_uid = uid
+                        s.host_gid = gid
+                    case .subordinate(let uid, let gid, let us, let uc, let gs, let gc):
+                        s.idmap_mode = Int32(KO_IDMAP_SUBID.rawValue)
+                        s.host_uid = uid
+                        s.host_gid = gid
+                        s.subuid_start = UInt(us)
+                        s.subuid_count = UInt(uc)
+                        s.subgid_start = UInt(gs)
+                        s.subgid_count = UInt(gc)
+                        s.newuidmap = c(IDMapping.helper("newuidmap") ?? "/usr/bin/newuidmap")
+                        s.newgidmap = c(IDMapping.helper("newgidmap") ?? "/usr/bin/newgidmap")
+                    }
+                    if let o = spec.overlay {
+                        s.overlay_lower = c(o.lower.joined(separator: ":"))
+                        s.overlay_upper = c(o.upper)
+                        s.overlay_work = c(o.work)
+                        // Inside any user namespace overlay must keep its xattrs in user.* .
+                        if case .none = spec.mapping { s.overlay_userxattr = 0 } else { s.overlay_userxattr = 1 }
+                    }
+                    s.resolv_conf = c(spec.resolvConf)
+                    s.hosts = c(spec.hosts)
+                    s.stdin_fd = stdin
+                    s.stdout_fd = stdout
+                    s.stderr_fd = stderr
+                    return ko_sandbox_run(&s, &status, &err, err.count)
+                }
+            }
+        }
+        if rc != 0 { throw SandboxError("RUN sandbox: " + cText(err)) }
+        return status
+    }
+
+    /// Re-executes `arguments` of this program inside a new user namespace (see
+    /// `ko_userns_reexec`) and returns its exit status.
+    package static func reexecInUserNamespace(executable: String, arguments: [String], mapping: IDMapping) throws -> Int32 {
+        var env = ProcessInfo.processInfo.environment
+        env[IDMapping.namespaceMarker] = "1"
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar>? {
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        var argv = ([executable] + arguments).map { c($0) } + [nil]
+        var envp = env.map { c("\($0.key)=\($0.value)") } + [nil]
+        var status: Int32 = 0
+        var err = [CChar](repeating: 0, count: 1024)
+        let (mode, uid, gid, us, uc, gs, gc): (Int32, UInt32, UInt32, UInt, UInt, UInt, UInt)
+        switch mapping {
+        case .single(let u, let g): (mode, uid, gid, us, uc, gs, gc) = (Int32(KO_IDMAP_SINGLE.rawValue), u, g, 0, 0, 0, 0)
+        case .subordinate(let u, let g, let a, let b, let c2, let d):
+            (mode, uid, gid, us, uc, gs, gc) = (Int32(KO_IDMAP_SUBID.rawValue), u, g, a, b, c2, d)
+        default: throw SandboxError("no user namespace is needed for this mapping")
+        }
+        let newuidmap = IDMapping.helper("newuidmap") ?? "/usr/bin/newuidmap"
+        let newgidmap = IDMapping.helper("newgidmap") ?? "/usr/bin/newgidmap"
+        let rc = argv.withUnsafeMutableBufferPointer { a in
+            envp.withUnsafeMutableBufferPointer { e in
+                ko_userns_reexec(
+                    executable, UnsafePointer(a.baseAddress), UnsafePointer(e.baseAddress), mode, uid, gid, UInt(us), UInt(uc),
+                    UInt(gs), UInt(gc), newuidmap, newgidmap, &status, &err, err.count)
+            }
+        }
+        if rc != 0 { throw SandboxError("user namespace: " + cText(err)) }
+        return status
+    }
+}
+
+/// The text of a NUL-terminated C buffer.
+private func cText(_ buf: [CChar]) -> String {
+    String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

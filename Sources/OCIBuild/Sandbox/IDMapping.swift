@@ -1,0 +1,72 @@
+import Foundation
+
+/// How container user and group ids map to host ids for RUN (and for a rootless build
+/// as a whole, which runs inside one user namespace).
+package enum IDMapping: Sendable, Equatable {
+    /// Real root, no user namespace: container ids are host ids.
+    case none
+    /// Already running as root of a user namespace kolla-oci prepared (re-exec).
+    case inherited
+    /// Container 0 → the caller; no other id exists (chown to others fails).
+    case single(uid: UInt32, gid: UInt32)
+    /// Container 0 → the caller, 1…count → the subordinate range from /etc/subuid,
+    /// /etc/subgid, set up by the setuid helpers newuidmap/newgidmap.
+    case subordinate(uid: UInt32, gid: UInt32, uidStart: UInt, uidCount: UInt, gidStart: UInt, gidCount: UInt)
+
+    /// The environment variable a re-executed kolla-oci finds itself with inside its namespace.
+    package static let namespaceMarker = "KOLLA_OCI_USERNS"
+
+    /// Highest container id mapped (kolla's users go up to 42495).
+    package var maxContainerID: UInt {
+        switch self {
+        case .none, .inherited: return UInt(UInt32.max)
+        case .single: return 0
+        case .subordinate(_, _, _, let uc, _, let gc): return min(uc, gc)
+        }
+    }
+
+    /// Decides the mapping for this process: root → none (or inherited inside our own
+    /// namespace); otherwise the subordinate ranges of the user when /etc/subuid and
+    /// /etc/subgid have them and newuidmap/newgidmap are installed; else single.
+    package static func detect(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        subuid: String = "/etc/subuid", subgid: String = "/etc/subgid"
+    ) -> IDMapping {
+        let uid = getuid()
+        let gid = getgid()
+        if uid == 0 {
+            return environment[namespaceMarker] == "1" ? .inherited : .none
+        }
+        let name = userName(uid)
+        guard let u = range(in: subuid, user: name, id: UInt(uid)), let g = range(in: subgid, user: name, id: UInt(uid)),
+            helper("newuidmap") != nil, helper("newgidmap") != nil
+        else {
+            return .single(uid: uid, gid: gid)
+        }
+        return .subordinate(uid: uid, gid: gid, uidStart: u.start, uidCount: u.count, gidStart: g.start, gidCount: g.count)
+    }
+
+    /// The first `name:start:count` (or `uid:start:count`) line for the user.
+    package static func range(in file: String, user: String?, id: UInt) -> (start: UInt, count: UInt)? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":")
+            guard f.count == 3, let start = UInt(f[1]), let count = UInt(f[2]), count > 0 else { continue }
+            if String(f[0]) == user || UInt(f[0]) == id { return (start, count) }
+        }
+        return nil
+    }
+
+    /// Path of a setuid map helper, if installed.
+    package static func helper(_ name: String) -> String? {
+        for dir in ["/usr/bin", "/bin", "/usr/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+
+    private static func userName(_ uid: uid_t) -> String? {
+        guard let pw = getpwuid(uid) else { return nil }
+        return String(cString: pw.pointee.pw_name)
+    }
+}

@@ -1,0 +1,44 @@
+/// One command to run in the sandbox: root file system (plain directory, or an overlay
+/// of lower layer directories and a fresh upper), identity, environment and output.
+package struct RunSpec: Sendable {
+    /// The directory that becomes `/` (the overlay mount point when `overlay` is set).
+    package var rootfs: String
+    package var overlay: Overlay?
+    package var argv: [String]
+    package var environment: [String]
+    package var workingDirectory: String = "/"
+    package var uid: UInt32 = 0
+    package var gid: UInt32 = 0
+    package var supplementaryGroups: [UInt32] = []
+    package var hostname: String = "kolla-oci"
+    package var mapping: IDMapping
+    /// Host files bound onto `/etc/resolv.conf` and `/etc/hosts` (buildah does the same).
+    package var resolvConf: String? = "/etc/resolv.conf"
+    package var hosts: String? = "/etc/hosts"
+
+    /// An overlay mount: lower directories (top first), upper and work directories.
+    package struct Overlay: Sendable {
+        package var lower: [String]
+        package var upper: String
+        package var work: String
+
+        package init(lower: [String], upper: String, work: String) {
+            self.lower = lower
+            self.upper = upper
+            self.work = work
+        }
+    }
+
+    package init(rootfs: String, argv: [String], environment: [String], mapping: IDMapping) {
+        self.rootfs = rootfs
+        self.argv = argv
+        self.environment = environment
+        self.mapping = mapping
+    }
+}
+
+/// Why RUN could not start (the command's own failures are exit statuses).
+package struct SandboxError: Error, CustomStringConvertible, Equatable {
+    package var description: String
+    package init(_ message: String) { description = message }
+}
