@@ -12,5 +12,6 @@
 #include "ko_archive.h"
 #include "ko_crypto.h"
 #include "ko_curl.h"
+#include "ko_fs.h"
 
 #endif /* KO_CKOLLASHIM_H */

@@ -1,0 +1,268 @@
+// Writes a layer blob in one streaming pass: libarchive's PAX writer produces the tar,
+// its bytes are hashed (diff_id) and fed to a second libarchive writer in "raw" format
+// whose gzip or zstd filter compresses them; the compressed bytes are hashed (blob digest)
+// on their way to the output file. Memory use is constant.
+//
+// Determinism (ARCHITECTURE.md §6): restricted PAX (extended headers only when ustar
+// cannot express a field), no atime/ctime, no user/group names, gzip header without name
+// and with MTIME 0 (`gzip:!timestamp`), and no padding after the two end-of-archive
+// blocks (a tar is then exactly what Go's archive/tar writes: entries + 1024 zero bytes).
+
+import CKollaShim
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The hashers and the downstream handle shared with the C write callbacks.
+private final class WritePipeline {
+    let output: FileDescriptor
+    let tarHasher: SHA256
+    let blobHasher: SHA256
+    var compressor: OpaquePointer?
+    var uncompressedCount: Int64 = 0
+    var compressedCount: Int64 = 0
+    var failure: NativeError?
+
+    init(output: FileDescriptor) throws(NativeError) {
+        self.output = output
+        tarHasher = try SHA256()
+        blobHasher = try SHA256()
+    }
+}
+
+/// Tar bytes: hash them, then compress them (or write them when uncompressed).
+private func writeTarCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
+                              _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
+    let pipe = Unmanaged<WritePipeline>.fromOpaque(context!).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+    do throws(NativeError) {
+        try pipe.tarHasher.update(bytes)
+        pipe.uncompressedCount += Int64(length)
+        if let compressor = pipe.compressor {
+            var offset = 0
+            while offset < length {
+                let n = archive_write_data(compressor, buffer! + offset, length - offset)
+                guard n > 0 else { throw .libarchive("compress", archive: compressor, path: pipe.output.path) }
+                offset += n
+            }
+        } else {
+            try pipe.blobHasher.update(bytes)
+            pipe.compressedCount += Int64(length)
+            try pipe.output.write(bytes)
+        }
+        return length
+    } catch {
+        pipe.failure = pipe.failure ?? error
+        ko_archive_set_error_msg(archive, Int32(error.code), error.description)
+        return -1
+    }
+}
+
+/// Compressed bytes: hash them and write them out.
+private func writeBlobCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
+                               _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
+    let pipe = Unmanaged<WritePipeline>.fromOpaque(context!).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+    do throws(NativeError) {
+        try pipe.blobHasher.update(bytes)
+        pipe.compressedCount += Int64(length)
+        try pipe.output.write(bytes)
+        return length
+    } catch {
+        pipe.failure = pipe.failure ?? error
+        ko_archive_set_error_msg(archive, Int32(error.code), error.description)
+        return -1
+    }
+}
+
+/// Compression settings of a layer blob.
+package struct CompressionOptions: Sendable, Hashable {
+    /// gzip, zstd or none.
+    package var compression: Compression
+    /// The level (gzip 1–9, default 6; zstd 1–19, default 3); nil for the default.
+    package var level: Int?
+    /// zstd worker threads (0 = single-threaded); ignored for gzip. Defaults to the
+    /// number of online CPUs, as `zstd -T0` does.
+    package var threads: Int
+
+    /// Creates options; `threads` nil means one per online CPU.
+    package init(_ compression: Compression, level: Int? = nil, threads: Int? = nil) {
+        self.compression = compression
+        self.level = level
+        self.threads = threads ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}
+
+/// A streaming writer of one layer blob. Append entries in order, each followed by its
+/// data, then `finish()` for the digests.
+///
+/// Not `Sendable`: it owns libarchive handles.
+package final class LayerArchiveWriter {
+    private let pipeline: WritePipeline
+    private let tar: OpaquePointer
+    private let entry: OpaquePointer
+    private let options: CompressionOptions
+    private var finished = false
+
+    /// Starts a layer written to `output` (already open for writing).
+    package init(output: FileDescriptor, options: CompressionOptions) throws(NativeError) {
+        self.options = options
+        pipeline = try WritePipeline(output: output)
+        guard let tar = archive_write_new(), let entry = archive_entry_new() else {
+            throw .posix("archive_write_new", errno: ENOMEM, path: output.path)
+        }
+        self.tar = tar
+        self.entry = entry
+        let context = Unmanaged.passUnretained(pipeline).toOpaque()
+
+        if options.compression != .none {
+            guard let compressor = archive_write_new() else {
+                throw .posix("archive_write_new", errno: ENOMEM, path: output.path)
+            }
+            pipeline.compressor = compressor
+            try check(archive_write_set_format_raw(compressor), compressor, "archive_write_set_format_raw")
+            switch options.compression {
+            case .gzip:
+                try check(archive_write_add_filter_gzip(compressor), compressor, "archive_write_add_filter_gzip")
+                // No file name and MTIME 0 in the gzip header: same tar, same blob.
+                try check(archive_write_set_filter_option(compressor, "gzip", "timestamp", nil), compressor,
+                          "gzip:!timestamp")
+                if let level = options.level {
+                    try check(archive_write_set_filter_option(compressor, "gzip", "compression-level", "\(level)"),
+                              compressor, "gzip:compression-level")
+                }
+            case .zstd:
+                try check(archive_write_add_filter_zstd(compressor), compressor, "archive_write_add_filter_zstd")
+                try check(archive_write_set_filter_option(compressor, "zstd", "compression-level",
+                                                          "\(options.level ?? 3)"), compressor,
+                          "zstd:compression-level")
+                if options.threads > 1 {
+                    // libarchive 3.6 passes this to ZSTD_c_nbWorkers; the output of a
+                    // multi-threaded zstd encoder does not depend on the thread count.
+                    _ = archive_write_set_filter_option(compressor, "zstd", "threads", "\(options.threads)")
+                }
+            case .none:
+                break
+            }
+            // Output as it comes, no padding of the last block: the blob must end where
+            // the compressed stream ends.
+            archive_write_set_bytes_per_block(compressor, 0)
+            try check(archive_write_open(compressor, context, nil, writeBlobCallback, nil), compressor,
+                      "archive_write_open")
+            let rawEntry = archive_entry_new()
+            defer { archive_entry_free(rawEntry) }
+            archive_entry_set_filetype(rawEntry, UInt32(S_IFREG))
+            archive_entry_set_pathname(rawEntry, "layer.tar")
+            try check(archive_write_header(compressor, rawEntry), compressor, "archive_write_header")
+        }
+
+        try check(archive_write_set_format_pax_restricted(tar), tar, "archive_write_set_format_pax_restricted")
+        // 64 KiB blocks towards the compressor, and no padding after the end-of-archive
+        // blocks (bytes in last block = 1).
+        archive_write_set_bytes_per_block(tar, 65536)
+        archive_write_set_bytes_in_last_block(tar, 1)
+        try check(archive_write_open(tar, context, nil, writeTarCallback, nil), tar, "archive_write_open")
+    }
+
+    deinit {
+        if !finished {
+            // Abandoned (an error upstream): release without writing trailers.
+            archive_write_fail(tar)
+            if let compressor = pipeline.compressor { archive_write_fail(compressor) }
+        }
+        archive_write_free(tar)
+        if let compressor = pipeline.compressor { archive_write_free(compressor) }
+        archive_entry_free(entry)
+    }
+
+    /// Writes the header of `value`; for regular files (not hard links) `value.size`
+    /// bytes of data must follow through `writeData`.
+    package func append(_ value: TarEntry) throws(NativeError) {
+        archive_entry_clear(entry)
+        archive_entry_set_pathname(entry, value.path)
+        archive_entry_set_filetype(entry, value.kind.typeBits)
+        archive_entry_set_perm(entry, mode_t(value.permissions))
+        archive_entry_set_uid(entry, Int64(value.uid))
+        archive_entry_set_gid(entry, Int64(value.gid))
+        archive_entry_set_mtime(entry, value.mtimeSeconds, value.mtimeNanoseconds)
+        if let target = value.hardlinkTarget {
+            archive_entry_set_hardlink(entry, target)
+            archive_entry_set_size(entry, 0)
+        } else if value.kind == .regular {
+            archive_entry_set_size(entry, value.size)
+        } else {
+            archive_entry_set_size(entry, 0)
+        }
+        if let target = value.symlinkTarget, value.kind == .symlink {
+            archive_entry_set_symlink(entry, target)
+        }
+        if value.kind == .characterDevice || value.kind == .blockDevice {
+            archive_entry_set_rdevmajor(entry, dev_t(value.deviceMajor))
+            archive_entry_set_rdevminor(entry, dev_t(value.deviceMinor))
+        }
+        for xattr in value.xattrs {
+            xattr.value.withUnsafeBytes { archive_entry_xattr_add_entry(entry, xattr.name, $0.baseAddress, $0.count) }
+        }
+        let status = archive_write_header(tar, entry)
+        guard status == ARCHIVE_OK else {
+            throw pipeline.failure ?? .libarchive("write tar header", archive: tar, path: value.path)
+        }
+    }
+
+    /// Writes data of the current entry.
+    package func writeData(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = archive_write_data(tar, bytes.baseAddress! + offset, bytes.count - offset)
+            guard n > 0 else { throw pipeline.failure ?? .libarchive("write tar data", archive: tar, path: pipeline.output.path) }
+            offset += n
+        }
+    }
+
+    /// Copies the whole of `file` (from its current offset) as the current entry's data,
+    /// checking that it has `expectedSize` bytes (a file that changed while being
+    /// archived would otherwise corrupt the tar).
+    package func writeData(from file: FileDescriptor, expectedSize: Int64) throws(NativeError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 17, alignment: 16)
+        defer { buffer.deallocate() }
+        var total: Int64 = 0
+        while true {
+            let n = try file.read(into: buffer)
+            if n == 0 { break }
+            total += Int64(n)
+            guard total <= expectedSize else { break }
+            try writeData(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+        guard total == expectedSize else {
+            throw NativeError(library: .posix, operation: "archive", code: Int(EIO),
+                              message: "file changed size while being archived (expected \(expectedSize) bytes)",
+                              path: file.path)
+        }
+    }
+
+    /// Writes the end of the archive, flushes the compressor and returns both digests.
+    package func finish() throws(NativeError) -> LayerDigests {
+        finished = true
+        try check(archive_write_close(tar), tar, "close tar")
+        if let compressor = pipeline.compressor {
+            try check(archive_write_close(compressor), compressor, "close compressor")
+        }
+        return LayerDigests(diffID: try pipeline.tarHasher.finalizeDigest(),
+                            uncompressedSize: pipeline.uncompressedCount,
+                            digest: try pipeline.blobHasher.finalizeDigest(),
+                            size: pipeline.compressedCount, compression: options.compression)
+    }
+
+    /// Throws the pipeline's own failure or libarchive's error unless `status` is OK.
+    private func check(_ status: Int32, _ archive: OpaquePointer, _ operation: String) throws(NativeError) {
+        guard status == ARCHIVE_OK else {
+            throw pipeline.failure ?? .libarchive(operation, archive: archive, path: pipeline.output.path)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension LayerArchiveWriter: Sendable {}
