@@ -367,3 +367,20 @@ package enum FileSystem {
     /// O_PATH, which the Glibc module does not export.
     package static let O_PATH_VALUE: Int32 = ko_fs_o_path()
 }
+
+/// errno values the layers above compare `NativeError.code` with, without importing Glibc.
+package let ENOENT_VALUE = ENOENT
+/// See `ENOENT_VALUE`.
+package let ENOTDIR_VALUE = ENOTDIR
+/// See `ENOENT_VALUE`.
+package let EINVAL_VALUE = EINVAL
+/// See `ENOENT_VALUE`.
+package let EPERM_VALUE = EPERM
+/// See `ENOENT_VALUE`.
+package let EACCES_VALUE = EACCES
+/// See `ENOENT_VALUE`.
+package let ENOTSUP_VALUE = ENOTSUP
+/// O_RDONLY for the layers above.
+package let O_RDONLY_VALUE = O_RDONLY
+/// O_NOFOLLOW for the layers above.
+package let O_NOFOLLOW_VALUE = O_NOFOLLOW

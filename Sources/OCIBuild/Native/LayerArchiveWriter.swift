@@ -154,7 +154,7 @@ package final class LayerArchiveWriter {
                       "archive_write_open")
             let rawEntry = archive_entry_new()
             defer { archive_entry_free(rawEntry) }
-            archive_entry_set_filetype(rawEntry, UInt32(S_IFREG))
+            archive_entry_set_filetype(rawEntry, UInt32(Glibc.S_IFREG))
             archive_entry_set_pathname(rawEntry, "layer.tar")
             try check(archive_write_header(compressor, rawEntry), compressor, "archive_write_header")
         }

@@ -46,11 +46,11 @@ extension ImageStore {
         try withWriteLeaseTyped { () throws(StoreError) -> FsckReport in
             var report = FsckReport()
             // 1. Blobs: every file must be named by the digest of its content.
-            let algorithms = try native { () throws(NativeError) in try FileSystem.directoryEntries("\(root)/blobs") }
+            let algorithms = try storeCall { () throws(NativeError) in try FileSystem.directoryEntries("\(root)/blobs") }
             for algorithm in algorithms where algorithm != "sha256" {
                 report.notes.append("\(root)/blobs/\(algorithm): algorithm not verified by kolla-oci")
             }
-            let names = try native { () throws(NativeError) in try FileSystem.directoryEntries(blobDirectory) }
+            let names = try storeCall { () throws(NativeError) in try FileSystem.directoryEntries(blobDirectory) }
             for name in names {
                 let path = "\(blobDirectory)/\(name)"
                 guard let digest = try? Digest("sha256:\(name)") else {
@@ -96,7 +96,7 @@ extension ImageStore {
     /// (exclusive lock); refuses to delete anything when a reachable manifest, index or
     /// config cannot be read, since its references would be unknown.
     package func gc() throws(StoreError) -> GCReport {
-        let lock = try native { () throws(NativeError) in
+        let lock = try storeCall { () throws(NativeError) in
             let fd = try FileDescriptor(path: "\(ingestDirectory)/gc.lock", flags: O_RDWR | O_CREAT, mode: 0o644)
             try fd.lock(exclusive: true)
             return fd
@@ -123,7 +123,7 @@ extension ImageStore {
 
         var report = GCReport()
         let leftovers = try temporaryFiles()
-        try native { () throws(NativeError) in
+        try storeCall { () throws(NativeError) in
             for name in try FileSystem.directoryEntries(blobDirectory) {
                 guard let digest = try? Digest("sha256:\(name)"), !reachable.contains(digest) else { continue }
                 let path = "\(blobDirectory)/\(name)"
@@ -151,7 +151,7 @@ extension ImageStore {
 
     /// Paths of temporary files in `ingest/` (not the lock files).
     private func temporaryFiles() throws(StoreError) -> [String] {
-        try native { () throws(NativeError) in
+        try storeCall { () throws(NativeError) in
             try FileSystem.directoryEntries(ingestDirectory).filter { $0.hasPrefix("tmp-") }
                 .map { "\(ingestDirectory)/\($0)" }
         }
@@ -159,7 +159,7 @@ extension ImageStore {
 
     /// `withWriteLease` for typed-throwing bodies.
     private func withWriteLeaseTyped<Result>(_ body: () throws(StoreError) -> Result) throws(StoreError) -> Result {
-        let lock = try native { () throws(NativeError) in
+        let lock = try storeCall { () throws(NativeError) in
             let fd = try FileDescriptor(path: "\(ingestDirectory)/gc.lock", flags: O_RDWR | O_CREAT, mode: 0o644)
             try fd.lock(exclusive: false)
             return fd

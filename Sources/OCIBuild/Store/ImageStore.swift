@@ -45,16 +45,16 @@ package struct ImageStore: Sendable {
     /// - Throws: `StoreError.invalidLayout` when `root` holds something else.
     package init(root: String, create: Bool = true) throws(StoreError) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
-        let exists = try native { () throws(NativeError) in try FileSystem.status(layoutFile) != nil }
+        let exists = try storeCall { () throws(NativeError) in try FileSystem.status(layoutFile) != nil }
         if !exists {
             guard create else {
                 throw StoreError.invalidLayout(path: self.root, reason: "no oci-layout file")
             }
-            try native { () throws(NativeError) in try initialize() }
+            try storeCall { () throws(NativeError) in try initialize() }
         }
         try validateLayoutFile()
         // Other writers (umoci, skopeo) may have made the layout; ensure our parts exist.
-        try native { () throws(NativeError) in
+        try storeCall { () throws(NativeError) in
             try FileSystem.createDirectory(ingestDirectory)
             try FileSystem.createDirectory(blobDirectory)
         }
@@ -123,7 +123,7 @@ package struct ImageStore: Sendable {
                         expectedSize: Int64? = nil) throws(StoreError) -> (digest: Digest, size: Int64) {
         let lease = try lockFile("gc.lock", exclusive: false)
         defer { withExtendedLifetime(lease) {} }
-        let (digest, size) = try native { () throws(NativeError) in
+        let (digest, size) = try storeCall { () throws(NativeError) in
             try ingest.file.sync()
             return try Self.hashFile(ingest.path)
         }
@@ -136,7 +136,7 @@ package struct ImageStore: Sendable {
             throw .sizeMismatch(path: ingest.path, digest: digest, expected: expectedSize, actual: size)
         }
         ingest.committed = true
-        try native { () throws(NativeError) in
+        try storeCall { () throws(NativeError) in
             if hasBlob(digest) {
                 try FileSystem.removeFile(ingest.path)
             } else {
@@ -175,10 +175,10 @@ package struct ImageStore: Sendable {
     /// The bytes of blob `digest`, verified against the digest (and `expectedSize`).
     package func readBlob(_ digest: Digest, expectedSize: Int64? = nil) throws(StoreError) -> [UInt8] {
         let path = blobPath(digest)
-        guard try native({ () throws(NativeError) in try FileSystem.status(path) }) != nil else {
+        guard try storeCall({ () throws(NativeError) in try FileSystem.status(path) }) != nil else {
             throw .blobNotFound(digest, path: path)
         }
-        let (bytes, actual) = try native { () throws(NativeError) in
+        let (bytes, actual) = try storeCall { () throws(NativeError) in
             let bytes = try FileDescriptor(path: path, flags: O_RDONLY).readAll()
             return (bytes, try Digest.sha256(of: bytes))
         }

@@ -48,7 +48,7 @@ package enum StoreError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Runs `body`, wrapping a C failure as `StoreError.native`.
-func native<Result>(_ body: () throws(NativeError) -> Result) throws(StoreError) -> Result {
+func storeCall<Result>(_ body: () throws(NativeError) -> Result) throws(StoreError) -> Result {
     do {
         return try body()
     } catch {
