@@ -91,6 +91,8 @@ package final class LayerArchiveReader {
     private let entry: OpaquePointer
     /// The compression libarchive detected on the blob.
     package private(set) var compression: Compression = .none
+    /// Set once the tar reader reported the end of the archive (it must not be asked again).
+    private var atEnd = false
 
     /// Opens the blob at `path`.
     package init(path: String) throws(NativeError) {
@@ -145,8 +147,12 @@ package final class LayerArchiveReader {
     /// The next entry, or nil after the last one. Its data must be consumed with
     /// `copyData(to:)`/`readData(into:)` or is skipped by the next call.
     package func next() throws(NativeError) -> TarEntry? {
+        if atEnd { return nil }
         let status = archive_read_next_header2(tar, entry)
-        if status == ARCHIVE_EOF { return nil }
+        if status == ARCHIVE_EOF {
+            atEnd = true
+            return nil
+        }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
             throw pipeline.failure ?? .libarchive("read tar header", archive: tar, path: path)
         }

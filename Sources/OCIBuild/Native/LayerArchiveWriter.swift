@@ -222,6 +222,15 @@ package final class LayerArchiveWriter {
         }
     }
 
+    /// Writes `bytes` as data of the current entry.
+    package func writeData(_ bytes: [UInt8]) throws(NativeError) {
+        var failure: NativeError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(NativeError) { try writeData(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Copies the whole of `file` (from its current offset) as the current entry's data,
     /// checking that it has `expectedSize` bytes (a file that changed while being
     /// archived would otherwise corrupt the tar).
