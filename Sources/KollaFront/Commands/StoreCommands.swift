@@ -255,10 +255,8 @@ struct StoreCommand {
         let changes: [LayerChange]
         if overlay {
             changes = try Differ.overlayChanges(upper: directory)
-        } else if let lower {
-            changes = try Differ.treeChanges(lower: lower, upper: directory)
         } else {
-            changes = try Differ.treeChanges(lower: "/var/empty/kolla-oci-nonexistent", upper: directory)
+            changes = try Differ.treeChanges(lower: lower, upper: directory)
         }
         let file = try FileDescriptor(path: output, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
         let digests = try LayerWriter(options: layerOptions()).write(changes, to: file)

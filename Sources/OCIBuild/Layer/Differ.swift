@@ -44,10 +44,20 @@ package enum Differ {
         }
     }
 
-    /// The changes that turn tree `lower` into tree `upper` (full walk).
-    package static func treeChanges(lower: String, upper: String) throws(LayerError) -> [LayerChange] {
+    /// The changes that turn tree `lower` into tree `upper` (full walk). A nil or
+    /// missing `lower` is an empty tree: everything in `upper` is added.
+    package static func treeChanges(lower: String?, upper: String) throws(LayerError) -> [LayerChange] {
         var changes: [LayerChange] = []
-        try layerCall { () throws(NativeError) in try compare(lower, upper, relative: "", into: &changes) }
+        try layerCall { () throws(NativeError) in
+            if let lower, try FileSystem.status(lower)?.kind == .directory {
+                try compare(lower, upper, relative: "", into: &changes)
+            } else {
+                for name in try FileSystem.directoryEntries(upper) {
+                    guard let info = try FileSystem.status("\(upper)/\(name)") else { continue }
+                    try addAll("\(upper)/\(name)", relative: name, info: info, into: &changes)
+                }
+            }
+        }
         return LayerChange.sorted(changes)
     }
 
