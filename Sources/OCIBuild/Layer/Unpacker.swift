@@ -157,7 +157,12 @@ private struct UnpackRun {
             return
         }
         if entry.kind != .regular || entry.isHardLink { cachedParent = nil }
-        let parent = try parentDirectory(directory)
+        let parent: FileDescriptor
+        do throws(LayerError) { parent = try parentDirectory(directory) } catch {
+            throw .unsafePath(layer: layer, entry: entry.path,
+                              reason: "parent directory \"\(directory)\" cannot be made inside the target "
+                                  + "(a symlink on the way may point outside it): \(error)")
+        }
         let existing = try layerCall { () throws(NativeError) in try tree.status(name, in: parent) }
 
         if let rawTarget = entry.hardlinkTarget {

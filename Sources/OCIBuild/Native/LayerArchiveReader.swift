@@ -224,7 +224,14 @@ package final class LayerArchiveReader {
             while archive_entry_xattr_next(entry, &name, &data, &size) == ARCHIVE_OK {
                 guard let name else { continue }
                 let bytes = data.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                value.xattrs.append(Xattr(name: String(cString: name), value: bytes))
+                // libarchive reports an attribute stored both as LIBARCHIVE.xattr.* and
+                // SCHILY.xattr.* twice: keep one per name.
+                let xattr = Xattr(name: String(cString: name), value: bytes)
+                if let index = value.xattrs.firstIndex(where: { $0.name == xattr.name }) {
+                    value.xattrs[index] = xattr
+                } else {
+                    value.xattrs.append(xattr)
+                }
             }
         }
         return value

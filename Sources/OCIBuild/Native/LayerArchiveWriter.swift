@@ -160,6 +160,9 @@ package final class LayerArchiveWriter {
         }
 
         try check(archive_write_set_format_pax_restricted(tar), tar, "archive_write_set_format_pax_restricted")
+        // xattrs only as SCHILY.xattr.* (what Go, GNU tar and umoci read), not also as
+        // libarchive's own base64 LIBARCHIVE.xattr.* copy.
+        _ = archive_write_set_format_option(tar, "pax", "xattrheader", "SCHILY")
         // 64 KiB blocks towards the compressor, and no padding after the end-of-archive
         // blocks (bytes in last block = 1).
         archive_write_set_bytes_per_block(tar, 65536)
