@@ -175,7 +175,7 @@ struct LayerTests {
                                                   "var/cache/.wh..wh..opq"])
             _ = try Self.write(changes, to: dir.appending("l").path)
             let summary = try Fixture.layerSummary(dir.appending("l").path)
-            #expect(summary["etc/.wh.removed"]?.hasPrefix("regular 644 0:0") == true)
+            #expect(summary["etc/.wh.removed"]?.hasPrefix("regular 0 0:0") == true)
             #expect(summary.values.allSatisfy { !$0.contains("overlay") })
         }
     }

@@ -45,7 +45,9 @@ package struct LayerWriter: Sendable {
         for change in LayerChange.sorted(changes) {
             switch change.source {
             case .whiteout, .opaque:
-                let entry = TarEntry(path: change.memberPath, kind: .regular, permissions: 0o644,
+                // Empty, mode 0, root-owned, as umoci and Docker write them: a whiteout is
+                // never materialised, only its name matters.
+                let entry = TarEntry(path: change.memberPath, kind: .regular, permissions: 0,
                                      mtimeSeconds: clamp(options.sourceDateEpoch ?? 0))
                 try layerCall { () throws(NativeError) in try writer.append(entry) }
             case .entry(let hostPath):
