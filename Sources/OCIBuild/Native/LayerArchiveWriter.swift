@@ -33,26 +33,35 @@ private final class WritePipeline {
     }
 }
 
-/// Tar bytes: hash them, then compress them (or write them when uncompressed).
-private func writeTarCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
-                              _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
-    let pipe = Unmanaged<WritePipeline>.fromOpaque(context!).takeUnretainedValue()
-    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-    do throws(NativeError) {
-        try pipe.tarHasher.update(bytes)
-        pipe.uncompressedCount += Int64(length)
-        if let compressor = pipe.compressor {
-            var offset = 0
-            while offset < length {
-                let n = archive_write_data(compressor, buffer! + offset, length - offset)
-                guard n > 0 else { throw .libarchive("compress", archive: compressor, path: pipe.output.path) }
-                offset += n
-            }
-        } else {
-            try pipe.blobHasher.update(bytes)
-            pipe.compressedCount += Int64(length)
-            try pipe.output.write(bytes)
+extension WritePipeline {
+    /// Blob bytes (compressed, or the tar itself when uncompressed): hash, count, write.
+    func emitBlob(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        try blobHasher.update(bytes)
+        compressedCount += Int64(bytes.count)
+        try output.write(bytes)
+    }
+
+    /// Tar bytes: hash them, then compress them (or emit them when uncompressed).
+    func emitTar(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        try tarHasher.update(bytes)
+        uncompressedCount += Int64(bytes.count)
+        guard let compressor else { return try emitBlob(bytes) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = archive_write_data(compressor, bytes.baseAddress! + offset, bytes.count - offset)
+            guard n > 0 else { throw .libarchive("compress", archive: compressor, path: output.path) }
+            offset += n
         }
+    }
+}
+
+/// The write callbacks of both archives: hand the bytes to `emit` of the pipeline in
+/// `context`; a failure is kept for the caller and reported to libarchive.
+private func forward(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ buffer: UnsafeRawPointer?,
+                     _ length: Int, _ emit: (WritePipeline) -> (UnsafeRawBufferPointer) throws(NativeError) -> Void) -> Int {
+    let pipe = Unmanaged<WritePipeline>.fromOpaque(context!).takeUnretainedValue()
+    do throws(NativeError) {
+        try emit(pipe)(UnsafeRawBufferPointer(start: buffer, count: length))
         return length
     } catch {
         pipe.failure = pipe.failure ?? error
@@ -61,21 +70,16 @@ private func writeTarCallback(_ archive: OpaquePointer?, _ context: UnsafeMutabl
     }
 }
 
-/// Compressed bytes: hash them and write them out.
+/// Tar bytes from the tar writer.
+private func writeTarCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
+                              _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
+    forward(archive, context, buffer, length) { pipe in pipe.emitTar }
+}
+
+/// Compressed bytes from the compressor.
 private func writeBlobCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
                                _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
-    let pipe = Unmanaged<WritePipeline>.fromOpaque(context!).takeUnretainedValue()
-    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-    do throws(NativeError) {
-        try pipe.blobHasher.update(bytes)
-        pipe.compressedCount += Int64(length)
-        try pipe.output.write(bytes)
-        return length
-    } catch {
-        pipe.failure = pipe.failure ?? error
-        ko_archive_set_error_msg(archive, Int32(error.code), error.description)
-        return -1
-    }
+    forward(archive, context, buffer, length) { pipe in pipe.emitBlob }
 }
 
 /// Compression settings of a layer blob.

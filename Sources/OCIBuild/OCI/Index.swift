@@ -29,11 +29,7 @@ package struct Index: Sendable, Hashable, Codable {
     /// Decodes an index and checks `schemaVersion` is 2.
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
-        guard schemaVersion == 2 else {
-            throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c,
-                                                   debugDescription: "schemaVersion must be 2, got \(schemaVersion)")
-        }
+        schemaVersion = try c.decodeSchemaVersion2(forKey: .schemaVersion)
         mediaType = try c.decodeIfPresent(MediaType.self, forKey: .mediaType)
         artifactType = try c.decodeIfPresent(MediaType.self, forKey: .artifactType)
         manifests = try c.decodeIfPresent([Descriptor].self, forKey: .manifests) ?? []

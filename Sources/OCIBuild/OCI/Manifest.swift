@@ -35,16 +35,25 @@ package struct Manifest: Sendable, Hashable, Codable {
     /// Decodes a manifest and checks `schemaVersion` is 2.
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
-        guard schemaVersion == 2 else {
-            throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c,
-                                                   debugDescription: "schemaVersion must be 2, got \(schemaVersion)")
-        }
+        schemaVersion = try c.decodeSchemaVersion2(forKey: .schemaVersion)
         mediaType = try c.decodeIfPresent(MediaType.self, forKey: .mediaType)
         artifactType = try c.decodeIfPresent(MediaType.self, forKey: .artifactType)
         config = try c.decode(Descriptor.self, forKey: .config)
         layers = try c.decodeIfPresent([Descriptor].self, forKey: .layers) ?? []
         subject = try c.decodeIfPresent(Descriptor.self, forKey: .subject)
         annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes `schemaVersion` and checks it is 2 (manifest.md, image-index.md: "MUST be
+    /// 2 for backwards compatibility with Docker").
+    func decodeSchemaVersion2(forKey key: Key) throws -> Int {
+        let version = try decode(Int.self, forKey: key)
+        guard version == 2 else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "schemaVersion must be 2, got \(version)")
+        }
+        return version
     }
 }
