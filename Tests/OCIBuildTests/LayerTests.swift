@@ -84,6 +84,16 @@ struct LayerTests {
                     #expect(header[3] & 0x08 == 0, "gzip FNAME must be absent")
                 }
             }
+            // zstd with one worker and with two: the same bytes, so the digest does not
+            // depend on the machine's CPU count.
+            var one = LayerWriteOptions()
+            one.compression = CompressionOptions(.zstd, threads: 1)
+            var two = LayerWriteOptions()
+            two.compression = CompressionOptions(.zstd, threads: 2)
+            let changes = try Differ.treeChanges(lower: nil, upper: tree)
+            #expect(try Self.write(changes, to: dir.appending("t1").path, one)
+                    == Self.write(changes, to: dir.appending("t2").path, two))
+
             // The uncompressed tar ends right after the two zero blocks, and its sha256 is
             // the diff_id (compare with the tools' own view).
             var options = LayerWriteOptions()

@@ -13,5 +13,6 @@
 #include "ko_crypto.h"
 #include "ko_curl.h"
 #include "ko_fs.h"
+#include "ko_zstd.h"
 
 #endif /* KO_CKOLLASHIM_H */

@@ -1,7 +1,8 @@
 // Writes a layer blob in one streaming pass: libarchive's PAX writer produces the tar,
-// its bytes are hashed (diff_id) and fed to a second libarchive writer in "raw" format
-// whose gzip or zstd filter compresses them; the compressed bytes are hashed (blob digest)
-// on their way to the output file. Memory use is constant.
+// its bytes are hashed (diff_id) and fed to the compressor — a second libarchive writer in
+// "raw" format with its gzip filter, or a libzstd stream with worker threads (libarchive
+// 3.6's zstd filter runs single-threaded) — and the compressed bytes are hashed (blob
+// digest) on their way to the output file. Memory use is constant.
 //
 // Determinism (ARCHITECTURE.md §6): restricted PAX (extended headers only when ustar
 // cannot express a field), no atime/ctime, no user/group names, gzip header without name
@@ -21,7 +22,12 @@ private final class WritePipeline {
     let output: FileDescriptor
     let tarHasher: SHA256
     let blobHasher: SHA256
+    /// libarchive "raw" writer with the gzip filter, for gzip.
     var compressor: OpaquePointer?
+    /// libzstd stream, for zstd.
+    var zstd: OpaquePointer?
+    /// Output buffer of the zstd stream.
+    let zstdBuffer = UnsafeMutableRawPointer.allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
     var uncompressedCount: Int64 = 0
     var compressedCount: Int64 = 0
     var failure: NativeError?
@@ -30,6 +36,25 @@ private final class WritePipeline {
         self.output = output
         tarHasher = try SHA256()
         blobHasher = try SHA256()
+    }
+
+    deinit {
+        if let zstd { ZSTD_freeCCtx(zstd) }
+        zstdBuffer.deallocate()
+    }
+
+    /// Feeds `bytes` to the zstd stream (`end`: and finishes the frame), emitting
+    /// whatever compressed output is ready.
+    func compressZstd(_ zstd: OpaquePointer, _ bytes: UnsafeRawBufferPointer, end: Bool) throws(NativeError) {
+        var input = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
+        while true {
+            var out = ZSTD_outBuffer(dst: zstdBuffer, size: ZSTD_CStreamOutSize(), pos: 0)
+            let remaining = ZSTD_compressStream2(zstd, &out, &input, end ? ZSTD_e_end : ZSTD_e_continue)
+            if ZSTD_isError(remaining) != 0 { throw .libzstd("ZSTD_compressStream2", result: remaining, path: output.path) }
+            if out.pos > 0 { try emitBlob(UnsafeRawBufferPointer(start: zstdBuffer, count: out.pos)) }
+            // Done when all input is taken and (at the end) the frame is fully flushed.
+            if end ? remaining == 0 : input.pos == input.size { return }
+        }
     }
 }
 
@@ -45,6 +70,7 @@ extension WritePipeline {
     func emitTar(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
         try tarHasher.update(bytes)
         uncompressedCount += Int64(bytes.count)
+        if let zstd { return try compressZstd(zstd, bytes, end: false) }
         guard let compressor else { return try emitBlob(bytes) }
         var offset = 0
         while offset < bytes.count {
@@ -88,8 +114,10 @@ package struct CompressionOptions: Sendable, Hashable {
     package var compression: Compression
     /// The level (gzip 1–9, default 6; zstd 1–19, default 3); nil for the default.
     package var level: Int?
-    /// zstd worker threads (0 = single-threaded); ignored for gzip. Defaults to the
-    /// number of online CPUs, as `zstd -T0` does.
+    /// zstd worker threads; ignored for gzip. Defaults to the number of online CPUs, as
+    /// `zstd -T0` does. At least one worker is always used: zstd's output is the same
+    /// for any number of workers ≥ 1 (but differs from its single-threaded mode), so
+    /// digests do not depend on the machine.
     package var threads: Int
 
     /// Creates options; `threads` nil means one per online CPU.
@@ -122,34 +150,32 @@ package final class LayerArchiveWriter {
         self.entry = entry
         let context = Unmanaged.passUnretained(pipeline).toOpaque()
 
-        if options.compression != .none {
+        switch options.compression {
+        case .none:
+            break
+        case .zstd:
+            guard let zstd = ZSTD_createCCtx() else { throw .posix("ZSTD_createCCtx", errno: ENOMEM, path: output.path) }
+            pipeline.zstd = zstd
+            for (parameter, value) in [(ZSTD_c_compressionLevel, options.level ?? 3),
+                                       (ZSTD_c_nbWorkers, max(1, options.threads))] {
+                let result = ZSTD_CCtx_setParameter(zstd, parameter, Int32(value))
+                if ZSTD_isError(result) != 0 {
+                    throw .libzstd("ZSTD_CCtx_setParameter", result: result, path: output.path)
+                }
+            }
+        case .gzip:
             guard let compressor = archive_write_new() else {
                 throw .posix("archive_write_new", errno: ENOMEM, path: output.path)
             }
             pipeline.compressor = compressor
             try check(archive_write_set_format_raw(compressor), compressor, "archive_write_set_format_raw")
-            switch options.compression {
-            case .gzip:
-                try check(archive_write_add_filter_gzip(compressor), compressor, "archive_write_add_filter_gzip")
-                // No file name and MTIME 0 in the gzip header: same tar, same blob.
-                try check(archive_write_set_filter_option(compressor, "gzip", "timestamp", nil), compressor,
-                          "gzip:!timestamp")
-                if let level = options.level {
-                    try check(archive_write_set_filter_option(compressor, "gzip", "compression-level", "\(level)"),
-                              compressor, "gzip:compression-level")
-                }
-            case .zstd:
-                try check(archive_write_add_filter_zstd(compressor), compressor, "archive_write_add_filter_zstd")
-                try check(archive_write_set_filter_option(compressor, "zstd", "compression-level",
-                                                          "\(options.level ?? 3)"), compressor,
-                          "zstd:compression-level")
-                if options.threads > 1 {
-                    // libarchive 3.6 passes this to ZSTD_c_nbWorkers; the output of a
-                    // multi-threaded zstd encoder does not depend on the thread count.
-                    _ = archive_write_set_filter_option(compressor, "zstd", "threads", "\(options.threads)")
-                }
-            case .none:
-                break
+            try check(archive_write_add_filter_gzip(compressor), compressor, "archive_write_add_filter_gzip")
+            // No file name and MTIME 0 in the gzip header: same tar, same blob.
+            try check(archive_write_set_filter_option(compressor, "gzip", "timestamp", nil), compressor,
+                      "gzip:!timestamp")
+            if let level = options.level {
+                try check(archive_write_set_filter_option(compressor, "gzip", "compression-level", "\(level)"),
+                          compressor, "gzip:compression-level")
             }
             // Output as it comes, no padding of the last block: the blob must end where
             // the compressed stream ends.
@@ -265,6 +291,9 @@ package final class LayerArchiveWriter {
         try check(archive_write_close(tar), tar, "close tar")
         if let compressor = pipeline.compressor {
             try check(archive_write_close(compressor), compressor, "close compressor")
+        }
+        if let zstd = pipeline.zstd {
+            try pipeline.compressZstd(zstd, UnsafeRawBufferPointer(start: nil, count: 0), end: true)
         }
         return LayerDigests(diffID: try pipeline.tarHasher.finalizeDigest(),
                             uncompressedSize: pipeline.uncompressedCount,
