@@ -2,7 +2,7 @@
 // kolla-oci: OpenStack Kolla's image builder as a daemonless, rootless OCI builder.
 // Dependency direction (README.md, "Layout"):
 //   kolla-oci (exe) → KollaFront → Jinja
-//                              └→ OCIBuild → CKollaShim → libarchive, libcurl, libcrypto
+//                              └→ OCIBuild → CKollaShim → libarchive, libcurl, libcrypto, libzstd
 // No third-party Swift packages: only the toolchain and Debian's C libraries.
 import PackageDescription
 
@@ -20,6 +20,7 @@ let package = Package(
                 .linkedLibrary("archive"),
                 .linkedLibrary("curl"),
                 .linkedLibrary("crypto"),
+                .linkedLibrary("zstd"),
             ]
         ),
         // Standalone Jinja2 engine: stdlib + Foundation only.

@@ -12,6 +12,8 @@
 #include "ko_archive.h"
 #include "ko_crypto.h"
 #include "ko_curl.h"
+#include "ko_fs.h"
+#include "ko_zstd.h"
 #include "ko_sandbox.h"
 
 #endif /* KO_CKOLLASHIM_H */

@@ -25,6 +25,15 @@ public enum KollaOCI {
           build          kolla-build: render, select and build Kolla images (kolla-build's options)
           render         render a Jinja2 template exactly as Python Jinja2 would
           sample-config  print a sample kolla-build.conf with every option
+          images         list the images in the store (--root DIR picks the store)
+          inspect        print an image's manifest and config as JSON
+          rmi            remove image names (blobs go at the next gc)
+          fsck           verify every blob and reference of the store
+          gc             delete blobs and cached layers no image uses
+          import         turn a root file system tarball into a one-layer image
+          export         copy an image to an OCI layout directory or an OCI archive (.tar)
+          unpack         apply an image's layers to an empty directory
+          mklayer        write a layer blob from a directory (or its changes against --lower)
           help           show this text
 
         Run 'kolla-oci COMMAND --help' for a command's options.
@@ -51,6 +60,8 @@ public enum KollaOCI {
             case "sample-config":
                 print(Help.sampleConfig(), terminator: "")
                 return 0
+            case _ where StoreCommand.usage(command) != nil:
+                return try StoreCommand(command: command, arguments: rest).run()
             case "help", "-h", "--help":
                 print(usage)
                 return 0
@@ -59,7 +70,7 @@ public enum KollaOCI {
             }
         } catch let e as UsageError {
             if let m = e.message { printError("kolla-oci \(command): \(m)") }
-            printError(command == "render" ? RenderCommand.usage : usage)
+            printError(command == "render" ? RenderCommand.usage : StoreCommand.usage(command) ?? usage)
             return e.message == nil ? 0 : 2
         } catch {
             printError("kolla-oci: \(error)")

@@ -24,6 +24,8 @@ package struct NativeError: Error, Sendable, Hashable, CustomStringConvertible {
         case libcurl
         /// libarchive; `code` is `archive_errno()` (an errno value or `ARCHIVE_ERRNO_MISC`).
         case libarchive
+        /// libzstd; `code` is the `ZSTD_ErrorCode` of a failed call.
+        case libzstd
     }
 
     /// The library whose convention `code` follows.
@@ -95,6 +97,12 @@ extension NativeError {
         if let detail, !detail.isEmpty { message += ": \(detail)" }
         return NativeError(library: .libcurl, operation: operation, code: Int(code.rawValue),
                            message: message, path: url)
+    }
+
+    /// A failed libzstd call that returned `result` (an error code by `ZSTD_isError`).
+    package static func libzstd(_ operation: String, result: Int, path: String? = nil) -> NativeError {
+        NativeError(library: .libzstd, operation: operation, code: Int(ZSTD_getErrorCode(result).rawValue),
+                    message: String(cString: ZSTD_getErrorName(result)), path: path)
     }
 
     /// A failed libarchive call on `archive`, read from `archive_errno` and

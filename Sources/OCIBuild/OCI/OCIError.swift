@@ -5,6 +5,11 @@
 package enum OCIError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `text` is not a digest this project accepts; `reason` says which rule it breaks.
     case invalidDigest(String, reason: DigestProblem)
+    /// `text` is not an image reference `[registry[:port]/]path[:tag][@digest]`.
+    case invalidReference(String, reason: String)
+    /// A JSON document (`what`: a blob digest, a file name, a type) could not be encoded
+    /// or decoded; `detail` says why and where.
+    case invalidJSON(String, detail: String)
 
     /// The rule of image-spec `descriptor.md#digests` that a digest string breaks.
     package enum DigestProblem: Sendable, Hashable, CustomStringConvertible {
@@ -45,7 +50,17 @@ package enum OCIError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidDigest(let text, let reason):
             return "invalid digest \"\(Self.excerpt(text))\": \(reason)"
+        case .invalidReference(let text, let reason):
+            return "invalid reference \"\(Self.excerpt(text))\": \(reason)"
+        case .invalidJSON(let what, let detail):
+            return "invalid JSON in \(what): \(detail)"
         }
+    }
+
+    /// The digest rule broken, when this is `invalidDigest`.
+    package var digestProblem: String? {
+        if case .invalidDigest(_, let reason) = self { return reason.description }
+        return nil
     }
 
     /// The first 100 characters of `text` and an ellipsis: a digest field can hold any

@@ -1,0 +1,63 @@
+// Extracted layers, keyed by diff_id, so a base layer is unpacked once and shared by every
+// image built on it (each layer in its own directory, ready to be an overlay lower dir).
+//
+//     CACHE/sha256/<diff_id hex>/   one extracted layer, complete (renamed into place)
+//     CACHE/sha256/tmp-…/           an extraction in progress or interrupted
+//
+// Extraction goes to a temporary directory and is renamed into place only after the
+// layer's digests were verified, so a cache entry is always complete. Two processes
+// extracting the same layer race harmlessly: the first rename wins, the second discards
+// its copy. `ImageStore.gc` removes interrupted extractions and unused layers.
+
+/// The extracted-layer cache in `directory` (the store's `layers/`).
+package struct LayerCache: Sendable {
+    /// The cache's directory.
+    package let directory: String
+
+    /// A cache in `directory` (created on first use).
+    package init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Where the layer with `diffID` is (or would be) extracted.
+    package func path(for diffID: Digest) -> String {
+        "\(directory)/\(diffID.algorithm.rawValue)/\(diffID.encoded)"
+    }
+
+    /// True when the layer with `diffID` is extracted.
+    package func contains(_ diffID: Digest) -> Bool {
+        (try? FileSystem.status(path(for: diffID)))??.kind == .directory
+    }
+
+    /// The directory of layer `diffID`, extracting blob `layerPath` first unless it is
+    /// cached. The blob must have `diffID` (and `digest`, when given), or nothing is cached.
+    ///
+    /// - Returns: the directory, and the unpack report when this call extracted it.
+    package func extract(layerPath: String, diffID: Digest, digest: Digest? = nil,
+                         options: UnpackOptions = UnpackOptions()) throws(LayerError)
+        -> (path: String, report: UnpackReport?) {
+        let final = path(for: diffID)
+        if contains(diffID) { return (final, nil) }
+        let parent = FileSystem.parentPath(final)
+        var generator = SystemRandomNumberGenerator()
+        let scratch = "\(parent)/tmp-\(String(generator.next(), radix: 16))"
+        try layerCall { () throws(NativeError) in
+            try FileSystem.createDirectory(parent)
+            try FileSystem.createDirectory(scratch, mode: 0o755)
+        }
+        var unpackOptions = options
+        unpackOptions.expectedDiffID = diffID
+        unpackOptions.expectedDigest = digest
+        let report: UnpackReport
+        do throws(LayerError) {
+            report = try Unpacker(options: unpackOptions).unpack(layerPath: layerPath, into: scratch)
+            try layerCall { () throws(NativeError) in try FileSystem.rename(scratch, to: final) }
+        } catch {
+            try? FileSystem.removeTree(scratch)
+            // Someone else finished the same layer first: theirs is as good as ours.
+            if contains(diffID) { return (final, nil) }
+            throw error
+        }
+        return (final, report)
+    }
+}
