@@ -226,6 +226,7 @@ static void sandbox_init(const ko_sandbox_spec *s, const struct prepared *p, int
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(errfd, "make mounts private");
     if (s->overlay_lower != NULL) {
+        if (s->overlay_lower_base != NULL && chdir(s->overlay_lower_base) < 0) child_fail(errfd, s->overlay_lower_base);
         if (mount("overlay", s->rootfs, "overlay", 0, p->overlay_opts) < 0) child_fail(errfd, "mount overlay");
     }
     ensure_dir(p->proc);

@@ -65,6 +65,9 @@ typedef struct {
     const char *overlay_upper;
     const char *overlay_work;
     int overlay_userxattr;        /* pass "userxattr" (required inside a user namespace) */
+    /* Directory the lower paths are relative to (keeps long layer stacks under the
+       one-page limit of mount options); NULL when they are absolute. */
+    const char *overlay_lower_base;
 
     /* Host files bound onto /etc/resolv.conf and /etc/hosts when those exist in the rootfs. */
     const char *resolv_conf;

@@ -25,6 +25,8 @@ public enum KollaOCI {
           build          kolla-build: render, select and build Kolla images (kolla-build's options)
           render         render a Jinja2 template exactly as Python Jinja2 would
           sample-config  print a sample kolla-build.conf with every option
+          bud            build one Dockerfile into the store (daemonless, rootless)
+          run            run a command in an image with the build sandbox
           images         list the images in the store (--root DIR picks the store)
           inspect        print an image's manifest and config as JSON
           rmi            remove image names (blobs go at the next gc)
@@ -57,6 +59,10 @@ public enum KollaOCI {
                 return try RenderCommand(arguments: rest).run()
             case "build":
                 return BuildCommand(program: "kolla-oci build", arguments: rest).run()
+            case "bud":
+                return try BudCommand(arguments: rest).run()
+            case "run":
+                return try RunCommand(arguments: rest).run()
             case "sample-config":
                 print(Help.sampleConfig(), terminator: "")
                 return 0
@@ -70,7 +76,7 @@ public enum KollaOCI {
             }
         } catch let e as UsageError {
             if let m = e.message { printError("kolla-oci \(command): \(m)") }
-            printError(command == "render" ? RenderCommand.usage : StoreCommand.usage(command) ?? usage)
+            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : StoreCommand.usage(command) ?? usage)
             return e.message == nil ? 0 : 2
         } catch {
             printError("kolla-oci: \(error)")

@@ -55,6 +55,7 @@ package enum SandboxLauncher {
                         s.overlay_lower = c(o.lower.joined(separator: ":"))
                         s.overlay_upper = c(o.upper)
                         s.overlay_work = c(o.work)
+                        s.overlay_lower_base = c(o.lowerBase)
                         // Inside any user namespace overlay must keep its xattrs in user.* .
                         if case .none = spec.mapping { s.overlay_userxattr = 0 } else { s.overlay_userxattr = 1 }
                     }

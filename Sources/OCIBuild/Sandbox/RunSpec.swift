@@ -21,11 +21,14 @@ package struct RunSpec: Sendable {
         package var lower: [String]
         package var upper: String
         package var work: String
+        /// When set, `lower` paths are relative to it (short mount options for deep stacks).
+        package var lowerBase: String?
 
-        package init(lower: [String], upper: String, work: String) {
+        package init(lower: [String], upper: String, work: String, lowerBase: String? = nil) {
             self.lower = lower
             self.upper = upper
             self.work = work
+            self.lowerBase = lowerBase
         }
     }
 

@@ -1,0 +1,162 @@
+import Foundation
+
+/// RUN: the command in the sandbox on an overlay of the stage's extracted layers; the
+/// overlay's upper directory is the step's layer.
+extension BuildExecutor {
+    func runStep(
+        _ ins: Instruction, _ cmd: Instruction.Command, _ state: inout StageState, file: Dockerfile, request: BuildRequest,
+        counters: inout BuildCounters
+    ) throws {
+        var argv = try commandArgv(cmd, state)
+        var environment = state.expansionEnvironment
+        // Here-documents: a RUN whose command is `<<EOF` runs the body with the shell.
+        if let doc = ins.heredocs.first {
+            // The shell expands the script's variables at run time, as with BuildKit.
+            let body = doc.content
+            if case .shell(let text) = cmd, text.trimmingCharacters(in: .whitespaces).hasPrefix("<<") {
+                argv = state.shell + [body]
+            } else {
+                argv = state.shell + [argv.last.map { $0 + "\n" + body } ?? body]
+            }
+        }
+        let createdBy = "/bin/sh -c " + argv.dropFirst(state.shell.count).joined(separator: " ")
+        let argsInScope = state.args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+        let key = BuildCache.key(state.cacheKey, ins.text, argsInScope, ins.heredocs.map(\.content).joined(separator: "\u{1}"))
+        if reuse(key, &state, request: request) {
+            counters.cached += 1
+            return
+        }
+        let lowers = try extractedLayers(state)
+        let view = RootfsView(layers: lowers, opaqueXattr: overlayXattrPrefix + "opaque")
+        let containerConfig = state.config.config ?? ContainerConfig()
+        let identity = try view.user(containerConfig.user.flatMap { $0.isEmpty ? nil : $0 } ?? "root")
+        if environment["PATH"] == nil {
+            environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        }
+        if environment["HOME"] == nil { environment["HOME"] = identity.home }
+
+        let scratch = try scratchDirectory()
+        defer { try? FileSystem.removeTree(scratch) }
+        let upper = scratch + "/upper"
+        let work = scratch + "/work"
+        let merged = scratch + "/merged"
+        let empty = scratch + "/empty"
+        for d in [upper, work, merged, empty] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        // The working directory must exist for chdir: create missing ones in the layer.
+        let workdir = containerConfig.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        let resolvedWorkdir = try view.resolve(workdir)
+        if view.lookup(resolvedWorkdir) == nil {
+            try mirrorParents(view, resolvedWorkdir, into: upper, includeSelf: false)
+            try FileManager.default.createDirectory(atPath: upper + "/" + resolvedWorkdir, withIntermediateDirectories: true)
+        }
+        var spec = RunSpec(
+            rootfs: merged, argv: argv, environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+            mapping: sandboxMapping)
+        spec.workingDirectory = "/" + resolvedWorkdir
+        spec.uid = identity.uid
+        spec.gid = identity.gid
+        spec.supplementaryGroups = identity.groups
+        // Short lower paths: relative to the layer cache (the mount options hold one page).
+        let base = layers.directory
+        let relative = (lowers.isEmpty ? [empty] : lowers).map { $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0 }
+        spec.overlay = .init(lower: relative, upper: upper, work: work, lowerBase: base)
+
+        let started = Date()
+        let status = try withLogPipe(request.log) { fd in try SandboxLauncher.run(spec, stdout: fd, stderr: fd) }
+        counters.secondsInRun += Date().timeIntervalSince(started)
+        // overlay leaves a mode-000 directory in the work dir.
+        chmod(work + "/work", 0o700)
+        if status != 0 {
+            throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)
+        }
+        try commitLayer(
+            changes: try Differ.overlayChanges(upper: upper), upper: upper, state: &state, createdBy: createdBy, cacheKey: key,
+            request: request)
+        counters.run += 1
+    }
+
+    /// The mapping RUN uses from inside this process: a process already in its own user
+    /// namespace runs RUN with mount/pid namespaces only.
+    var sandboxMapping: IDMapping {
+        switch mapping {
+        case .none: return .none
+        case .inherited: return .inherited
+        case .single, .subordinate: return mapping
+        }
+    }
+
+    /// Runs `body` with a descriptor whose output is forwarded line by line to `log`.
+    func withLogPipe<T>(_ log: @escaping @Sendable (String) -> Void, _ body: (Int32) throws -> T) throws -> T {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ExecutorError.source("pipe: \(String(cString: strerror(errno)))") }
+        let readFD = fds[0]
+        let writeFD = fds[1]
+        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var pending = [UInt8]()
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(readFD, &buf, buf.count)
+                if n <= 0 { break }
+                pending += buf[0..<n]
+                while let nl = pending.firstIndex(of: 10) {
+                    log(String(decoding: pending[..<nl], as: UTF8.self))
+                    pending.removeSubrange(...nl)
+                }
+            }
+            if !pending.isEmpty { log(String(decoding: pending, as: UTF8.self)) }
+            close(readFD)
+            done.signal()
+        }
+        thread.start()
+        defer {
+            close(writeFD)
+            done.wait()
+        }
+        return try body(writeFD)
+    }
+}
+
+extension BuildExecutor {
+    /// Runs `argv` in an image (its layers extracted, a throwaway upper directory) with the
+    /// RUN sandbox, attached to this process's standard streams; returns the exit status.
+    package func runContainer(
+        layers imageLayers: [Descriptor], diffIDs: [Digest], argv: [String], environment: [String: String], user: String,
+        workdir: String
+    ) throws -> Int32 {
+        var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
+        state.config.rootfs.diffIDs = diffIDs
+        let lowers = try extractedLayers(state)
+        let view = RootfsView(layers: lowers, opaqueXattr: overlayXattrPrefix + "opaque")
+        let identity = try view.user(user.isEmpty ? "root" : user)
+        var env = environment
+        if env["PATH"] == nil { env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
+        if env["HOME"] == nil { env["HOME"] = identity.home }
+        let scratch = try scratchDirectory()
+        defer {
+            chmod(scratch + "/work/work", 0o700)
+            try? FileSystem.removeTree(scratch)
+        }
+        for d in ["upper", "work", "merged", "empty"] {
+            try FileManager.default.createDirectory(atPath: scratch + "/" + d, withIntermediateDirectories: true)
+        }
+        let resolved = try view.resolve(workdir)
+        if view.lookup(resolved) == nil {
+            try FileManager.default.createDirectory(atPath: scratch + "/upper/" + resolved, withIntermediateDirectories: true)
+        }
+        var spec = RunSpec(
+            rootfs: scratch + "/merged", argv: argv, environment: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+            mapping: sandboxMapping)
+        spec.workingDirectory = "/" + resolved
+        spec.uid = identity.uid
+        spec.gid = identity.gid
+        spec.supplementaryGroups = identity.groups
+        let base = layers.directory
+        let relative = (lowers.isEmpty ? [scratch + "/empty"] : lowers).map { $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0 }
+        spec.overlay = .init(lower: relative, upper: scratch + "/upper", work: scratch + "/work", lowerBase: base)
+        fflush(nil)
+        return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: 0)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// What to build: a Dockerfile, its context, and the knobs of `kolla-oci bud` (and of
+/// the kolla front end, which calls the executor in-process).
+package struct BuildRequest: Sendable {
+    /// The Dockerfile's path (for messages) and text.
+    package var dockerfilePath: String
+    package var dockerfileText: String
+    /// The build context directory (COPY/ADD sources, `.dockerignore`).
+    package var contextDirectory: String
+    /// Names to give the image in the store.
+    package var tags: [String] = []
+    package var buildArgs: [String: String] = [:]
+    /// Ignore the build cache (`--no-cache`, kolla's `--nocache`).
+    package var noCache = false
+    package var compression: Compression = .gzip
+    /// SOURCE_DATE_EPOCH: the image's `created` time and an upper bound for file mtimes,
+    /// so the same inputs give the same digests.
+    package var timestamp: Int?
+    /// Labels added to the final image (kolla's OCI labels).
+    package var labels: [String: String] = [:]
+    /// Build only up to this stage.
+    package var target: String?
+    /// Called for an image FROM names that is not in the store (registry pull); returns
+    /// the manifest descriptor, or nil when it cannot be found.
+    package var pull: (@Sendable (String) throws -> Descriptor?)?
+    /// Build log lines (step headers, RUN output).
+    package var log: @Sendable (String) -> Void = { _ in }
+
+    package init(dockerfilePath: String, dockerfileText: String, contextDirectory: String) {
+        self.dockerfilePath = dockerfilePath
+        self.dockerfileText = dockerfileText
+        self.contextDirectory = contextDirectory
+    }
+}
+
+/// What a build produced.
+package struct BuildResult: Sendable {
+    package var manifest: Descriptor
+    package var config: ImageConfig
+    /// Layer-producing steps executed and reused from the cache.
+    package var stepsRun = 0
+    package var stepsCached = 0
+    /// Wall time spent inside RUN commands (the rest is builder overhead).
+    package var secondsInRun: Double = 0
+}
