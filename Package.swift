@@ -40,6 +40,8 @@ let package = Package(
         ),
         .testTarget(name: "KollaFrontTests", dependencies: ["KollaFront", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "OCIBuildTests", dependencies: ["OCIBuild", "TestSupport"]),
+        // End to end through the kolla-oci binary: real namespaces, a debootstrapped Debian base.
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
