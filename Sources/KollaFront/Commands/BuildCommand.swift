@@ -36,7 +36,7 @@ struct BuildCommand {
         }
         let log = Log(debug: conf.bool("debug"), quiet: conf.bool("quiet"))
         let listing = conf.bool("template_only") || conf.string("save_dependency") != nil
-            || conf.bool("list_images") || conf.bool("list_dependencies")
+            || conf.bool("list_images") || conf.bool("list_dependencies") || conf.string("plan") != nil
         do {
             // A rootless build runs as root of its own user namespace (re-executed).
             if !listing, let status = try UserNamespace.enterIfNeeded(root: conf.string("root")) { return status }
@@ -74,11 +74,25 @@ struct BuildCommand {
             conf.bool("enable_unbuildable")
             ? [] : ImageGraph.unbuildableNames(conf.catalog.unbuildable, base: conf.string("base") ?? "", arch: conf.string("base_arch") ?? "")
         let listingOnly = conf.bool("template_only") || conf.string("save_dependency") != nil
-            || conf.bool("list_images") || conf.bool("list_dependencies")
+            || conf.bool("list_images") || conf.bool("list_dependencies") || conf.string("plan") != nil
         let builder: DaemonlessBuilder? = listingOnly && !conf.bool("skip_existing") ? nil : try makeBuilder(conf)
         try graph.filter(
             patterns: try patterns(conf), unbuildable: unbuildable, skipParents: conf.bool("skip_parents"),
             skipExisting: { img in conf.bool("skip_existing") && builder?.exists(img.canonicalName) == true })
+
+        // kolla-oci's CI fan-out: the plan, and the slice of it this job builds.
+        let shard = try conf.string("shard").map(BuildPlan.parseShard)
+        let stage: Int? = conf["stage"] == .none ? nil : conf.int("stage")
+        if conf.string("plan") == "json" {
+            FileHandle.standardOutput.write(Data(BuildPlan(graph: graph, shards: shard?.count ?? 1).json().utf8))
+            return 0
+        }
+        if shard != nil || stage != nil {
+            let selected = BuildPlan(graph: graph, shards: shard?.count ?? 1).selection(shard: shard?.index, stage: stage)
+            for (i, img) in graph.images.enumerated() where img.status == .matched && !selected.contains(img.name) {
+                graph.setStatus(i, .skipped)
+            }
+        }
 
         if conf.bool("template_only") {
             for img in graph.images where img.status != .matched {

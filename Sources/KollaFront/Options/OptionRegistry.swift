@@ -138,6 +138,15 @@ enum OptionRegistry {
             "compression", .string, default: .string("gzip"), choices: ["gzip", "zstd"], group: kollaOCI,
             help: "kolla-oci: layer compression"),
         OptionSpec(
+            "plan", .string, choices: ["json"], group: kollaOCI,
+            help: "kolla-oci: print the build plan (matched images, parents, stages by depth, shard of each image) and exit, for CI engines that fan builds out"),
+        OptionSpec(
+            "shard", .string, group: kollaOCI,
+            help: "kolla-oci: I/N: build only this deterministic slice of the matched images (within each stage, the I-th of every N by name); parents built by other shards are pulled from --registry"),
+        OptionSpec(
+            "stage", .int(min: 0), group: kollaOCI,
+            help: "kolla-oci: build only the images of this stage of the plan (depth below the root); with --shard, what one CI job of a stage runs"),
+        OptionSpec(
             "insecure-registry", .multi, group: kollaOCI,
             help: "kolla-oci: a registry (HOST[:PORT]) reached over plain http or with an unverified TLS certificate; repeatable"),
     ]
