@@ -40,6 +40,23 @@ package final class RegistryClient: @unchecked Sendable {
     /// The largest manifest accepted (distribution-spec: registries may refuse more than 4 MiB).
     static let manifestLimit = 4 << 20
 
+    // MARK: login
+
+    /// Checks that `registry` accepts `credentials` (for `kolla-oci login`): `GET /v2/`
+    /// answered with them (Basic), or a token issued for them (Bearer). A registry that
+    /// asks for no authentication accepts anything.
+    package func verifyCredentials(_ credentials: RegistryCredentials, registry: String) throws {
+        var options = self.options
+        options.credentials[registry] = credentials
+        let client = RegistryClient(options: options)
+        let session = try RegistrySession(client: client)
+        let endpoint = try session.endpoint(registry)
+        guard endpoint.challenge != nil else { return }
+        let response = try session.send(RegistryRequest(operation: "login", method: "GET", url: "\(endpoint.base)/v2/",
+                                                        registry: registry, scopes: []))
+        guard response.status == 200 else { throw response.failure("login") }
+    }
+
     // MARK: manifests
 
     /// The digest of the manifest `reference` names, by `HEAD` (for `--skip-existing`
