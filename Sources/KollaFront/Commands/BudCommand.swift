@@ -10,7 +10,8 @@ struct BudCommand {
     static let usage = """
         usage: kolla-oci bud [-f Dockerfile] [-t NAME[:TAG]]... [--build-arg K=V]... [--no-cache]
                              [--compression gzip|zstd] [--timestamp EPOCH] [--target STAGE]
-                             [--label K=V]... [--root DIR] CONTEXT
+                             [--label K=V]... [--root DIR] [--insecure-registry HOST[:PORT]]...
+                             [--tls-ca-file FILE] [--authfile FILE] CONTEXT
         """
 
     let arguments: [String]
@@ -20,7 +21,7 @@ struct BudCommand {
             .init("--file", "-f"), .init("--tag", "-t"), .init("--build-arg"), .init("--no-cache", value: false),
             .init("--compression"), .init("--timestamp"), .init("--target"), .init("--label"), .init("--root"),
             .init("--quiet", "-q", value: false),
-        ])
+        ] + RegistryCommand.connectionFlags)
         guard args.positionals.count == 1, let context = args.positionals.first else {
             throw UsageError("exactly one CONTEXT directory is required")
         }
@@ -53,6 +54,17 @@ struct BudCommand {
         let quiet = args.isSet("--quiet")
         request.log = { line in if !quiet { print(line) } }
         let store = try ImageStore(root: UserNamespace.storeRoot(args.value("--root")))
+        // FROM an image the store lacks: pull it from its registry.
+        let registry = RegistryClient(options: try RegistryCommand.options(args, quiet: quiet))
+        request.pull = { image in
+            let reference = try Reference(image)
+            do {
+                return try registry.pull(reference, into: store, name: reference.familiarString)
+            } catch let error as RegistryError {
+                if case .manifestNotFound = error { return nil }
+                throw error
+            }
+        }
         let executor = try BuildExecutor(store: store, mapping: IDMapping.detect())
         let started = Date()
         let result = try executor.build(request)

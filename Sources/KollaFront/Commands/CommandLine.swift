@@ -36,6 +36,10 @@ public enum KollaOCI {
           export         copy an image to an OCI layout directory or an OCI archive (.tar)
           unpack         apply an image's layers to an empty directory
           mklayer        write a layer blob from a directory (or its changes against --lower)
+          pull           copy an image from a registry into the store
+          push           copy an image from the store to a registry
+          login          check and save credentials for a registry (auth.json)
+          logout         remove saved credentials for a registry
           help           show this text
 
         Run 'kolla-oci COMMAND --help' for a command's options.
@@ -68,6 +72,8 @@ public enum KollaOCI {
                 return 0
             case _ where StoreCommand.usage(command) != nil:
                 return try StoreCommand(command: command, arguments: rest).run()
+            case _ where RegistryCommand.usage(command) != nil:
+                return try RegistryCommand(command: command, arguments: rest).run()
             case "help", "-h", "--help":
                 print(usage)
                 return 0
@@ -76,7 +82,7 @@ public enum KollaOCI {
             }
         } catch let e as UsageError {
             if let m = e.message { printError("kolla-oci \(command): \(m)") }
-            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : StoreCommand.usage(command) ?? usage)
+            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? usage)
             return e.message == nil ? 0 : 2
         } catch {
             printError("kolla-oci: \(error)")
