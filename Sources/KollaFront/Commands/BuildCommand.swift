@@ -126,7 +126,31 @@ struct BuildCommand {
     /// The store and the daemonless builder of this run.
     private func makeBuilder(_ conf: Configuration) throws -> DaemonlessBuilder {
         let store = try ImageStore(root: UserNamespace.storeRoot(conf.string("root")))
-        return try DaemonlessBuilder(store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip)
+        let builder = try DaemonlessBuilder(store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip)
+        var options = RegistryOptions()
+        options.insecureRegistries = Set(conf.multi("insecure_registry"))
+        options.retries = conf.int("retries")
+        let registry = RegistryClient(options: options)
+        builder.pusher = { store, descriptor, name, log in
+            let reference = try Reference(name)
+            do {
+                let report = try registry.push(store: store, manifest: descriptor, to: reference)
+                log("Pushed \(name): \(report.blobsUploaded) blob(s) uploaded (\(report.bytesUploaded) bytes), \(report.blobsSkipped) already there, \(report.blobsMounted) mounted")
+            } catch let error as RegistryError {
+                if case .transfer = error { throw ConnectionError(description: "\(error)") }
+                throw error
+            }
+        }
+        builder.puller = { image in
+            let reference = try Reference(image)
+            do {
+                return try registry.pull(reference, into: store, name: reference.familiarString)
+            } catch let error as RegistryError {
+                if case .manifestNotFound = error { return nil }
+                throw error
+            }
+        }
+        return builder
     }
 
     /// Builds (and pushes) the matched images, prints the summary, returns the exit status.
@@ -141,6 +165,7 @@ struct BuildCommand {
         let maintainer = conf.string("maintainer") ?? ""
         let noCache = !conf.bool("cache")
         let pull = conf.bool("pull")
+        let allImages = graph.images
         let scheduler = BuildScheduler(
             images: graph.images, builder: builder, threads: conf.int("threads"), pushThreads: conf.int("push_threads"),
             retries: conf.int("retries"), push: conf.bool("push"), log: log, logsDir: conf.string("logs_dir")
@@ -167,7 +192,8 @@ struct BuildCommand {
             job.labels = labels
             job.buildArgs = buildArgs
             job.noCache = noCache
-            job.pull = pull && image.parent == nil
+            // Roots fetch their FROM image; so do children of images another shard builds.
+            job.pull = (pull && image.parent == nil) || image.parent.map { allImages[$0].status == .skipped } == true
             job.timestamp = timestamp
             return job
         }
