@@ -141,6 +141,9 @@ struct BuildCommand {
                 throw error
             }
         }
+        builder.prepare = { job, log in
+            try SourceArchives(conf: conf, log: log).prepare(image: job.name, context: job.context)
+        }
         builder.puller = { image in
             let reference = try Reference(image)
             do {

@@ -40,6 +40,8 @@ final class DaemonlessBuilder: ImageBuilding, @unchecked Sendable {
     var pusher: (@Sendable (ImageStore, Descriptor, String, @escaping @Sendable (String) -> Void) throws -> Void)?
     /// Pulls a FROM image into the store; returns its descriptor.
     var puller: (@Sendable (String) throws -> Descriptor?)?
+    /// Puts the image's source archives into its context before the build.
+    var prepare: (@Sendable (BuildJob, @escaping @Sendable (String) -> Void) throws -> Void)?
 
     init(store: ImageStore, compression: Compression = .gzip) throws {
         self.store = store
@@ -48,6 +50,7 @@ final class DaemonlessBuilder: ImageBuilding, @unchecked Sendable {
     }
 
     func build(_ job: BuildJob, log: @escaping @Sendable (String) -> Void) throws {
+        try prepare?(job, log)
         let dockerfile = job.context + "/Dockerfile"
         guard let data = FileManager.default.contents(atPath: dockerfile) else {
             throw CommandError("\(dockerfile): cannot read the rendered Dockerfile")
