@@ -104,7 +104,27 @@ struct BuildCommand {
         workDir.resetTimes()
         if let file = conf.string("save_dependency") {
             do {
-                try Data(graph.dot().utf8).write(to: URL(fileURLWithPath: file))
+                let ext = (file as NSString).pathExtension.lowercased()
+                if ["png", "svg", "pdf"].contains(ext) {
+                    // A picture when Graphviz is installed (kolla writes dot source only).
+                    guard let dot = ["/usr/bin/dot", "/usr/local/bin/dot"].first(where: FileManager.default.isExecutableFile) else {
+                        throw ConfigError.dataFile(file, "rendering .\(ext) needs Graphviz's dot (apt-get install graphviz); use a .dot/.gv name for the source")
+                    }
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: dot)
+                    p.arguments = ["-T\(ext)", "-o", file]
+                    let input = Pipe()
+                    p.standardInput = input
+                    try p.run()
+                    input.fileHandleForWriting.write(Data(graph.dot().utf8))
+                    try input.fileHandleForWriting.close()
+                    p.waitUntilExit()
+                    guard p.terminationStatus == 0 else { throw ConfigError.dataFile(file, "dot failed") }
+                } else {
+                    try Data(graph.dot().utf8).write(to: URL(fileURLWithPath: file))
+                }
+            } catch let e as ConfigError {
+                throw e
             } catch {
                 throw ConfigError.dataFile(file, "cannot write the dependency graph: \(error.localizedDescription)")
             }
