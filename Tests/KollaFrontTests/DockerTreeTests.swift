@@ -38,13 +38,18 @@ import Testing
 
     /// Image name → rendered Dockerfile of a --template-only work dir.
     func dockerfiles(_ work: String) throws -> [String: String] {
+        try imageDirectories(work).mapValues { try String(contentsOfFile: $0 + "/Dockerfile", encoding: .utf8) }
+    }
+
+    /// Image name → its directory (the build context) in a --template-only work dir.
+    func imageDirectories(_ work: String) -> [String: String] {
         var out: [String: String] = [:]
         let docker = work + "/docker"
         let walker = FileManager.default.enumerator(atPath: docker)
         while let rel = walker?.nextObject() as? String {
             guard (rel as NSString).lastPathComponent == "Dockerfile" else { continue }
-            let image = ((rel as NSString).deletingLastPathComponent as NSString).lastPathComponent
-            out[image] = try String(contentsOfFile: docker + "/" + rel, encoding: .utf8)
+            let dir = (rel as NSString).deletingLastPathComponent
+            out[(dir as NSString).lastPathComponent] = docker + "/" + dir
         }
         return out
     }
@@ -73,6 +78,16 @@ import Testing
             if text.contains("apt-get -y install") {
                 #expect(text.contains("--no-install-recommends"), "\(image)")
                 #expect(text.contains("rm -rf /var/lib/apt/lists/*"), "\(image)")
+            }
+        }
+
+        // Every file a COPY names is in the image's build context.
+        for (image, context) in imageDirectories(dir.path + "/work") {
+            for line in files[image, default: ""].split(separator: "\n") where line.hasPrefix("COPY ") {
+                let words = line.split(separator: " ").dropFirst().map(String.init)
+                for source in words.dropLast() {
+                    #expect(FileManager.default.fileExists(atPath: context + "/" + source), "\(image): COPY \(source)")
+                }
             }
         }
 

@@ -28,8 +28,13 @@ if [[ -v KOLLA_BOOTSTRAP ]]; then
 fi
 
 settings_hash() {
-    cat /etc/openstack-dashboard/local_settings* /etc/openstack-dashboard/custom_local_settings \
-        /etc/openstack-dashboard/local_settings.d/* 2>/dev/null | md5sum
+    local f
+    for f in /etc/openstack-dashboard/local_settings /etc/openstack-dashboard/local_settings.py \
+             /etc/openstack-dashboard/custom_local_settings /etc/openstack-dashboard/local_settings.d/*; do
+        if [[ -f ${f} ]]; then
+            cat "${f}"
+        fi
+    done | md5sum
 }
 
 if [[ ${FORCE_GENERATE} == yes || ! -f ${HASH_PATH} || $(settings_hash) != "$(cat "${HASH_PATH}")" ]]; then
