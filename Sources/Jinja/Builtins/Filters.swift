@@ -28,23 +28,36 @@ enum BuiltinFilters {
             return found
         }
         f["batch"] = { v, a, r in
-            let b = try a.bind(["linecount", "fill_with"], function: "batch")
-            guard let n = b[0]?.intValue, n > 0 else { throw TemplateError(.valueError, "batch size must be positive") }
+            let b = try a.bind(["linecount", "fill_with"], function: "do_batch")
+            guard let linecount = b[0] else {
+                throw TemplateError(.typeError, "do_batch() missing 1 required positional argument: 'linecount'")
+            }
             let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
-            var out: [Value] = []
-            var tmp: [Value] = []
-            for item in try r.iterate(v) {
-                if tmp.count == n {
-                    out.append(.list(ListBox(tmp)))
-                    tmp = []
-                }
-                tmp.append(item)
-            }
-            if !tmp.isEmpty {
-                if let fill, tmp.count < n { tmp += Array(repeating: fill, count: n - tmp.count) }
-                out.append(.list(ListBox(tmp)))
-            }
-            return .list(ListBox(out))
+            return .object(
+                PyIterator(generator: "do_batch") { r in
+                    var it = try r.pyIter(v)
+                    var tmp: [Value] = []
+                    var finished = false
+                    return { r in
+                        if finished { return nil }
+                        while let item = try it.next(r) {
+                            if pyEquals(.int(tmp.count), linecount) {
+                                defer { tmp = [item] }
+                                return .list(ListBox(tmp))
+                            }
+                            tmp.append(item)
+                        }
+                        finished = true
+                        guard !tmp.isEmpty else { return nil }
+                        if let fill, try r.less(.int(tmp.count), linecount) {
+                            guard case .int(let n) = try r.binary(.sub, linecount, .int(tmp.count)) else {
+                                throw TemplateError(.typeError, "can't multiply sequence by non-int of type 'float'")
+                            }
+                            tmp += Array(repeating: fill, count: n)
+                        }
+                        return .list(ListBox(tmp))
+                    }
+                })
         }
         f["capitalize"] = { v, _, r in .string(pyCapitalize(try r.str(v))) }
         f["center"] = { v, a, r in
@@ -61,14 +74,14 @@ enum BuiltinFilters {
         }
         f["d"] = f["default"]
         f["dictsort"] = { v, a, r in
-            let b = try a.bind(["case_sensitive", "by", "reverse"], function: "dictsort")
+            let b = try a.bind(["case_sensitive", "by", "reverse"], function: "do_dictsort")
             let caseSensitive = try r.truthy(b[0, default: .bool(false)])
             let by = b[1]?.stringValue ?? "key"
             guard by == "key" || by == "value" else {
                 throw TemplateError(.filterArgumentError, "You can only sort by either \"key\" or \"value\"")
             }
             let reverse = try r.truthy(b[2, default: .bool(false)])
-            guard case .dict(let d) = v else { throw TemplateError(.typeError, "dictsort requires a mapping") }
+            let d = try r.mappingItems(v)
             let pairs = d.pairs.map { Value.tuple([$0.0, $0.1]) }
             let pos = by == "key" ? 0 : 1
             return .list(
@@ -105,14 +118,14 @@ enum BuiltinFilters {
             return .string(cFormat(base * bytes / unit, conv: "f", precision: 1) + " " + prefixes.last!)
         }
         f["first"] = { v, _, r in
-            if case .string(let s) = v, let c = s.unicodeScalars.first { return .string(String(c)) }
-            let items = try r.iterate(v)
-            return items.first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
+            var it = try r.pyIter(v)
+            return try it.next(r) ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
         }
         f["last"] = { v, _, r in
-            if case .string(let s) = v, let c = s.unicodeScalars.last { return .string(String(c)) }
-            let items = try r.iterate(v)
-            return items.last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
+            guard let it = try r.pyReversed(v) else {
+                throw TemplateError(.typeError, "'\(v.typeName)' object is not reversible")
+            }
+            return try it.next(r) ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
         }
         f["float"] = { v, a, r in
             let b = try a.bind(["default"], function: "float")
@@ -187,11 +200,21 @@ enum BuiltinFilters {
             return .string(rv)
         }
         f["items"] = { v, _, _ in
-            switch v {
-            case .undefined: return .list(ListBox([]))
-            case .dict(let d): return .list(ListBox(d.pairs.map { .tuple([$0.0, $0.1]) }))
-            default: throw TemplateError(.typeError, "Can only get item pairs from a mapping.")
-            }
+            .object(
+                PyIterator(generator: "do_items") { _ in
+                    switch v {
+                    case .undefined: return { _ in nil }
+                    case .dict(let d):
+                        let pairs = Array(d.pairs)
+                        var i = 0
+                        return { _ in
+                            guard i < pairs.count else { return nil }
+                            defer { i += 1 }
+                            return .tuple([pairs[i].0, pairs[i].1])
+                        }
+                    default: throw TemplateError(.typeError, "Can only get item pairs from a mapping.")
+                    }
+                })
         }
         f["join"] = { v, a, r in
             let b = try a.bind(["d", "attribute"], function: "join")
@@ -209,29 +232,33 @@ enum BuiltinFilters {
         f["lower"] = { v, _, r in .string(try r.str(v).lowercased()) }
         f["upper"] = { v, _, r in .string(try r.str(v).uppercased()) }
         f["map"] = { v, a, r in
-            let items = try r.iterate(v)
-            if a.positional.isEmpty, let attr = a.keyword("attribute") {
-                for (k, _) in a.keywords where k != "attribute" && k != "default" {
-                    throw TemplateError(.filterArgumentError, "Unexpected keyword argument '\(k)'")
-                }
-                let g = r.attrGetter(attr, default: a.keyword("default"))
-                return .list(ListBox(try items.map(g)))
-            }
-            guard case .string(let name)? = a.positional.first else {
-                throw TemplateError(.filterArgumentError, "map requires a filter argument")
-            }
-            let rest = Arguments(Array(a.positional.dropFirst()), keywords: a.keywords)
-            return .list(ListBox(try items.map { try r.callFilter(name, $0, rest) }))
+            .object(
+                PyIterator(generator: "sync_do_map") { r in
+                    guard try r.truthy(v) else { return { _ in nil } }
+                    let fn = try prepareMap(a)
+                    var it = try r.pyIter(v)
+                    return { r in try it.next(r).map { try fn($0, r) } }
+                })
         }
         f["max"] = { v, a, r in try minMax(v, a, r, max: true) }
         f["min"] = { v, a, r in try minMax(v, a, r, max: false) }
         f["pprint"] = { v, _, _ in .string(v.repr) }
         f["random"] = { v, _, r in
-            let items = try r.iterate(v)
-            guard let x = items.randomElement() else {
-                return .undefined(Undefined(hint: "No random item, sequence was empty."))
+            let n = try r.length(v)
+            guard n > 0 else { return .undefined(Undefined(hint: "No random item, sequence was empty.")) }
+            let i = Value.int(Int.random(in: 0..<n))
+            switch v {
+            case .dict(let d):
+                guard let x = d.get(i) else { throw TemplateError(.keyError, i.repr) }
+                return x
+            case .object(let o):
+                guard let x = (o as? any RuntimeObject)?.item(i) else {
+                    throw TemplateError(.typeError, "'\(o.typeName)' object is not subscriptable")
+                }
+                return x
+            default:
+                return try r.getitem(v, i)
             }
-            return x
         }
         f["select"] = { v, a, r in try selectOrReject(v, a, r, attr: false, keep: true) }
         f["reject"] = { v, a, r in try selectOrReject(v, a, r, attr: false, keep: false) }
@@ -248,7 +275,12 @@ enum BuiltinFilters {
         }
         f["reverse"] = { v, _, r in
             if case .string(let s) = v { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
-            return .list(ListBox(try r.iterate(v).reversed()))
+            if let it = try r.pyReversed(v) { return .object(it) }
+            do {
+                return .list(ListBox(try r.iterate(v).reversed()))
+            } catch let e as TemplateError where e.kind == .typeError {
+                throw TemplateError(.filterArgumentError, "argument must be iterable")
+            }
         }
         f["round"] = { v, a, r in
             let b = try a.bind(["precision", "method"], function: "round")
@@ -276,23 +308,34 @@ enum BuiltinFilters {
             return .float((method == "ceil" ? x.rounded(.up) : x.rounded(.down)) / scale)
         }
         f["slice"] = { v, a, r in
-            let b = try a.bind(["slices", "fill_with"], function: "slice")
-            guard let slices = b[0]?.intValue, slices > 0 else { throw TemplateError(.valueError, "slices must be positive") }
-            let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
-            let seq = try r.iterate(v)
-            let perSlice = seq.count / slices
-            let withExtra = seq.count % slices
-            var offset = 0
-            var out: [Value] = []
-            for n in 0..<slices {
-                let start = offset + n * perSlice
-                if n < withExtra { offset += 1 }
-                let end = offset + (n + 1) * perSlice
-                var tmp = Array(seq[start..<end])
-                if let fill, n >= withExtra { tmp.append(fill) }
-                out.append(.list(ListBox(tmp)))
+            let b = try a.bind(["slices", "fill_with"], function: "sync_do_slice")
+            guard let slices = b[0] else {
+                throw TemplateError(.typeError, "sync_do_slice() missing 1 required positional argument: 'slices'")
             }
-            return .list(ListBox(out))
+            let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
+            return .object(
+                PyIterator(generator: "sync_do_slice") { r in
+                    let seq = try r.iterate(v)
+                    let perSlice = try r.binary(.floordiv, .int(seq.count), slices)
+                    let withExtraValue = try r.binary(.mod, .int(seq.count), slices)
+                    guard let count = slices.intValue, !slices.isFloat, let per = perSlice.intValue,
+                        let withExtra = withExtraValue.intValue
+                    else {
+                        throw TemplateError(.typeError, "'\(slices.typeName)' object cannot be interpreted as an integer")
+                    }
+                    var n = 0
+                    var offset = 0
+                    return { _ in
+                        guard n < count else { return nil }
+                        defer { n += 1 }
+                        let start = offset + n * per
+                        if n < withExtra { offset += 1 }
+                        let end = offset + (n + 1) * per
+                        var tmp = Array(seq[start..<end])
+                        if let fill, n >= withExtra { tmp.append(fill) }
+                        return .list(ListBox(tmp))
+                    }
+                })
         }
         f["sort"] = { v, a, r in
             let b = try a.bind(["reverse", "case_sensitive", "attribute"], function: "sort")
@@ -367,38 +410,46 @@ enum BuiltinFilters {
             return .string(parts[0] + end)
         }
         f["unique"] = { v, a, r in
-            let b = try a.bind(["case_sensitive", "attribute"], function: "unique")
-            let caseSensitive = try r.truthy(b[0, default: .bool(false)])
-            let key = r.attrGetter(b[1], lower: !caseSensitive)
-            var seen: [Value] = []
-            var seenKeys = Set<HashKey>()
-            var out: [Value] = []
-            for item in try r.iterate(v) {
-                let k = try key(item)
-                if let hk = HashKey(k) {
-                    if seenKeys.insert(hk).inserted { out.append(item) }
-                } else if !seen.contains(where: { pyEquals($0, k) }) {
-                    seen.append(k)
-                    out.append(item)
-                }
-            }
-            return .list(ListBox(out))
+            let b = try a.bind(["case_sensitive", "attribute"], function: "sync_do_unique")
+            return .object(
+                PyIterator(generator: "sync_do_unique") { r in
+                    let key = AttrGetter(b[1], lower: !(try r.truthy(b[0, default: .bool(false)])))
+                    var seen = Set<HashKey>()
+                    var it = try r.pyIter(v)
+                    return { r in
+                        while let item = try it.next(r) {
+                            let k = try key.get(item, r)
+                            if case .undefined(let u) = k { try r.failIfStrict(u) }
+                            guard let hk = HashKey(k) else {
+                                throw TemplateError(.typeError, "unhashable type: '\(k.typeName)'")
+                            }
+                            if seen.insert(hk).inserted { return item }
+                        }
+                        return nil
+                    }
+                })
         }
         f["urlencode"] = { v, _, r in
+            func pair(_ k: Value, _ v: Value) throws -> String {
+                "\(urlQuote(try r.str(k), forQuery: true))=\(urlQuote(try r.str(v), forQuery: true))"
+            }
             switch v {
-            case .dict(let d):
-                return .string(
-                    try d.pairs.map { "\(urlQuote(try r.str($0.0), forQuery: true))=\(urlQuote(try r.str($0.1), forQuery: true))" }
-                        .joined(separator: "&"))
-            case .list, .tuple:
-                return .string(
-                    try r.iterate(v).map { pair in
-                        let kv = try r.iterate(pair)
-                        guard kv.count == 2 else { throw TemplateError(.valueError, "urlencode needs pairs") }
-                        return "\(urlQuote(try r.str(kv[0]), forQuery: true))=\(urlQuote(try r.str(kv[1]), forQuery: true))"
-                    }.joined(separator: "&"))
+            case .string(let s): return .string(urlQuote(s, forQuery: false))
+            case .dict(let d): return .string(try d.pairs.map { try pair($0.0, $0.1) }.joined(separator: "&"))
             default:
-                return .string(urlQuote(try r.str(v), forQuery: false))
+                guard r.isIterable(v) else { return .string(urlQuote(try r.str(v), forQuery: false)) }
+                return .string(
+                    try r.iterate(v).map { item in
+                        let kv = try r.iterate(item)
+                        guard kv.count == 2 else {
+                            throw TemplateError(
+                                .valueError,
+                                kv.count < 2
+                                    ? "not enough values to unpack (expected 2, got \(kv.count))"
+                                    : "too many values to unpack (expected 2)")
+                        }
+                        return try pair(kv[0], kv[1])
+                    }.joined(separator: "&"))
             }
         }
         f["wordcount"] = { v, _, r in
@@ -425,7 +476,7 @@ enum BuiltinFilters {
         f["xmlattr"] = { v, a, r in
             let b = try a.bind(["autospace"], function: "xmlattr")
             let autospace = try r.truthy(b[0, default: .bool(true)])
-            guard case .dict(let d) = v else { throw TemplateError(.typeError, "xmlattr requires a mapping") }
+            let d = try r.mappingItems(v)
             var items: [String] = []
             for (k, val) in d.pairs {
                 if case .none = val { continue }
@@ -462,21 +513,47 @@ enum BuiltinFilters {
     }
 
     private static func selectOrReject(_ v: Value, _ a: Arguments, _ r: Renderer, attr: Bool, keep: Bool) throws -> Value {
-        var args = a.positional
-        var transform: (Value) throws -> Value = { $0 }
-        if attr {
-            guard !args.isEmpty else { throw TemplateError(.filterArgumentError, "Missing parameter for attribute name") }
-            transform = r.attrGetter(args.removeFirst())
-        }
-        var test: (Value) throws -> Bool = { try r.truthy($0) }
-        if !args.isEmpty {
-            guard case .string(let name) = args.removeFirst() else {
-                throw TemplateError(.templateRuntimeError, "test name must be a string")
+        .object(
+            PyIterator(generator: "select_or_reject") { r in
+                guard try r.truthy(v) else { return { _ in nil } }
+                var args = a.positional[...]
+                var transform: AttrGetter?
+                if attr {
+                    guard let name = args.popFirst() else {
+                        throw TemplateError(.filterArgumentError, "Missing parameter for attribute name")
+                    }
+                    transform = AttrGetter(name)
+                }
+                let test = args.popFirst()
+                let rest = Arguments(Array(args), keywords: a.keywords)
+                var it = try r.pyIter(v)
+                return { r in
+                    while let item = try it.next(r) {
+                        let x = try transform?.get(item, r) ?? item
+                        let passed = try test.map { try r.callTest(named: $0, x, rest) } ?? r.truthy(x)
+                        if passed == keep { return item }
+                    }
+                    return nil
+                }
+            })
+    }
+
+    /// Jinja's `prepare_map`: an attribute getter or a filter call per item.
+    private static func prepareMap(_ a: Arguments) throws -> (Value, Renderer) throws -> Value {
+        if a.positional.isEmpty, let attr = a.keyword("attribute") {
+            for (k, _) in a.keywords where k != "attribute" && k != "default" {
+                throw TemplateError(.filterArgumentError, "Unexpected keyword argument \(pyRepr(k))")
             }
-            let rest = Arguments(args, keywords: a.keywords)
-            test = { try r.callTest(name, $0, rest) }
+            var dflt = a.keyword("default")
+            if case .none? = dflt { dflt = nil }
+            let g = AttrGetter(attr, default: dflt)
+            return { try g.get($0, $1) }
         }
-        return .list(ListBox(try r.iterate(v).filter { try test(try transform($0)) == keep }))
+        guard let name = a.positional.first else {
+            throw TemplateError(.filterArgumentError, "map requires a filter argument")
+        }
+        let rest = Arguments(Array(a.positional.dropFirst()), keywords: a.keywords)
+        return { try $1.callFilter(named: name, $0, rest) }
     }
 }
 

@@ -21,13 +21,13 @@ enum BuiltinGlobals {
                     throw TemplateError(.typeError, "range expected at most 3 arguments, got \(ints.count)")
                 }
                 if step == 0 { throw TemplateError(.valueError, "range() arg 3 must not be zero") }
-                let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
-                if count > maxRange {
+                let rg = RangeObject(start: start, stop: stop, step: step)
+                if rg.count > maxRange {
                     throw TemplateError(
                         .overflowError,
                         "Range too big. The sandbox blocks ranges larger than MAX_RANGE (\(maxRange)).")
                 }
-                return .list(ListBox((0..<count).map { .int(start + $0 * step) }))
+                return .object(rg)
             }),
         "dict": .object(
             NativeFunction("dict") { a, r in

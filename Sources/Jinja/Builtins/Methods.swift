@@ -281,9 +281,9 @@ extension Renderer {
         case "get":
             guard let k = p.first else { throw TemplateError(.typeError, "get expected at least 1 argument, got 0") }
             return d.get(k) ?? (p.count > 1 ? p[1] : .none)
-        case "keys": return .list(ListBox(d.keys))
-        case "values": return .list(ListBox(d.values))
-        case "items": return .list(ListBox(d.pairs.map { .tuple([$0.0, $0.1]) }))
+        case "keys": return .object(DictView(d, .keys))
+        case "values": return .object(DictView(d, .values))
+        case "items": return .object(DictView(d, .items))
         case "update":
             if let other = p.first {
                 switch other {

@@ -8,15 +8,9 @@ enum BuiltinTests {
             }
             return v
         }
-        @Sendable func integer(_ v: Value, _ r: Renderer) throws -> Int {
-            try r.checkDefined(v)
-            guard let i = v.intValue else {
-                throw TemplateError(.typeError, "unsupported operand type(s) for %: '\(v.typeName)' and 'int'")
-            }
-            return i
-        }
-        t["odd"] = { v, _, r in try integer(v, r) % 2 != 0 }
-        t["even"] = { v, _, r in try integer(v, r) % 2 == 0 }
+        // `value % 2 == 1`: floats count too (`3.0 is odd`).
+        t["odd"] = { v, _, r in try r.equals(try r.binary(.mod, v, .int(2)), .int(1)) }
+        t["even"] = { v, _, r in try r.equals(try r.binary(.mod, v, .int(2)), .int(0)) }
         t["divisibleby"] = { v, a, r in
             let n = try one(a, "divisibleby")
             let m = try r.binary(.mod, v, n)
@@ -43,23 +37,28 @@ enum BuiltinTests {
             let s = try r.str(v)
             return s.contains { $0.isCased } && !s.contains { $0.isLowercase }
         }
-        t["sequence"] = { v, _, _ in
+        // `len(value); value.__getitem__` succeed: generators and dict views are not
+        // sequences, ranges are; StrictUndefined's len() fails.
+        t["sequence"] = { v, _, r in
             switch v {
-            case .string, .list, .tuple, .dict, .undefined: return true
-            case .object(let o): return o is GroupTuple
+            case .string, .list, .tuple, .dict: return true
+            case .undefined(let u): return !r.isStrict(u)
+            case .object(let o): return (o as? any RuntimeObject)?.isSequence ?? false
             default: return false
             }
         }
-        t["iterable"] = { v, _, _ in
-            switch v {
-            case .string, .list, .tuple, .dict, .undefined: return true
-            case .object(let o): return (o as? any RuntimeObject)?.iterationValues != nil
-            default: return false
-            }
+        // `iter(value)` succeeds (StrictUndefined's iter() raises UndefinedError).
+        t["iterable"] = { v, _, r in
+            if case .undefined(let u) = v { try r.failIfStrict(u) }
+            return r.isIterable(v)
         }
+        // Undefined has `__call__` (which raises), so it counts as callable.
         t["callable"] = { v, _, _ in
-            if case .object(let o) = v { return (o as? any RuntimeObject)?.isCallable ?? false }
-            return false
+            switch v {
+            case .undefined: return true
+            case .object(let o): return (o as? any RuntimeObject)?.isCallable ?? false
+            default: return false
+            }
         }
         t["sameas"] = { v, a, _ in
             let other = try one(a, "sameas")

@@ -8,11 +8,24 @@ extension Renderer {
         if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
     }
 
+    /// True when `u` behaves as `StrictUndefined` (strict mode, not the lenient
+    /// undefined of a conditional expression).
+    @inline(__always)
+    func isStrict(_ u: Undefined) -> Bool { strict && !u.lenient }
+
+    /// Raises `UndefinedError` when `u` is a strict undefined: the operations that
+    /// `StrictUndefined` forbids and `Undefined` allows (`str`, `bool`, `len`, `iter`,
+    /// `==`, `hash`, `in`).
+    @inline(__always)
+    func failIfStrict(_ u: Undefined) throws {
+        if strict && !u.lenient { throw TemplateError(.undefinedError, u.message) }
+    }
+
     /// Python's `bool(v)`; strict undefined raises.
     func truthy(_ v: Value) throws -> Bool {
         switch v {
         case .undefined(let u):
-            if strict { throw TemplateError(.undefinedError, u.message) }
+            try failIfStrict(u)
             return false
         case .none: return false
         case .bool(let b): return b
@@ -22,13 +35,13 @@ extension Renderer {
         case .list(let l): return !l.items.isEmpty
         case .tuple(let t): return !t.isEmpty
         case .dict(let d): return d.count > 0
-        case .object: return true
+        case .object(let o): return (o as? any RuntimeObject)?.isTruthy ?? true
         }
     }
 
     /// Python's `str(v)` as output sees it; strict undefined raises.
     func str(_ v: Value) throws -> String {
-        if case .undefined(let u) = v, strict { throw TemplateError(.undefinedError, u.message) }
+        if case .undefined(let u) = v { try failIfStrict(u) }
         return v.str
     }
 
@@ -158,8 +171,8 @@ extension Renderer {
     /// Python's `==` (numbers across int/float/bool, containers element-wise).
     func equals(_ a: Value, _ b: Value) throws -> Bool {
         if strict {
-            if case .undefined(let u) = a { throw TemplateError(.undefinedError, u.message) }
-            if case .undefined(let u) = b { throw TemplateError(.undefinedError, u.message) }
+            if case .undefined(let u) = a { try failIfStrict(u) }
+            if case .undefined(let u) = b { try failIfStrict(u) }
         }
         return pyEquals(a, b)
     }
@@ -208,11 +221,29 @@ extension Renderer {
             return n.isEmpty || s.contains(n)
         case .list(let l): return try l.items.contains { try equals($0, needle) }
         case .tuple(let t): return try t.contains { try equals($0, needle) }
-        case .dict(let d): return d.get(needle) != nil
+        case .dict(let d):
+            if case .undefined(let u) = needle { try failIfStrict(u) }
+            if HashKey(needle) == nil { throw TemplateError(.typeError, "unhashable type: '\(needle.typeName)'") }
+            return d.get(needle) != nil
         case .undefined(let u):
-            if strict { throw TemplateError(.undefinedError, u.message) }
+            try failIfStrict(u)
             return false
         case .object(let o):
+            if let it = o as? PyIterator {
+                // `in` consumes a generator up to the first match.
+                while let x = try it.next(self) {
+                    if try equals(x, needle) { return true }
+                }
+                return false
+            }
+            if let rg = o as? RangeObject {
+                if case .undefined(let u) = needle { try failIfStrict(u) }
+                return rg.contains(needle)
+            }
+            if let view = o as? DictView {
+                if view.kind != .values, case .undefined(let u) = needle { try failIfStrict(u) }
+                return try view.contains(needle, self)
+            }
             if let seq = (o as? any RuntimeObject)?.iterationValues {
                 return try seq.contains { try equals($0, needle) }
             }
@@ -250,6 +281,13 @@ public func pyEquals(_ a: Value, _ b: Value) -> Bool {
     case (.object(let x), .object(let y)):
         if let gx = x as? GroupTuple, let gy = y as? GroupTuple {
             return pyEquals(.tuple(gx.asTuple), .tuple(gy.asTuple))
+        }
+        if let rx = x as? RangeObject, let ry = y as? RangeObject { return rx.sameSequence(ry) }
+        if let vx = x as? DictView, let vy = y as? DictView, vx.kind == vy.kind, vx.kind != .values {
+            // keys and items views compare as sets.
+            guard vx.dict.count == vy.dict.count else { return false }
+            if vx.kind == .keys { return vx.dict.keys.allSatisfy { vy.dict.get($0) != nil } }
+            return vx.dict.pairs.allSatisfy { k, v in vy.dict.get(k).map { pyEquals($0, v) } ?? false }
         }
         return x === y
     default:

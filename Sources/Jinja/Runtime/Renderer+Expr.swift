@@ -219,7 +219,7 @@ extension Renderer {
                 if j >= 0 && j < scalars.count { return .string(String(scalars[j])) }
             }
         case .object(let o):
-            if let g = o as? GroupTuple, let i = key.intValue, let v = index(g.asTuple, i) { return v }
+            if let v = (o as? any RuntimeObject)?.item(key) { return v }
         default: break
         }
         if case .string(let name) = key {
@@ -255,6 +255,10 @@ extension Renderer {
             var out = String.UnicodeScalarView()
             out.append(contentsOf: try pySlice(Array(s.unicodeScalars), a, b, c))
             return .string(String(out))
+        case .object(let rg as RangeObject):
+            return .object(try rg.slice(a, b, c))
+        case .object(let g as GroupTuple):
+            return .tuple(try pySlice(g.asTuple, a, b, c))
         default:
             return .undefined(Undefined(name: "slice", owner: obj.objectTypeRepr, isElement: true))
         }

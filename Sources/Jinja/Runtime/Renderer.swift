@@ -273,21 +273,20 @@ public final class Renderer {
         }
     }
 
-    /// The items of an iterable value (strings by code point, dicts by key).
+    /// The items of an iterable value (strings by code point, dicts by key), as Python's
+    /// `list(v)` gives them: iterating a generator or other one-shot iterator consumes it.
     public func iterate(_ v: Value) throws -> [Value] {
         switch v {
         case .list(let l): return l.items
         case .tuple(let t): return t
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .dict(let d): return d.keys
-        case .undefined(let u):
-            if strict { throw TemplateError(.undefinedError, u.message) }
-            return []
-        case .object(let o):
-            if let items = (o as? any RuntimeObject)?.iterationValues { return items }
-            throw TemplateError(.typeError, "'\(o.typeName)' object is not iterable")
+        case .object(let o as PyIterator): return try o.drain(self)
         default:
-            throw TemplateError(.typeError, "'\(v.typeName)' object is not iterable")
+            var it = try pyIter(v)
+            var out: [Value] = []
+            while let x = try it.next(self) { out.append(x) }
+            return out
         }
     }
 

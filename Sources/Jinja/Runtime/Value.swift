@@ -40,12 +40,18 @@ public struct Undefined: Sendable {
     public var owner: String?
     /// True when `name` is an item key that is not a string (`has no element 10`).
     public var isElement: Bool
+    /// Behaves as Jinja2's default `Undefined` even under strict undefined: the value of
+    /// a conditional expression without `else` (Jinja's `cond_expr_undefined`).
+    public var lenient: Bool
 
-    public init(hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false) {
+    public init(
+        hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false, lenient: Bool = false
+    ) {
         self.hint = hint
         self.name = name
         self.owner = owner
         self.isElement = isElement
+        self.lenient = lenient
     }
 
     /// The message Python's `Undefined._undefined_message` produces.
@@ -146,6 +152,8 @@ public final class DictBox: @unchecked Sendable {
 /// A dict key normalised to Python's hash equality: `1 == 1.0 == True`.
 enum HashKey: Hashable {
     case none
+    /// Every Undefined is equal to every other and hashes by type, as in Jinja2.
+    case undefined
     case int(Int)
     case float(Double)
     case string(String)
@@ -167,7 +175,8 @@ enum HashKey: Hashable {
                 out.append(k)
             }
             self = .tuple(out)
-        case .undefined, .list, .dict, .object: return nil
+        case .undefined: self = .undefined
+        case .list, .dict, .object: return nil
         }
     }
 }
