@@ -6,12 +6,14 @@ enum BuiltinFilters {
         var f: [String: Filter] = [:]
 
         f["abs"] = { v, _, r in
-            try r.checkDefined(v)
+            // Undefined has no __abs__: a TypeError, not an UndefinedError.
             switch v {
-            case .int(let i): return .int(abs(i))
+            case .int(let i):
+                guard i != .min else { throw TemplateError(.overflowError, "integer result too large") }
+                return .int(abs(i))
             case .bool(let b): return .int(b ? 1 : 0)
             case .float(let d): return .float(abs(d))
-            default: throw TemplateError(.typeError, "bad operand type for abs(): '\(v.typeName)'")
+            default: throw TemplateError(.typeError, "bad operand type for abs(): '\(r.typeName(v))'")
             }
         }
         f["attr"] = { v, a, r in
@@ -99,13 +101,7 @@ enum BuiltinFilters {
         f["filesizeformat"] = { v, a, r in
             let b = try a.bind(["binary"], function: "filesizeformat")
             let binary = try r.truthy(b[0, default: .bool(false)])
-            let bytes: Double
-            switch v {
-            case .string(let s): bytes = Double(s.trimmingCharacters(in: .whitespaces)) ?? 0
-            default:
-                guard let d = v.doubleValue else { throw TemplateError(.typeError, "float() argument must be a string or a real number, not '\(v.typeName)'") }
-                bytes = d
-            }
+            guard case .float(let bytes) = try r.pyFloatConversion(v) else { return .none }
             let base: Double = binary ? 1024 : 1000
             let prefixes = binary ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
             if bytes == 1 { return "1 Byte" }
@@ -128,11 +124,14 @@ enum BuiltinFilters {
             return try it.next(r) ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
         }
         f["float"] = { v, a, r in
-            let b = try a.bind(["default"], function: "float")
+            let b = try a.bind(["default"], function: "do_float")
+            // float(Undefined) calls __float__, which raises UndefinedError.
+            try r.checkDefined(v)
             return pyFloat(v) ?? b[0, default: .float(0)]
         }
         f["int"] = { v, a, r in
-            let b = try a.bind(["default", "base"], function: "int")
+            let b = try a.bind(["default", "base"], function: "do_int")
+            try r.checkDefined(v)
             let dflt = b[0, default: .int(0)]
             let base = b[1]?.intValue ?? 10
             if case .string(let s) = v {
@@ -185,6 +184,8 @@ enum BuiltinFilters {
             if case .string(let s)? = b[0] { indention = s } else if let n = b[0]?.intValue { indention = String(repeating: " ", count: max(0, n)) }
             let first = try r.truthy(b[1, default: .bool(false)])
             let blank = try r.truthy(b[2, default: .bool(false)])
+            // `s += newline` fails for an undefined (Undefined.__add__).
+            try r.checkDefined(v)
             let s = try r.str(v) + "\n"
             var lines = pySplitLines(s, keepEnds: false)
             var rv: String
@@ -289,9 +290,10 @@ enum BuiltinFilters {
             guard ["common", "ceil", "floor"].contains(method) else {
                 throw TemplateError(.filterArgumentError, "method must be common, ceil or floor")
             }
-            try r.checkDefined(v)
+            // round(Undefined) is a TypeError (no __round__); ceil/floor multiply first.
+            if method != "common" { try r.checkDefined(v) }
             guard let d = v.doubleValue else {
-                throw TemplateError(.typeError, "type \(v.typeName) doesn't define __round__ method")
+                throw TemplateError(.typeError, "type \(r.typeName(v)) doesn't define __round__ method")
             }
             if method == "common" {
                 if let i = v.intValue, !v.isFloat {
@@ -383,7 +385,8 @@ enum BuiltinFilters {
             let b = try a.bind(["indent"], function: "tojson")
             var indent: Int?
             if let i = b[0], case .none = i {} else { indent = b[0]?.intValue }
-            var s = try jsonDump(v, indent: indent, sortKeys: true)
+            var s = try jsonDump(
+                v, indent: indent, sortKeys: true, undefinedType: r.strict ? "StrictUndefined" : "Undefined")
             s = s.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
                 .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "'", with: "\\u0027")
             return .string(s)
@@ -393,17 +396,26 @@ enum BuiltinFilters {
             return .string(pyStrip(try r.str(v), chars: b[0]?.stringValue, left: true, right: true))
         }
         f["truncate"] = { v, a, r in
-            let b = try a.bind(["length", "killwords", "end", "leeway"], function: "truncate")
+            let b = try a.bind(["length", "killwords", "end", "leeway"], function: "do_truncate")
             let length = b[0]?.intValue ?? 255
             let killwords = try r.truthy(b[1, default: .bool(false)])
             let end = try r.str(b[2, default: .string("...")])
             let leeway = b[3]?.intValue ?? 5
-            let s = try r.str(v)
-            let scalars = Array(s.unicodeScalars)
             let endCount = end.unicodeScalars.count
-            guard length >= endCount else { throw TemplateError(.valueError, "expected length >= \(endCount), got \(length)") }
-            guard leeway >= 0 else { throw TemplateError(.valueError, "expected leeway >= 0, got \(leeway)") }
-            if scalars.count <= length + leeway { return .string(s) }
+            guard length >= endCount else {
+                throw TemplateError(.assertionError, "expected length >= \(endCount), got \(length)")
+            }
+            guard leeway >= 0 else { throw TemplateError(.assertionError, "expected leeway >= 0, got \(leeway)") }
+            guard case .string(let s) = v else {
+                // Python works on the value itself: len() of it, returned as is when short.
+                if try r.length(v) <= length + leeway { return v }
+                if killwords {
+                    throw TemplateError(.typeError, "can only concatenate \(v.typeName) (not \"str\") to \(v.typeName)")
+                }
+                throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'rsplit'")
+            }
+            let scalars = Array(s.unicodeScalars)
+            if scalars.count <= length + leeway { return v }
             let head = String(String.UnicodeScalarView(scalars[0..<(length - endCount)]))
             if killwords { return .string(head + end) }
             let parts = pyRSplit(head, sep: " ", maxsplit: 1)
@@ -468,6 +480,8 @@ enum BuiltinFilters {
             let breakLong = try r.truthy(b[1, default: .bool(true)])
             let wrapstring = b[2]?.stringValue ?? "\n"
             let hyphens = try r.truthy(b[3, default: .bool(true)])
+            // `s.splitlines()` fails for an undefined.
+            try r.checkDefined(v)
             return .string(
                 pySplitLines(try r.str(v), keepEnds: false).map {
                     textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens).joined(separator: wrapstring)
@@ -557,6 +571,38 @@ enum BuiltinFilters {
     }
 }
 
+/// Unicode decimal digits (`１２`, `٣`) as ASCII ones: Python's `int()` and `float()`
+/// accept any character of category Nd.
+func asciiDigits(_ s: String) -> String {
+    guard !s.utf8.allSatisfy({ $0 < 0x80 }) else { return s }
+    var out = String.UnicodeScalarView()
+    for u in s.unicodeScalars {
+        if u.value >= 0x80, u.properties.numericType == .decimal, let d = u.properties.numericValue {
+            out.append(UnicodeScalar(UInt8(48 + Int(d))))
+        } else {
+            out.append(u)
+        }
+    }
+    return String(out)
+}
+
+extension Renderer {
+    /// Python's `type(v).__name__`, with `StrictUndefined` for strict undefined values.
+    func typeName(_ v: Value) -> String {
+        if case .undefined(let u) = v, isStrict(u) { return "StrictUndefined" }
+        return v.typeName
+    }
+
+    /// Python's `float(v)` with its errors: UndefinedError for an undefined,
+    /// ValueError for an unparsable string, TypeError for other types.
+    func pyFloatConversion(_ v: Value) throws -> Value {
+        try checkDefined(v)
+        if let f = pyFloat(v) { return f }
+        if case .string(let s) = v { throw TemplateError(.valueError, "could not convert string to float: \(pyRepr(s))") }
+        throw TemplateError(.typeError, "float() argument must be a string or a real number, not '\(v.typeName)'")
+    }
+}
+
 /// Python's `float(v)` for the float filter (nil where Python raises).
 func pyFloat(_ v: Value) -> Value? {
     switch v {
@@ -564,7 +610,7 @@ func pyFloat(_ v: Value) -> Value? {
     case .int(let i): return .float(Double(i))
     case .bool(let b): return .float(b ? 1 : 0)
     case .string(let s):
-        let t = pyStrip(s, chars: nil, left: true, right: true).replacingOccurrences(of: "_", with: "")
+        let t = asciiDigits(pyStrip(s, chars: nil, left: true, right: true)).replacingOccurrences(of: "_", with: "")
         switch t.lowercased() {
         case "inf", "+inf", "infinity", "+infinity": return .float(.infinity)
         case "-inf", "-infinity": return .float(-.infinity)
@@ -581,7 +627,7 @@ func pyFloat(_ v: Value) -> Value? {
 
 /// Python's `int(s, base)`: whitespace and underscores allowed, prefixes for base 0/2/8/16.
 func pyIntParse(_ s: String, base: Int) -> Int? {
-    var t = pyStrip(s, chars: nil, left: true, right: true)
+    var t = asciiDigits(pyStrip(s, chars: nil, left: true, right: true))
     var negative = false
     if t.hasPrefix("-") || t.hasPrefix("+") {
         negative = t.hasPrefix("-")
@@ -679,7 +725,9 @@ func textWrap(_ text: String, width: Int, breakLongWords: Bool, breakOnHyphens: 
 }
 
 /// `json.dumps(v, sort_keys=…, indent=…)` with Python's separators and ASCII escaping.
-func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -> String {
+func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefinedType: String = "Undefined") throws
+    -> String
+{
     func str(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -728,7 +776,7 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -
         let items: [Value]
         if case .list(let l) = v { items = l.items } else if case .tuple(let t) = v { items = t } else { items = [] }
         if items.isEmpty { return "[]" }
-        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1) }).joined(separator: itemSep) + close + "]"
+        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType) }).joined(separator: itemSep) + close + "]"
     case .dict(let d):
         if d.count == 0 { return "{}" }
         var pairs: [(String, Value)] = []
@@ -746,12 +794,12 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -
         }
         if sortKeys { pairs.sort { Array($0.0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.0.unicodeScalars.map(\.value)) } }
         return "{" + open
-            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1)) })
+            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType)) })
             .joined(separator: itemSep) + close + "}"
     case .object(let o):
         if let g = o as? GroupTuple { return try jsonDump(.tuple(g.asTuple), indent: indent, sortKeys: sortKeys, level: level) }
         throw TemplateError(.typeError, "Object of type \(o.typeName) is not JSON serializable")
     case .undefined:
-        throw TemplateError(.typeError, "Object of type Undefined is not JSON serializable")
+        throw TemplateError(.typeError, "Object of type \(undefinedType) is not JSON serializable")
     }
 }

@@ -5,10 +5,10 @@ enum BuiltinGlobals {
 
     static let all: [String: Value] = [
         "range": .object(
-            NativeFunction("range") { a, _ in
+            NativeFunction("range") { a, r in
                 let ints = try a.positional.map { v -> Int in
                     guard let i = v.intValue, !v.isFloat else {
-                        throw TemplateError(.typeError, "'\(v.typeName)' object cannot be interpreted as an integer")
+                        throw TemplateError(.typeError, "'\(r.typeName(v))' object cannot be interpreted as an integer")
                     }
                     return i
                 }
@@ -33,6 +33,8 @@ enum BuiltinGlobals {
             NativeFunction("dict") { a, r in
                 let d = DictBox()
                 if let first = a.positional.first {
+                    // dict() probes `hasattr(arg, 'keys')`, which Undefined fails loudly.
+                    if case .undefined(let u) = first { throw TemplateError(.undefinedError, u.message) }
                     if case .dict(let src) = first {
                         for (k, v) in src.pairs { try d.set(k, v) }
                     } else {

@@ -84,7 +84,7 @@ extension Renderer {
             for c in candidates {
                 guard case .string(let x) = c else {
                     throw TemplateError(
-                        .typeError, "\(name) first arg must be str or a tuple of str, not \(c.typeName)")
+                        .typeError, "\(name) first arg must be str or a tuple of str, not \(typeName(c))")
                 }
                 if name == "startswith" ? sub.unicodeScalars.starts(with: x.unicodeScalars)
                     : sub.unicodeScalars.reversed().starts(with: x.unicodeScalars.reversed())
@@ -95,7 +95,12 @@ extension Renderer {
             return .bool(false)
         case "split", "rsplit":
             let sepValue = arg(0) ?? args.keyword("sep")
-            let sep = try needString(sepValue, "must be str or None, not") 
+            var sep: String?
+            switch sepValue {
+            case nil, .none?: sep = nil
+            case .string(let x)?: sep = x
+            case let other?: throw TemplateError(.typeError, "must be str or None, not \(typeName(other))")
+            }
             let maxsplit = try intArg(1, args.keyword("maxsplit")?.intValue ?? -1)
             if let sep, sep.isEmpty { throw TemplateError(.valueError, "empty separator") }
             let parts = name == "split" ? pySplit(s, sep: sep, maxsplit: maxsplit) : pyRSplit(s, sep: sep, maxsplit: maxsplit)
@@ -277,6 +282,8 @@ extension Renderer {
 
     private func dictMethod(_ d: DictBox, _ name: String, _ args: Arguments) throws -> Value {
         let p = args.positional
+        // Key arguments are hashed: StrictUndefined cannot be.
+        if ["get", "pop", "setdefault"].contains(name), case .undefined(let u)? = p.first { try failIfStrict(u) }
         switch name {
         case "get":
             guard let k = p.first else { throw TemplateError(.typeError, "get expected at least 1 argument, got 0") }

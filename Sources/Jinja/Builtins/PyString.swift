@@ -262,6 +262,8 @@ extension Renderer {
             }
             let arg: Value
             if let key {
+                // Undefined counts as a mapping (it has __getitem__), which raises.
+                if case .undefined(let u) = values { throw TemplateError(.undefinedError, u.message) }
                 guard let m = mapping else { throw TemplateError(.typeError, "format requires a mapping") }
                 guard let v = m.get(key) else { throw TemplateError(.keyError, pyRepr(key)) }
                 arg = v
@@ -282,6 +284,10 @@ extension Renderer {
         var body: String
         var numeric = false
         var negative = false
+        // Numeric conversions call __int__/__float__, which Undefined makes fail.
+        if case .undefined(let u) = v, !"srac".unicodeScalars.contains(conv) {
+            throw TemplateError(.undefinedError, u.message)
+        }
         switch conv {
         case "s", "r", "a":
             body = conv == "s" ? try str(v) : v.repr

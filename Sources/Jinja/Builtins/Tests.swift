@@ -18,8 +18,15 @@ enum BuiltinTests {
         }
         t["defined"] = { v, _, _ in !v.isUndefined }
         t["undefined"] = { v, _, _ in v.isUndefined }
-        t["filter"] = { v, _, r in v.stringValue.map { r.environment.filters[$0] != nil } ?? false }
-        t["test"] = { v, _, r in v.stringValue.map { r.environment.tests[$0] != nil } ?? false }
+        // `value in env.filters` hashes the value (StrictUndefined cannot be hashed).
+        t["filter"] = { v, _, r in
+            if case .undefined(let u) = v { try r.failIfStrict(u) }
+            return v.stringValue.map { r.environment.filters[$0] != nil } ?? false
+        }
+        t["test"] = { v, _, r in
+            if case .undefined(let u) = v { try r.failIfStrict(u) }
+            return v.stringValue.map { r.environment.tests[$0] != nil } ?? false
+        }
         t["none"] = { v, _, _ in if case .none = v { return true } else { return false } }
         t["boolean"] = { v, _, _ in if case .bool = v { return true } else { return false } }
         t["false"] = { v, _, _ in if case .bool(false) = v { return true } else { return false } }

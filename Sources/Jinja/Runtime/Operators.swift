@@ -47,6 +47,8 @@ extension Renderer {
 
     func binary(_ op: Expr.BinOp, _ a: Value, _ b: Value) throws -> Value {
         try checkDefined(a)
+        // `'%s' % undefined` formats the undefined (str.__mod__ runs first).
+        if op == .mod, case .string(let fmt) = a { return .string(try percentFormat(fmt, b)) }
         try checkDefined(b)
         switch op {
         case .add: return try add(a, b)
@@ -215,8 +217,7 @@ extension Renderer {
         switch haystack {
         case .string(let s):
             guard case .string(let n) = needle else {
-                if case .undefined(let u) = needle { throw TemplateError(.undefinedError, u.message) }
-                throw TemplateError(.typeError, "'in <string>' requires string as left operand, not \(needle.typeName)")
+                throw TemplateError(.typeError, "'in <string>' requires string as left operand, not \(typeName(needle))")
             }
             return n.isEmpty || s.contains(n)
         case .list(let l): return try l.items.contains { try equals($0, needle) }

@@ -39,7 +39,11 @@ extension Renderer {
             return .tuple(try xs.map { try eval($0, scope) })
         case .dict(let pairs):
             let d = DictBox()
-            for (k, v) in pairs { try d.set(try eval(k, scope), try eval(v, scope)) }
+            for (k, v) in pairs {
+                let key = try eval(k, scope)
+                if case .undefined(let u) = key { try failIfStrict(u) }
+                try d.set(key, try eval(v, scope))
+            }
             return .dict(d)
         case .binary(let op, let a, let b):
             return try binary(op, try eval(a, scope), try eval(b, scope))
@@ -83,11 +87,12 @@ extension Renderer {
         case .condExpr(let test, let then, let otherwise):
             if try truthy(try eval(test, scope)) { return try eval(then, scope) }
             if let otherwise { return try eval(otherwise, scope) }
+            // Jinja's `cond_expr_undefined`: always the default Undefined, even in strict mode.
+            let position = "line \(e.line)" + (scope.templateName.map { " in \(pyRepr($0))" } ?? "")
             return .undefined(
                 Undefined(
-                    hint:
-                        "the inline if-expression on line \(e.line) evaluated to false and no else section was defined."
-                ))
+                    hint: "the inline if-expression on \(position) evaluated to false and no else section was defined.",
+                    lenient: true))
         case .call(let fnExpr, let argExprs):
             // `obj.method(...)` on a builtin type calls the method without a bound object.
             if case .getattr(let objExpr, let name) = fnExpr.kind {
@@ -207,6 +212,7 @@ extension Renderer {
         case .undefined(let u):
             throw TemplateError(.undefinedError, u.message)
         case .dict(let d):
+            if case .undefined(let u) = key { try failIfStrict(u) }
             if let v = d.get(key) { return v }
         case .list(let l):
             if let i = key.intValue, !key.isFloat, let v = index(l.items, i) { return v }

@@ -59,7 +59,7 @@ public struct Undefined: Sendable {
         if let hint { return hint }
         guard let name else { return "value is undefined" }
         guard let owner else { return "'\(name)' is undefined" }
-        if isElement { return "'\(owner)' has no element \(name)" }
+        if isElement { return "\(owner) has no element \(name)" }
         return "'\(owner)' has no attribute '\(name)'"
     }
 }

@@ -1076,3 +1076,37 @@ case("range-too-big", "{{ range(200000) }}\n", error="OverflowError")
 case("range-loop-and-loop-vars", "{% for i in range(1, 4) %}{{ i }}{{ loop.revindex }}{% endfor %} {% for i in range(0) %}x{% else %}none{% endfor %}\n")
 case("range-in-macro-sequence-guard", "{% macro m(p) %}{{ 'seq' if p is sequence else 'no' }}{% endmacro %}{{ m(range(2)) }} {{ m({}.keys()) }} {{ m([1]|reverse) }}\n")
 case("lazy-reprs", "{{ [1]|unique }} {{ [1]|select }} {{ [1]|map('string') }} {{ [1]|batch(1) }} {{ [1]|slice(1) }} {{ {}|items }} {{ [1]|reverse }} {{ (1,)|reverse }} {{ range(2)|reverse }} {{ {}.values()|reverse }} {{ [[1]|select] }}\n")
+
+# ============================================================= undefined (round 2)
+# every remaining filter and test, and more operations, on a missing variable
+UNDEF_EXPRS_2 = [
+    ("attr-filter", "{{ u|attr('x') }}"), ("forceescape", "{{ u|forceescape }}"), ("safe", "[{{ u|safe }}]"),
+    ("random", "[{{ u|random }}]"), ("rejectattr", "{{ u|rejectattr('a')|list }}"), ("urlize", "[{{ u|urlize }}]"),
+    ("format-self", "[{{ u|format }}]"), ("reject", "{{ u|reject|list }}"), ("truncate-defined", "{{ (u|truncate) is defined }}"),
+    ("map-attr", "{{ u|map(attribute='a')|list }}"), ("sort-attr", "{{ u|sort(attribute='a') }}"), ("join-attr", "[{{ u|join(',', attribute='a') }}]"),
+    ("sum-attr", "{{ u|sum(attribute='a') }}"), ("unique-attr", "{{ u|unique(attribute='a')|list }}"), ("min-attr", "[{{ u|min(attribute='a') }}]"),
+    ("default-none", "{{ u|default(none) }}"), ("string-length", "{{ u|string|length }}"), ("items-filter", "{{ u|items|list }}"),
+    ("list-length", "{{ u|list|length }}"), ("first-defined", "{{ u|first is defined }}"), ("reverse-print", "{{ (u|reverse) is iterable }}"),
+    ("is-divisibleby", "{{ u is divisibleby 2 }}"), ("is-even", "{{ u is even }}"), ("is-lower", "{{ u is lower }}"), ("is-upper", "{{ u is upper }}"),
+    ("is-escaped", "{{ u is escaped }}"), ("is-number", "{{ u is number }}"), ("is-integer", "{{ u is integer }}"), ("is-float", "{{ u is float }}"),
+    ("is-boolean", "{{ u is boolean }}"), ("is-true", "{{ u is true }}"), ("is-mapping", "{{ u is mapping }}"), ("is-in", "{{ u is in [1] }}"),
+    ("is-sameas", "{{ u is sameas u }}"), ("is-filter", "{{ u is filter }}"), ("is-test", "{{ u is test }}"), ("is-eq", "{{ u is eq 1 }}"),
+    ("is-ne", "{{ u is ne 1 }}"), ("is-gt", "{{ u is gt 1 }}"), ("is-le", "{{ u is le 1 }}"), ("is-undefined", "{{ u is undefined }}"),
+    ("tilde-self", "[{{ u ~ u }}]"), ("ne-self", "{{ u != u }}"), ("ge", "{{ u >= 1 }}"), ("floordiv", "{{ u // 2 }}"), ("truediv", "{{ u / 2 }}"),
+    ("pow", "{{ u ** 2 }}"), ("rpow", "{{ 2 ** u }}"), ("pos", "{{ +u }}"), ("item-str", "{{ u['a'] }}"), ("str-in-undef", "{{ 'x' in u }}"),
+    ("undef-in-str", "{{ u in 'abc' }}"), ("undef-in-undef", "{{ u in u }}"), ("join-list", "[{{ [u]|join }}]"), ("join-tuple", "[{{ (u, 1)|join }}]"),
+    ("tojson-nested", "{{ {'a': u}|tojson }}"), ("not-not", "{{ not not u }}"), ("and-self", "[{{ u and u }}]"), ("or-none", "{{ u or none }}"),
+    ("item-of-list-defined", "{{ [u][0] is defined }}"), ("call-method", "{{ u.x() }}"), ("range", "{{ range(u) }}"), ("dict-global", "{{ dict(u) }}"),
+    ("str-join", "[{{ 'a'.join(u) }}]"), ("startswith", "{{ 'ab'.startswith(u) }}"), ("split", "{{ 'a,b'.split(u) }}"), ("dict-get", "{{ {}.get(u) }}"),
+    ("list-index", "{{ [1].index(u) }}"), ("list-append", "{% set l = [] %}{% set _ = l.append(u) %}{{ l }}"), ("unpack-set", "{% set a, b = u %}ok"),
+    ("format-attr", "{{ '{0.a}'.format(u) }}"), ("format-int", "{{ '%d' % u }}"), ("format-repr", "{{ '%r' % u }}"), ("format-key", "{{ '%(a)s' % u }}"),
+    ("format-two", "{{ '%s %s' % u }}"), ("format-tuple", "[{{ '%s' % (u,) }}]"), ("filter-block", "{% filter upper %}[{{ u }}]{% endfilter %}"),
+    ("set-block", "{% set x %}[{{ u }}]{% endset %}{{ x }}"), ("macro-default-arg", "{% macro m(a=u) %}[{{ a }}]{% endmacro %}{{ m() }}"),
+    ("loop-else", "{% for x in u if x %}{{ x }}{% else %}e{% endfor %}"), ("namespace-attr", "{% set ns = namespace(a=u) %}[{{ ns.a }}]"),
+    ("list-literal-len", "{{ [u, u]|length }}"), ("dict-literal-defined", "{{ {'k': u}['k'] is defined }}"), ("concat-str-undef-item", "{{ 'a' ~ d.missing }}"),
+    ("cond-lenient-filter", "[{{ ('x' if false)|upper }}]"), ("cond-lenient-eq", "{{ ('x' if false) == none }}"), ("cond-lenient-add", "{{ ('x' if false) + 'a' }}"),
+    ("cond-lenient-bool", "{{ 'y' if ('x' if false) else 'n' }}"), ("cond-lenient-length", "{{ ('x' if false)|length }}"),
+]
+for _n, _t in UNDEF_EXPRS_2:
+    case("undef2-default-" + _n, _t + "\n", context={"d": {}})
+    case("undef2-strict-" + _n, _t + "\n", context={"d": {}}, env=STRICT)
