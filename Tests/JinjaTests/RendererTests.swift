@@ -153,7 +153,10 @@ import Testing
 
     @Test func recursionIsBounded() throws {
         let e = try #require(failure("{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}"))
-        #expect(e.kind == .templateRuntimeError)
+        #expect(e.kind == .recursionError)
+        // Python Jinja2 manages 198 nested macro calls; so do we.
+        let deep = "{% macro r(n) %}{% if n > 0 %}{{ r(n - 1) }}{% endif %}{% endmacro %}{{ r(198) }}"
+        #expect(failure(deep) == nil)
     }
 
     @Test func hostFunctionsAndFiltersSeeTheContext() throws {

@@ -98,6 +98,7 @@ public final class Template: Sendable {
                 options: LexerOptions(trimBlocks: o.trimBlocks, lstripBlocks: o.lstripBlocks, keepTrailingNewline: o.keepTrailingNewline))
             var parser = Parser(tokens: try lexer.tokenize(), name: name, filters: environment.filters, tests: environment.tests)
             self.parsed = try parser.parse()
+            try Resolver.resolve(parsed, name: name)
         } catch var e as TemplateError {
             if e.source == nil && e.templateName == name { e.source = source }
             throw e

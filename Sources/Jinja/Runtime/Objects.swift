@@ -90,12 +90,12 @@ final class Macro: RuntimeObject, @unchecked Sendable {
     }
 
     var typeName: String { "Macro" }
-    var repr: String { "<Macro '\(def.name)'>" }
+    var repr: String { isCaller ? "<Macro anonymous>" : "<Macro \(pyRepr(def.name))>" }
     var isCallable: Bool { true }
 
     func attribute(_ name: String) -> Value? {
         switch name {
-        case "name": return .string(def.name)
+        case "name": return isCaller ? Value.none : .string(def.name)
         case "arguments": return .tuple(def.signature.params.map { .string($0) })
         case "catch_kwargs": return .bool(def.usesKwargs)
         case "catch_varargs": return .bool(def.usesVarargs)
@@ -327,7 +327,7 @@ final class BlockCaller: RuntimeObject, @unchecked Sendable {
     var isCallable: Bool { true }
 
     func call(_ args: Arguments, _ r: Renderer) throws -> Value {
-        .string(try r.renderBlock(name, level: level, context: context, scope: nil))
+        .string(try r.renderBlock(name, level: level, context: context))
     }
 }
 

@@ -1,9 +1,9 @@
 /// Expression evaluation: names, lookups, calls, filters and tests.
 extension Renderer {
-    /// Resolves a name: locals, template variables, render variables, `self`, globals.
+    /// Resolves a name dynamically (pass-context functions, names the `Resolver` did
+    /// not see): frames, template variables, render variables, globals, `self`.
     func lookup(_ name: String, _ scope: Scope) -> Value {
-        if let v = scope.lookup(name) { return v }
-        if let v = environment.globals[name] { return v }
+        if let v = scope.dynamicLookup(name) ?? scope.environment.globals[name] { return v }
         if name == "self" { return .object(TemplateReference(scope.context)) }
         return .missing(name)
     }
@@ -21,6 +21,8 @@ extension Renderer {
         case .const(let v):
             return v
         case .name(let n):
+            // The frame `depth` levels up holds the name (see `Resolver`).
+            if e.depth >= 0 { return scope.ancestor(e.depth)?.vars[n] ?? .missing(n) }
             return lookup(n, scope)
         case .getattr(let objExpr, let attr):
             return try getattr(try eval(objExpr, scope), attr)

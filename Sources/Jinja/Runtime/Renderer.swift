@@ -56,23 +56,30 @@ public final class Renderer {
         let savedDiscard = discard
         defer { discard = savedDiscard }
         discard = false
-        try exec(
-            template.parsed.body,
-            Scope(parent: nil, context: ctx, templateName: template.name, environment: template.environment, isRoot: true))
+        try exec(template.parsed.body, rootFrame(template, ctx))
         while let parent = ctx.pendingParent {
             ctx.pendingParent = nil
             discard = false
-            try exec(
-                parent.parsed.body,
-                Scope(parent: nil, context: ctx, templateName: parent.name, environment: parent.environment, isRoot: true))
+            try exec(parent.parsed.body, rootFrame(parent, ctx))
         }
+    }
+
+    /// The entered frame of a template's root render function.
+    private func rootFrame(_ template: Template, _ ctx: Context) -> Scope {
+        let layout = template.parsed.root
+        let frame = Scope(
+            layout: layout, parent: nil, context: ctx, templateName: template.name, environment: template.environment,
+            toplevel: true)
+        if layout.parameters.contains("self") { frame.vars["self"] = .object(TemplateReference(ctx)) }
+        frame.enter()
+        return frame
     }
 
     private func enter() throws {
         depth += 1
         if depth > Renderer.maxDepth {
             depth -= 1
-            throw TemplateError(.templateRuntimeError, "maximum recursion depth exceeded")
+            throw TemplateError(.recursionError, "maximum recursion depth exceeded")
         }
     }
 
@@ -115,11 +122,11 @@ public final class Renderer {
                 }
             }
 
-        case .forLoop(let target, let iterExpr, let body, let orElse, let filter, let recursive):
+        case .forLoop(let target, let iterExpr, let body, let orElse, let filter, let recursive, let frames):
             let iterable = try eval(iterExpr, scope)
             try runLoop(
                 target: target, iterable: iterable, body: body, orElse: orElse, filter: filter,
-                recursive: recursive, scope: scope, depth0: 0)
+                recursive: recursive, frames: frames, scope: scope, depth0: 0)
 
         case .ifStmt(let branches, let orElse):
             for (test, body) in branches where try truthy(eval(test, scope)) {
@@ -131,19 +138,21 @@ public final class Renderer {
         case .set(let target, let valueExpr):
             try assign(target, try eval(valueExpr, scope), scope)
 
-        case .setBlock(let target, let filter, let body):
-            var value = Value.string(try capture { try exec(body, scope.child()) })
-            if let filter { value = try applyFilterChain(filter, input: value, scope) }
+        case .setBlock(let target, let filter, let body, let frame):
+            let inner = scope.inner(frame)
+            inner.enter()
+            var value = Value.string(try capture { try exec(body, inner) })
+            if let filter { value = try applyFilterChain(filter, input: value, inner) }
             try assign(target, value, scope)
 
-        case .with(let targets, let values, let body):
-            let evaluated = try values.map { try eval($0, scope) }
-            let inner = scope.child()
-            for (t, v) in zip(targets, evaluated) { try assign(t, v, inner) }
+        case .with(let targets, let values, let body, let frame):
+            let inner = scope.inner(frame)
+            inner.enter()
+            for (t, v) in zip(targets, values) { try assign(t, try eval(v, scope), inner) }
             try exec(body, inner)
 
         case .macro(let def):
-            scope.set(def.name, .object(Macro(def, closure: scope)))
+            scope.store(def.name, .object(Macro(def, closure: scope)))
 
         case .callBlock(let callExpr, let callerDef):
             guard case .call(let fnExpr, let argExprs) = callExpr.kind else { return }
@@ -153,14 +162,21 @@ public final class Renderer {
             let result = try call(fn, args)
             if !discard { out += try str(result) }
 
-        case .filterBlock(let filter, let body):
-            let text = try capture { try exec(body, scope.child()) }
-            let result = try applyFilterChain(filter, input: .string(text), scope)
+        case .filterBlock(let filter, let body, let frame):
+            let inner = scope.inner(frame)
+            inner.enter()
+            let text = try capture { try exec(body, inner) }
+            let result = try applyFilterChain(filter, input: .string(text), inner)
             if !discard { out += try str(result) }
 
         case .block(let def):
             if discard { return }
-            out += try renderBlock(def.name, level: 0, context: scope.context, scope: scope)
+            if def.required, (scope.context.blocks[def.name]?.count ?? 0) <= 1 {
+                throw TemplateError(.templateRuntimeError, "Required block \(pyRepr(def.name)) not found")
+            }
+            // A scoped block sees the enclosing frames' names (`context.derived(locals)`).
+            let context = def.scoped ? Context(derivedFrom: scope.context, locals: scope.dumpStores()) : scope.context
+            out += try renderBlock(def.name, level: 0, context: context)
 
         case .extends(let expr):
             let ctx = scope.context
@@ -181,39 +197,52 @@ public final class Renderer {
             } catch let e as TemplateError where ignoreMissing && (e.kind == .templateNotFound || e.kind == .templatesNotFound) {
                 return
             }
-            let ctx = Context(template: template, parentVars: withContext ? scope.flattened() : [:])
+            let ctx = Context(template: template, parentVars: withContext ? localContext(scope) : [:])
             let text = try capture { try renderRoot(template, ctx) }
             out += text
 
         case .importAs(let expr, let target, let withContext):
-            scope.set(target, .object(try module(try eval(expr, scope), withContext: withContext, scope)))
+            let mod = try module(try eval(expr, scope), withContext: withContext, scope)
+            scope.store(target, .object(mod), export: false)
 
         case .fromImport(let expr, let names, let withContext):
             let mod = try module(try eval(expr, scope), withContext: withContext, scope)
+            let position = "line \(s.line)" + (scope.templateName.map { " in \(pyRepr($0))" } ?? "")
             for (name, alias) in names {
                 if let v = mod.exports[name] {
-                    scope.set(alias, v)
+                    scope.store(alias, v, export: false)
                 } else {
-                    scope.set(
+                    scope.store(
                         alias,
                         .undefined(
                             Undefined(
                                 hint:
-                                    "the template '\(mod.name)' (imported on line \(s.line)) does not export the requested name '\(name)'",
-                                name: name)))
+                                    "the template \(pyRepr(mod.name)) (imported on \(position)) does not export the requested name \(pyRepr(name))",
+                                name: name)),
+                        export: false)
                 }
             }
 
-        case .autoescape(_, let body):
-            try exec(body, scope)
+        case .autoescape(_, let body, let frame):
+            let inner = scope.inner(frame)
+            inner.enter()
+            try exec(body, inner)
         }
+    }
+
+    /// What an include or an import `with context` receives: the context's names and the
+    /// names assigned in the enclosing frames (`context.get_all()` + `dump_local_context`).
+    private func localContext(_ scope: Scope) -> [String: Value] {
+        let locals = scope.dumpStores()
+        if locals.isEmpty { return scope.context.all }
+        return scope.context.all.merging(locals) { _, new in new }
     }
 
     /// Assigns to a name, a tuple of targets (unpacking) or a namespace attribute.
     func assign(_ target: Expr, _ value: Value, _ scope: Scope) throws {
         switch target.kind {
         case .name(let n):
-            scope.set(n, value)
+            scope.store(n, value)
         case .tuple(let targets):
             let items = try iterate(value)
             if items.count < targets.count {
@@ -224,7 +253,8 @@ public final class Renderer {
             }
             for (t, v) in zip(targets, items) { try assign(t, v, scope) }
         case .nsRef(let name, let attr):
-            guard case .object(let o) = lookup(name, scope), let ns = o as? Namespace else {
+            let holder = target.depth >= 0 ? scope.ancestor(target.depth)?.vars[name] : lookup(name, scope)
+            guard case .object(let o)? = holder, let ns = o as? Namespace else {
                 throw TemplateError(.templateRuntimeError, "cannot assign attribute on non-namespace object")
             }
             ns.attrs.set(attr, value)
@@ -237,38 +267,48 @@ public final class Renderer {
 
     private func runLoop(
         target: Expr, iterable: Value, body: [Stmt], orElse: [Stmt], filter: Expr?, recursive: Bool,
-        scope: Scope, depth0: Int
+        frames: Stmt.LoopFrames, scope: Scope, depth0: Int
     ) throws {
         var items = try iterate(iterable)
         if let filter {
             items = try items.filter { item in
-                let probe = scope.child()
+                let probe = scope.inner(frames.test)
                 try assign(target, item, probe)
+                probe.enter()
                 return try truthy(eval(filter, probe))
             }
         }
         if items.isEmpty {
-            try exec(orElse, scope.child())
+            if !orElse.isEmpty {
+                let inner = scope.inner(frames.orElse)
+                inner.enter()
+                try exec(orElse, inner)
+            }
             return
         }
-        var recurse: ((Value, Renderer) throws -> Value)?
-        if recursive {
-            recurse = { value, r in
-                .string(
-                    try r.capture {
-                        try r.runLoop(
-                            target: target, iterable: value, body: body, orElse: orElse, filter: filter,
-                            recursive: true, scope: scope, depth0: depth0 + 1)
-                    })
+        var loop: LoopContext?
+        if frames.extended {
+            var recurse: ((Value, Renderer) throws -> Value)?
+            if recursive {
+                recurse = { value, r in
+                    .string(
+                        try r.capture {
+                            try r.runLoop(
+                                target: target, iterable: value, body: body, orElse: orElse, filter: filter,
+                                recursive: true, frames: frames, scope: scope, depth0: depth0 + 1)
+                        })
+                }
             }
+            loop = LoopContext(items: items, depth0: depth0, recurse: recurse)
         }
-        let loop = LoopContext(items: items, depth0: depth0, recurse: recurse)
-        let loopValue = Value.object(loop)
         for (i, item) in items.enumerated() {
-            loop.index0 = i
-            let iter = scope.child()
-            iter.vars["loop"] = loopValue
+            let iter = scope.inner(frames.body)
+            if let loop {
+                loop.index0 = i
+                iter.vars["loop"] = .object(loop)
+            }
             try assign(target, item, iter)
+            iter.enter()
             try exec(body, iter)
         }
     }
@@ -292,24 +332,26 @@ public final class Renderer {
 
     // MARK: - blocks, templates, modules
 
-    /// Renders level `level` of block `name` (0 = most derived; `super()` goes up).
-    func renderBlock(_ name: String, level: Int, context: Context, scope: Scope?) throws -> String {
+    /// Renders level `level` of block `name` (0 = most derived; `super()` goes up) in
+    /// `context` (the render context, or a derived one for scoped blocks).
+    func renderBlock(_ name: String, level: Int, context: Context) throws -> String {
         guard let chain = context.blocks[name], level < chain.count else {
-            if level > 0 { throw TemplateError(.templateRuntimeError, "there is no parent block called '\(name)'.") }
-            throw TemplateError(.templateRuntimeError, "no block named '\(name)'")
+            throw TemplateError(.templateRuntimeError, "no block named \(pyRepr(name))")
         }
         let def = chain[level]
-        if def.required && level == chain.count - 1 {
-            throw TemplateError(.templateRuntimeError, "Required block '\(name)' not found.")
-        }
         let env = def.owner?.environment ?? environment
-        let rootScope = Scope(parent: nil, context: context, templateName: def.templateName, environment: env, isRoot: true)
-        let parent = def.scoped ? (scope ?? rootScope) : rootScope
-        let blockScope = Scope(parent: parent, context: context, templateName: def.templateName, environment: env)
-        blockScope.vars["super"] = .object(BlockCaller(context: context, name: name, level: level + 1))
+        let frame = Scope(layout: def.layout, parent: nil, context: context, templateName: def.templateName, environment: env)
+        if def.layout.parameters.contains("self") { frame.vars["self"] = .object(TemplateReference(context)) }
+        if def.layout.parameters.contains("super") {
+            frame.vars["super"] =
+                level + 1 < chain.count
+                ? .object(BlockCaller(context: context, name: name, level: level + 1))
+                : .undefined(Undefined(hint: "there is no parent block called \(pyRepr(name)).", name: "super"))
+        }
+        frame.enter()
         try enter()
         defer { depth -= 1 }
-        return try capture { try exec(def.body, blockScope) }
+        return try capture { try exec(def.body, frame) }
     }
 
     /// Resolves an include/extends/import target: a name, a list of names, or undefined.
@@ -345,7 +387,7 @@ public final class Renderer {
     private func module(_ target: Value, withContext: Bool, _ scope: Scope) throws -> TemplateModule {
         let template = try loadTemplate(target, scope.environment)
         if !withContext, let cached = moduleCache[template.name ?? ""] { return cached }
-        let ctx = Context(template: template, parentVars: withContext ? scope.flattened() : [:])
+        let ctx = Context(template: template, parentVars: withContext ? localContext(scope) : [:])
         let body = try capture { try renderRoot(template, ctx) }
         var exports: [String: Value] = [:]
         for name in ctx.exported { exports[name] = ctx.vars[name] }
@@ -376,7 +418,10 @@ public final class Renderer {
             foundCaller = params.contains("caller")
         }
         var callerValue: Value?
-        if def.usesCaller && !foundCaller { callerValue = pop("caller") ?? Value.none }
+        if def.usesCaller && !foundCaller {
+            callerValue = pop("caller") ?? .undefined(Undefined(hint: "No caller defined", name: "caller"))
+            if case .none? = callerValue { callerValue = .undefined(Undefined(hint: "No caller defined", name: "caller")) }
+        }
         var kwargsValue: Value?
         if def.usesKwargs {
             let d = DictBox()
@@ -399,22 +444,20 @@ public final class Renderer {
                 .typeError, "macro '\(def.name)' takes not more than \(params.count) argument(s)")
         }
 
-        let scope = Scope(
-            parent: macro.closure, context: macro.closure.context, templateName: macro.closure.templateName,
-            environment: macro.closure.environment)
+        let scope = macro.closure.inner(def.layout)
+        scope.enter()
+        for (i, name) in params.enumerated() where values[i] != nil { scope.vars[name] = values[i] }
+        if let callerValue { scope.vars["caller"] = callerValue }
+        if let kwargsValue { scope.vars["kwargs"] = kwargsValue }
+        if let varargsValue { scope.vars["varargs"] = varargsValue }
         let firstDefault = params.count - def.signature.defaults.count
-        for (i, name) in params.enumerated() {
-            if let v = values[i] {
-                scope.vars[name] = v
-            } else if i >= firstDefault {
+        for (i, name) in params.enumerated() where values[i] == nil {
+            if i >= firstDefault {
                 scope.vars[name] = try eval(def.signature.defaults[i - firstDefault], scope)
             } else {
                 scope.vars[name] = .undefined(Undefined(hint: "parameter '\(name)' was not provided", name: name))
             }
         }
-        if let callerValue { scope.vars["caller"] = callerValue }
-        if let kwargsValue { scope.vars["kwargs"] = kwargsValue }
-        if let varargsValue { scope.vars["varargs"] = varargsValue }
         try enter()
         defer { depth -= 1 }
         return .string(try capture { try exec(def.body, scope) })

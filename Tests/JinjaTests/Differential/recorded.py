@@ -151,3 +151,28 @@ for _n, _t in UNDEF_EXPRS_2:
     if _n != "urlize":
         case("undef2-default-" + _n, _t + "\n", context={"d": {}}, error="*")
         case("undef2-strict-" + _n, _t + "\n", context={"d": {}}, env=STRICT, error="*")
+
+# ---------------------------------------------------------------- picked from cases.py
+import importlib.util as _ilu
+import os as _os
+
+_spec = _ilu.spec_from_file_location(
+    "jinja_diff_cases", _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "cases.py"))
+_diff = _ilu.module_from_spec(_spec)
+_spec.loader.exec_module(_diff)
+
+
+def pick(*names, prefix=None):
+    """Copies cases of cases.py (by exact name, or all with a name prefix)."""
+    wanted = set(names)
+    for c in _diff.CASES:
+        if c["name"] in wanted or (prefix and c["name"].startswith(prefix)):
+            CASES.append(dict(c, error="*"))
+
+
+# ================================================ 3. scoping (compile-time symbol resolution)
+pick("set-shadow-context-var-in-loop-before", "macro-default-references-context", "inherit-scoped-block-override",
+     "inherit-loop-var-in-block-scoped", "loop-var-in-include", "loop-index-in-include",
+     "macro-caller-undefined-when-no-call", "macro-call-caller-outside", "macro-varargs-name-collision",
+     "loop-special-var-loop-assign", "inherit-super-no-parent", "err-recursion-macro")
+pick(prefix="scope-")
