@@ -378,5 +378,18 @@ extension RecordedCase {
         RecordedCase("scope-macro-recursion-by-name", "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}\n", expected: "3210"),
         RecordedCase("scope-pass-context-like-range-shadow", "{% set range = 5 %}{{ range }}\n", expected: "5"),
         RecordedCase("scope-global-shadowed-in-loop", "{% for range in [1] %}{{ range }}{% endfor %}{{ range(2)|list }}\n", expected: "1[0, 1]"),
+        RecordedCase("ws-unicode-space-minus", "a  {{- 'b' -}}　 c\n", expected: "abc"),
+        RecordedCase("ws-lstrip-unicode-space", "a\n  {% if true %}b{% endif %}\n", options: [.lstripBlocks], expected: "a\nb"),
+        RecordedCase("wsu-minus-all-kinds", "a\u{85}       　\u{1c}\u{1f} {{- 'b' -}}  　\u{1d}c\n", expected: "abc"),
+        RecordedCase("wsu-minus-block-and-comment", "x  {%- if true -%} y {#- c -#}　z{%- endif %}\n", expected: "xyz"),
+        RecordedCase("wsu-minus-raw", "a　{%- raw -%} r {%- endraw -%} b\n", expected: "arb"),
+        RecordedCase("wsu-lstrip-variants", "a\n \t{% if true %}b\n {% endif %}\n　{# c #}x\n", options: [.lstripBlocks], expected: "a\nb\n\nx"),
+        RecordedCase("wsu-lstrip-not-when-text", "a\n x {% if true %}b{% endif %}\n", options: [.lstripBlocks], expected: "a\n x b"),
+        RecordedCase("wsu-inside-tags", "{{ 'a'　~ 'b' }}{% if true %}y{% endif %}\n", expected: "aby"),
+        RecordedCase("wsu-trailing-nonspace-multibyte", "é {{- 'x' -}} €\n", expected: "éx€"),
+        RecordedCase("wsu-identifier-unicode", "{% set café = 1 %}{{ café }}{% set _ñ2 = 2 %}{{ _ñ2 }}\n", expected: "12"),
+        RecordedCase("wsu-identifier-invalid", "{{ x€ }}\n", error: "TemplateSyntaxError"),
+        RecordedCase("wsu-identifier-digit-start", "{{ ٣ }}\n", error: "TemplateSyntaxError"),
+        RecordedCase("wsu-identifier-combining", "{% set ä = 1 %}{{ ä }}\n", expected: "1"),
     ]
 }

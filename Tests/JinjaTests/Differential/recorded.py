@@ -176,3 +176,7 @@ pick("set-shadow-context-var-in-loop-before", "macro-default-references-context"
      "macro-caller-undefined-when-no-call", "macro-call-caller-outside", "macro-varargs-name-collision",
      "loop-special-var-loop-assign", "inherit-super-no-parent", "err-recursion-macro")
 pick(prefix="scope-")
+
+# ================================================ 4. Unicode whitespace (`-`, lstrip_blocks, tags) and names
+pick("ws-unicode-space-minus", "ws-lstrip-unicode-space")
+pick(prefix="wsu-")
