@@ -16,11 +16,15 @@ struct RecordedCase: CustomTestStringConvertible, Sendable {
     let files: [String: String]
     let options: Set<Option>
     let expected: String?
+    /// Python's exception class, message and (syntax errors) line.
     let error: String?
+    let message: String?
+    let line: Int?
 
     init(
         _ name: String, _ source: String, context: String = "{}", files: [String: String] = [:],
-        options: Set<Option> = [], expected: String? = nil, error: String? = nil
+        options: Set<Option> = [], expected: String? = nil, error: String? = nil, message: String? = nil,
+        line: Int? = nil
     ) {
         self.name = name
         self.source = source
@@ -29,6 +33,8 @@ struct RecordedCase: CustomTestStringConvertible, Sendable {
         self.options = options
         self.expected = expected
         self.error = error
+        self.message = message
+        self.line = line
     }
 
     var testDescription: String { name }
@@ -73,6 +79,8 @@ struct RecordedCase: CustomTestStringConvertible, Sendable {
             if let expected = c.expected { #expect(Self.maskAddresses(out) == expected) }
         } catch let e as TemplateError {
             #expect(e.kind.rawValue == c.error, "\(e)")
+            if let message = c.message { #expect(Self.maskAddresses(e.message) == message) }
+            if let line = c.line { #expect(e.line == line) }
         }
     }
 }

@@ -142,12 +142,14 @@ import Testing
         #expect(failure("{{ x|default('ok') }}", strict: true) == nil)
     }
 
-    @Test func sandboxHidesUnderscoreNames() throws {
+    @Test func sandboxHidesUnderscoreAttributes() throws {
         let env = Environment()
         let out = try env.template(source: "[{{ ''.__class__ }}][{{ d._x }}][{{ d.items.__self__ }}]").render([
             "d": .dict([("_x", "secret")])
         ])
-        #expect(out == "[][][]")
+        // A dict item whose key starts with `_` is found (Python has no such attribute);
+        // real attributes (`__class__`, `__self__`) stay hidden.
+        #expect(out == "[][secret][]")
         #expect(failure("{{ range(200000)|length }}")?.kind == .overflowError)
     }
 
@@ -182,6 +184,18 @@ import Testing
         }
         #expect(results.count == 32)
         #expect(Set(results) == ["", "<>", "<><>", "<><><>"])
+    }
+
+    @Test func templateNotFoundNamesTheSearchPaths() throws {
+        // Jinja2's FileSystemLoader wording (recorded from Jinja2 3.1.6).
+        let two = FileSystemLoader(searchPaths: ["/nonexistent/a", "/nonexistent/b"])
+        #expect(two.notFoundMessage(for: "x.j2") == "'x.j2' not found in search paths: '/nonexistent/a', '/nonexistent/b'")
+        let one = Environment(loader: FileSystemLoader(searchPaths: ["/nonexistent/a"]))
+        let e = try #require(throws: TemplateError.self) { try one.template(named: "x.j2") }
+        #expect(e.kind == .templateNotFound)
+        #expect(e.message == "'x.j2' not found in search path: '/nonexistent/a'")
+        let d = try #require(throws: TemplateError.self) { try Environment(loader: DictLoader([:])).template(named: "x.j2") }
+        #expect(d.message == "x.j2")
     }
 
     @Test func jsonKeepsKeyOrderAndNumberKinds() throws {

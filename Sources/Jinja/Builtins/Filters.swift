@@ -19,7 +19,7 @@ enum BuiltinFilters {
         f["attr"] = { v, a, r in
             let b = try a.bind(["name"], function: "attr")
             guard case .string(let name)? = b[0] else { return .undefined(Undefined(name: "attr", owner: v.objectTypeRepr)) }
-            if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
+            if case .undefined(let u) = v { throw u.error }
             if name.hasPrefix("_") { return .undefined(Undefined(name: name, owner: v.objectTypeRepr)) }
             // getattr only: dict keys are not attributes.
             if case .dict = v {
@@ -90,7 +90,7 @@ enum BuiltinFilters {
                 ListBox(
                     try r.sortValues(pairs, reverse: reverse) { item in
                         guard case .tuple(let t) = item else { return item }
-                        if !caseSensitive, case .string(let s) = t[pos] { return .string(s.lowercased()) }
+                        if !caseSensitive, case .string(let s) = t[pos] { return .string(pyLower(s)) }
                         return t[pos]
                     }))
         }
@@ -230,8 +230,8 @@ enum BuiltinFilters {
         f["length"] = { v, _, r in .int(try r.length(v)) }
         f["count"] = f["length"]
         f["list"] = { v, _, r in .list(ListBox(try r.iterate(v))) }
-        f["lower"] = { v, _, r in .string(try r.str(v).lowercased()) }
-        f["upper"] = { v, _, r in .string(try r.str(v).uppercased()) }
+        f["lower"] = { v, _, r in .string(pyLower(try r.str(v))) }
+        f["upper"] = { v, _, r in .string(pyUpper(try r.str(v))) }
         f["map"] = { v, a, r in
             .object(
                 PyIterator(generator: "sync_do_map") { r in
@@ -243,7 +243,7 @@ enum BuiltinFilters {
         }
         f["max"] = { v, a, r in try minMax(v, a, r, max: true) }
         f["min"] = { v, a, r in try minMax(v, a, r, max: false) }
-        f["pprint"] = { v, _, _ in .string(v.repr) }
+        f["pprint"] = { v, _, _ in .string(PrettyPrinter.format(v)) }
         f["random"] = { v, _, r in
             let n = try r.length(v)
             guard n > 0 else { return .undefined(Undefined(hint: "No random item, sequence was empty.")) }
@@ -365,20 +365,24 @@ enum BuiltinFilters {
             return total
         }
         f["title"] = { v, _, r in
-            // Words begin after `-`, whitespace, `(`, `{`, `[` or `<` (filters._word_beginning_split_re).
+            // `_word_beginning_split_re.split(s)`: runs of `-`, whitespace, `(`, `{`, `[`, `<`
+            // and runs of anything else; each item is `item[0].upper() + item[1:].lower()`.
+            func isSeparator(_ u: UnicodeScalar) -> Bool { "-({[<".unicodeScalars.contains(u) || isPyWhitespace(u) }
             var out = ""
-            var atStart = true
-            for c in try r.str(v) {
-                if c == "-" || c.isWhitespace || "({[<".contains(c) {
-                    out.append(c)
-                    atStart = true
-                } else if atStart {
-                    out += c.uppercased()
-                    atStart = false
-                } else {
-                    out += c.lowercased()
-                }
+            var item = String.UnicodeScalarView()
+            var itemIsSeparator = false
+            func flush() {
+                guard let first = item.first else { return }
+                out += pyUpper(String(first)) + pyLower(String(item.dropFirst()))
+                item = String.UnicodeScalarView()
             }
+            for u in try r.str(v).unicodeScalars {
+                let sep = isSeparator(u)
+                if sep != itemIsSeparator { flush() }
+                itemIsSeparator = sep
+                item.append(u)
+            }
+            flush()
             return .string(out)
         }
         f["tojson"] = { v, a, r in
@@ -464,11 +468,12 @@ enum BuiltinFilters {
                     }.joined(separator: "&"))
             }
         }
+        f["urlize"] = BuiltinFilters.urlize
         f["wordcount"] = { v, _, r in
             var n = 0
             var inWord = false
             for c in try r.str(v).unicodeScalars {
-                let word = c.properties.isAlphabetic || c.properties.numericType != nil || c == "_"
+                let word = pyIsWord(c)
                 if word && !inWord { n += 1 }
                 inWord = word
             }
@@ -779,8 +784,22 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefine
         return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType) }).joined(separator: itemSep) + close + "]"
     case .dict(let d):
         if d.count == 0 { return "{}" }
+        var items = Array(d.pairs)
+        if sortKeys {
+            // `sorted(dct.items())`: by the keys themselves, before they become strings.
+            var failure: TemplateError?
+            items.sort { a, b in
+                if let c = pyCompare(a.0, b.0) { return c < 0 }
+                if failure == nil {
+                    failure = TemplateError(
+                        .typeError, "'<' not supported between instances of '\(a.0.typeName)' and '\(b.0.typeName)'")
+                }
+                return false
+            }
+            if let failure { throw failure }
+        }
         var pairs: [(String, Value)] = []
-        for (k, val) in d.pairs {
+        for (k, val) in items {
             let key: String
             switch k {
             case .string(let s): key = s
@@ -792,7 +811,6 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefine
             }
             pairs.append((key, val))
         }
-        if sortKeys { pairs.sort { Array($0.0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.0.unicodeScalars.map(\.value)) } }
         return "{" + open
             + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType)) })
             .joined(separator: itemSep) + close + "}"

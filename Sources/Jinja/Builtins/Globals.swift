@@ -34,7 +34,7 @@ enum BuiltinGlobals {
                 let d = DictBox()
                 if let first = a.positional.first {
                     // dict() probes `hasattr(arg, 'keys')`, which Undefined fails loudly.
-                    if case .undefined(let u) = first { throw TemplateError(.undefinedError, u.message) }
+                    if case .undefined(let u) = first { throw u.error }
                     if case .dict(let src) = first {
                         for (k, v) in src.pairs { try d.set(k, v) }
                     } else {

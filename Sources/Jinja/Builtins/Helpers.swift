@@ -42,7 +42,7 @@ extension Renderer {
     func mappingItems(_ v: Value) throws -> DictBox {
         switch v {
         case .dict(let d): return d
-        case .undefined(let u): throw TemplateError(.undefinedError, u.message)
+        case .undefined(let u): throw u.error
         default: throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'items'")
         }
     }
@@ -128,7 +128,7 @@ struct AttrGetter {
         var v = item
         for p in parts { v = try r.getitem(v, p) }
         if let dflt, v.isUndefined { v = dflt }
-        if lower, case .string(let s) = v { v = .string(s.lowercased()) }
+        if lower, case .string(let s) = v { v = .string(pyLower(s)) }
         return v
     }
 }

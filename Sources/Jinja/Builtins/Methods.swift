@@ -5,13 +5,15 @@ extension Renderer {
         "upper", "lower", "title", "capitalize", "swapcase", "casefold", "strip", "lstrip", "rstrip", "replace",
         "startswith", "endswith", "split", "rsplit", "splitlines", "join", "find", "rfind", "index", "rindex",
         "count", "zfill", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "isnumeric",
-        "isdecimal", "istitle", "isidentifier", "format", "center", "ljust", "rjust", "partition", "rpartition",
+        "isdecimal", "istitle", "isidentifier", "isascii", "isprintable", "format", "center", "ljust", "rjust", "partition", "rpartition",
         "removeprefix", "removesuffix", "expandtabs",
     ]
     static let listMethods: Set<String> = [
         "append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "sort", "copy", "clear",
     ]
     static let tupleMethods: Set<String> = ["index", "count"]
+    static let intMethods: Set<String> = ["bit_length", "bit_count", "conjugate", "as_integer_ratio"]
+    static let floatMethods: Set<String> = ["is_integer", "as_integer_ratio", "conjugate", "hex", "fromhex"]
     static let dictMethods: Set<String> = [
         "get", "keys", "values", "items", "update", "pop", "setdefault", "copy", "clear", "popitem",
     ]
@@ -22,7 +24,22 @@ extension Renderer {
         case .list: return Renderer.listMethods.contains(name)
         case .tuple: return Renderer.tupleMethods.contains(name)
         case .dict: return Renderer.dictMethods.contains(name)
+        case .int, .bool: return Renderer.intMethods.contains(name)
+        case .float: return Renderer.floatMethods.contains(name)
         default: return false
+        }
+    }
+
+    /// The data attributes of numbers (`(10).real`, `x.numerator`).
+    static func numberAttribute(_ obj: Value, _ name: String) -> Value? {
+        switch (obj, name) {
+        case (.int, "real"), (.int, "numerator"): return obj
+        case (.bool(let b), "real"), (.bool(let b), "numerator"): return .int(b ? 1 : 0)
+        case (.int, "imag"), (.bool, "imag"): return .int(0)
+        case (.int, "denominator"), (.bool, "denominator"): return .int(1)
+        case (.float, "real"): return obj
+        case (.float, "imag"): return .float(0)
+        default: return nil
         }
     }
 
@@ -32,6 +49,7 @@ extension Renderer {
         case .list(let l): return try listMethod(l, name, args)
         case .tuple(let t): return try sequenceMethod(t, "tuple", name, args)
         case .dict(let d): return try dictMethod(d, name, args)
+        case .int, .bool, .float: return try numberMethod(obj, name, args)
         default: throw TemplateError(.typeError, "'\(obj.typeName)' object has no method '\(name)'")
         }
     }
@@ -57,12 +75,10 @@ extension Renderer {
             return n
         }
         switch name {
-        case "upper": return .string(s.uppercased())
-        case "lower": return .string(s.lowercased())
-        case "casefold": return .string(s.lowercased())
-        case "swapcase":
-            return .string(
-                String(s.map { c in c.isUppercase ? Character(c.lowercased()) : (c.isLowercase ? Character(c.uppercased()) : c) }))
+        case "upper": return .string(pyUpper(s))
+        case "lower": return .string(pyLower(s))
+        case "casefold": return .string(pyCasefold(s))
+        case "swapcase": return .string(pySwapcase(s))
         case "title": return .string(pyTitle(s))
         case "capitalize": return .string(pyCapitalize(s))
         case "strip", "lstrip", "rstrip":
@@ -164,17 +180,22 @@ extension Renderer {
             outView.append(contentsOf: Array(repeating: "0", count: pad))
             outView.append(contentsOf: scalars)
             return .string(String(outView))
-        case "isdigit", "isdecimal", "isnumeric":
+        // isdecimal: category Nd; isdigit: also digits (²); isnumeric: any numeric (½, Ⅻ).
+        case "isdecimal":
+            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal })
+        case "isdigit":
+            return .bool(
+                !s.isEmpty && s.unicodeScalars.allSatisfy { [.decimal, .digit].contains($0.properties.numericType) })
+        case "isnumeric":
             return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType != nil })
-        case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
-        case "isalnum":
-            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+        case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(pyIsAlpha))
+        case "isalnum": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(pyIsAlnum))
+        case "isascii": return .bool(s.utf8.allSatisfy { $0 < 0x80 })
+        case "isprintable": return .bool(s.unicodeScalars.allSatisfy { $0 == " " || isPrintable($0) })
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPyWhitespace))
-        case "islower":
-            return .bool(s.contains { $0.isCased } && !s.contains { $0.isUppercase })
-        case "isupper":
-            return .bool(s.contains { $0.isCased } && !s.contains { $0.isLowercase })
-        case "istitle": return .bool(!s.isEmpty && pyTitle(s) == s && s.contains { $0.isCased })
+        case "islower": return .bool(pyIsLower(s))
+        case "isupper": return .bool(pyIsUpper(s))
+        case "istitle": return .bool(pyIsTitle(s))
         case "isidentifier":
             guard let f = s.unicodeScalars.first, f == "_" || f.properties.isXIDStart else { return .bool(false) }
             return .bool(s.unicodeScalars.dropFirst().allSatisfy { $0.properties.isXIDContinue })
@@ -218,6 +239,61 @@ extension Renderer {
         default:
             throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
         }
+    }
+
+    private func numberMethod(_ v: Value, _ name: String, _ args: Arguments) throws -> Value {
+        let n = args.positional.count + args.keywords.count
+        let expected = name == "fromhex" ? 1 : 0
+        guard n == expected else {
+            let takes = expected == 0 ? "takes no arguments" : "takes exactly one argument"
+            throw TemplateError(.typeError, "\(v.typeName).\(name)() \(takes) (\(n) given)")
+        }
+        switch (v, name) {
+        case (.float(let d), "is_integer"): return .bool(d.isFinite && d == d.rounded(.towardZero))
+        case (.float(let d), "as_integer_ratio"):
+            guard d.isFinite else {
+                throw TemplateError(
+                    d.isNaN ? .valueError : .overflowError,
+                    d.isNaN ? "cannot convert NaN to integer ratio" : "cannot convert Infinity to integer ratio")
+            }
+            return try floatRatio(d)
+        case (.float, "conjugate"): return v
+        case (.float(let d), "hex"): return .string(pyFloatHex(d))
+        case (.float, "fromhex"):
+            guard case .string(let s) = args.positional.first ?? args.keywords[0].1, let d = pyFloatFromHex(s) else {
+                throw TemplateError(.valueError, "invalid hexadecimal floating-point string")
+            }
+            return .float(d)
+        default:
+            let i = v.intValue ?? 0
+            switch name {
+            case "bit_length": return .int(i == 0 ? 0 : Int.bitWidth - i.magnitude.leadingZeroBitCount)
+            case "bit_count": return .int(i.magnitude.nonzeroBitCount)
+            case "conjugate": return .int(i)
+            default: return .tuple([.int(i), .int(1)])
+            }
+        }
+    }
+
+    /// `float.as_integer_ratio()`: the exact fraction, in lowest terms.
+    private func floatRatio(_ d: Double) throws -> Value {
+        if d == 0 { return .tuple([.int(0), .int(1)]) }
+        var m = Int(d.significandBitPattern | (d.isNormal ? 1 << 52 : 0))
+        var e = Int(d.isNormal ? d.exponent : -1022) - 52
+        while e < 0, m & 1 == 0 {
+            m >>= 1
+            e += 1
+        }
+        if d < 0 { m = -m }
+        if e >= 0 {
+            let bits = Int.bitWidth - m.magnitude.leadingZeroBitCount
+            guard bits + e < Int.bitWidth else {
+                throw TemplateError(.overflowError, "integer result too large")
+            }
+            return .tuple([.int(m << e), .int(1)])
+        }
+        guard -e < 63 else { throw TemplateError(.overflowError, "integer result too large") }
+        return .tuple([.int(m), .int(1 << -e)])
     }
 
     private func sequenceMethod(_ xs: [Value], _ type: String, _ name: String, _ args: Arguments) throws -> Value {

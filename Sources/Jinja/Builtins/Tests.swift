@@ -2,9 +2,11 @@
 enum BuiltinTests {
     static let all: [String: Test] = {
         var t: [String: Test] = [:]
-        @Sendable func one(_ a: Arguments, _ name: String) throws -> Value {
+        /// The one argument of `test_<name>(value, <parameter>)`.
+        @Sendable func one(_ a: Arguments, _ name: String, _ parameter: String) throws -> Value {
             guard let v = a.positional.first ?? a.keywords.first?.1 else {
-                throw TemplateError(.typeError, "test_\(name)() missing 1 required positional argument")
+                throw TemplateError(
+                    .typeError, "test_\(name)() missing 1 required positional argument: \(pyRepr(parameter))")
             }
             return v
         }
@@ -12,7 +14,7 @@ enum BuiltinTests {
         t["odd"] = { v, _, r in try r.equals(try r.binary(.mod, v, .int(2)), .int(1)) }
         t["even"] = { v, _, r in try r.equals(try r.binary(.mod, v, .int(2)), .int(0)) }
         t["divisibleby"] = { v, a, r in
-            let n = try one(a, "divisibleby")
+            let n = try one(a, "divisibleby", "num")
             let m = try r.binary(.mod, v, n)
             return try r.equals(m, .int(0))
         }
@@ -37,12 +39,10 @@ enum BuiltinTests {
         t["string"] = { v, _, _ in v.stringValue != nil }
         t["mapping"] = { v, _, _ in if case .dict = v { return true } else { return false } }
         t["lower"] = { v, _, r in
-            let s = try r.str(v)
-            return s.contains { $0.isCased } && !s.contains { $0.isUppercase }
+            return pyIsLower(try r.str(v))
         }
         t["upper"] = { v, _, r in
-            let s = try r.str(v)
-            return s.contains { $0.isCased } && !s.contains { $0.isLowercase }
+            return pyIsUpper(try r.str(v))
         }
         // `len(value); value.__getitem__` succeed: generators and dict views are not
         // sequences, ranges are; StrictUndefined's len() fails.
@@ -68,7 +68,7 @@ enum BuiltinTests {
             }
         }
         t["sameas"] = { v, a, _ in
-            let other = try one(a, "sameas")
+            let other = try one(a, "sameas", "other")
             switch (v, other) {
             case (.none, .none): return true
             case (.bool(let x), .bool(let y)): return x == y
@@ -81,13 +81,19 @@ enum BuiltinTests {
             }
         }
         t["escaped"] = { _, _, _ in false }
-        t["in"] = { v, a, r in try r.contains(try one(a, "in"), v) }
+        t["in"] = { v, a, r in try r.contains(try one(a, "in", "seq"), v) }
         let cmp: [(names: [String], op: Expr.CmpOp)] = [
             (["==", "eq", "equalto"], .eq), (["!=", "ne"], .ne), ([">", "gt", "greaterthan"], .gt),
             ([">=", "ge"], .gteq), (["<", "lt", "lessthan"], .lt), (["<=", "le"], .lteq),
         ]
         for (names, op) in cmp {
-            let test: Test = { v, a, r in try r.compare(op, v, try one(a, names[0])) }
+            // operator.eq & co.
+            let test: Test = { v, a, r in
+                guard let other = a.positional.first ?? a.keywords.first?.1 else {
+                    throw TemplateError(.typeError, "\(names[1]) expected 2 arguments, got 1")
+                }
+                return try r.compare(op, v, other)
+            }
             for n in names { t[n] = test }
         }
         return t

@@ -153,7 +153,7 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
     func call(_ args: Arguments, _ r: Renderer) throws -> Value {
         guard let recurse else {
             throw TemplateError(
-                .typeError, "Tried to call non recursive loop.  Maybe you forgot the 'recursive' modifier.")
+                .typeError, "The loop must have the 'recursive' marker to be called recursively.")
         }
         guard args.positional.count == 1 else {
             throw TemplateError(.typeError, "loop() takes exactly one argument")

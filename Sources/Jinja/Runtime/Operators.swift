@@ -5,7 +5,7 @@ extension Renderer {
     /// Fails with `UndefinedError` when `v` is undefined (any use but printing/testing).
     @inline(__always)
     func checkDefined(_ v: Value) throws {
-        if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
+        if case .undefined(let u) = v { throw u.error }
     }
 
     /// True when `u` behaves as `StrictUndefined` (strict mode, not the lenient
@@ -18,7 +18,7 @@ extension Renderer {
     /// `==`, `hash`, `in`).
     @inline(__always)
     func failIfStrict(_ u: Undefined) throws {
-        if strict && !u.lenient { throw TemplateError(.undefinedError, u.message) }
+        if strict && !u.lenient { throw u.error }
     }
 
     /// Python's `bool(v)`; strict undefined raises.
@@ -62,7 +62,10 @@ extension Renderer {
         case .mul: return try mul(a, b)
         case .div:
             guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("/", a, b) }
-            if y == 0 { throw TemplateError(.zeroDivisionError, "division by zero") }
+            if y == 0 {
+                let isFloat = a.isFloat || b.isFloat
+                throw TemplateError(.zeroDivisionError, isFloat ? "float division by zero" : "division by zero")
+            }
             return .float(x / y)
         case .floordiv:
             if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {

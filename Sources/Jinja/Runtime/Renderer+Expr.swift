@@ -171,7 +171,7 @@ extension Renderer {
     func call(_ fn: Value, _ args: Arguments, scope: Scope?) throws -> Value {
         switch fn {
         case .undefined(let u):
-            throw TemplateError(.undefinedError, u.message)
+            throw u.error
         case .object(let o):
             guard let r = o as? any RuntimeObject else {
                 throw TemplateError(.typeError, "'\(o.typeName)' object is not callable")
@@ -190,8 +190,8 @@ extension Renderer {
     /// Jinja's `environment.getattr`: attribute first (methods, object fields), then item.
     /// Names starting with `_` are never exposed (the sandbox's `is_safe_attribute`).
     public func getattr(_ obj: Value, _ name: String) throws -> Value {
-        if case .undefined(let u) = obj { throw TemplateError(.undefinedError, u.message) }
-        if name.hasPrefix("_") { return missingAttribute(obj, name) }
+        if name.hasPrefix("_") { return try privateAttribute(obj, name) }
+        if case .undefined(let u) = obj { throw u.error }
         switch obj {
         case .dict(let d):
             if Renderer.dictMethods.contains(name) { return .object(BoundMethod(obj, name)) }
@@ -200,8 +200,70 @@ extension Renderer {
             if let v = (o as? any RuntimeObject)?.attribute(name) { return v }
         default:
             if hasMethod(obj, name) { return .object(BoundMethod(obj, name)) }
+            if let v = Renderer.numberAttribute(obj, name) { return v }
         }
         return missingAttribute(obj, name)
+    }
+
+    /// The sandbox on names starting with `_`: an attribute Python has (the dunders of
+    /// the type) is unsafe (an undefined that raises `SecurityError` when used); any other
+    /// name is not an attribute, so a dict's item of that name is found, as
+    /// `SandboxedEnvironment.getattr` falls back to `obj[name]`.
+    private func privateAttribute(_ obj: Value, _ name: String) throws -> Value {
+        if name.hasPrefix("__"), name.hasSuffix("__"), Renderer.hasDunder(obj, name) {
+            let type = obj.isUndefined ? typeName(obj) : obj.typeName
+            return .undefined(
+                Undefined(
+                    hint: "access to attribute \(pyRepr(name)) of \(pyRepr(type)) object is unsafe.", name: name,
+                    owner: obj.objectTypeRepr, errorKind: .securityError))
+        }
+        switch obj {
+        case .undefined(let u): throw u.error
+        case .dict(let d): if let v = d.get(name) { return v }
+        default: break
+        }
+        return missingAttribute(obj, name)
+    }
+
+    private static let objectDunders: Set<String> = [
+        "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getattribute__",
+        "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__", "__le__", "__lt__", "__ne__", "__new__",
+        "__reduce__", "__reduce_ex__", "__repr__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__",
+    ]
+    private static let intDunders: Set<String> = [
+        "__abs__", "__add__", "__and__", "__bool__", "__ceil__", "__divmod__", "__float__", "__floor__", "__floordiv__",
+        "__getnewargs__", "__index__", "__int__", "__invert__", "__lshift__", "__mod__", "__mul__", "__neg__", "__or__",
+        "__pos__", "__pow__", "__radd__", "__rand__", "__rdivmod__", "__rfloordiv__", "__rlshift__", "__rmod__",
+        "__rmul__", "__ror__", "__round__", "__rpow__", "__rrshift__", "__rshift__", "__rsub__", "__rtruediv__",
+        "__rxor__", "__sub__", "__truediv__", "__trunc__", "__xor__",
+    ]
+    private static let typeDunders: [String: Set<String>] = [
+        "str": [
+            "__add__", "__contains__", "__getitem__", "__getnewargs__", "__iter__", "__len__", "__mod__", "__mul__",
+            "__rmod__", "__rmul__",
+        ],
+        "float": intDunders.subtracting([
+            "__and__", "__index__", "__invert__", "__lshift__", "__or__", "__rand__", "__rlshift__", "__ror__",
+            "__rrshift__", "__rshift__", "__rxor__", "__xor__",
+        ]).union(["__getformat__"]),
+        "int": intDunders, "bool": intDunders, "NoneType": ["__bool__"],
+        "list": [
+            "__add__", "__class_getitem__", "__contains__", "__delitem__", "__getitem__", "__iadd__", "__imul__",
+            "__iter__", "__len__", "__mul__", "__reversed__", "__rmul__", "__setitem__",
+        ],
+        "tuple": [
+            "__add__", "__class_getitem__", "__contains__", "__getitem__", "__getnewargs__", "__iter__", "__len__",
+            "__mul__", "__rmul__",
+        ],
+        "dict": [
+            "__class_getitem__", "__contains__", "__delitem__", "__getitem__", "__ior__", "__iter__", "__len__",
+            "__or__", "__reversed__", "__ror__", "__setitem__",
+        ],
+    ]
+
+    /// Whether Python's `dir(obj)` has the dunder `name`.
+    static func hasDunder(_ obj: Value, _ name: String) -> Bool {
+        objectDunders.contains(name) || typeDunders[obj.typeName]?.contains(name) == true
     }
 
     private func missingAttribute(_ obj: Value, _ name: String) -> Value {
@@ -212,7 +274,7 @@ extension Renderer {
     public func getitem(_ obj: Value, _ key: Value) throws -> Value {
         switch obj {
         case .undefined(let u):
-            throw TemplateError(.undefinedError, u.message)
+            throw u.error
         case .dict(let d):
             if case .undefined(let u) = key { try failIfStrict(u) }
             if let v = d.get(key) { return v }
@@ -245,7 +307,7 @@ extension Renderer {
 
     /// Python slicing of lists, tuples and strings.
     func slice(_ obj: Value, _ start: Value?, _ stop: Value?, _ step: Value?) throws -> Value {
-        if case .undefined(let u) = obj { throw TemplateError(.undefinedError, u.message) }
+        if case .undefined(let u) = obj { throw u.error }
         func bound(_ v: Value?) throws -> Int? {
             guard let v else { return nil }
             if case .none = v { return nil }

@@ -244,7 +244,12 @@ public final class Renderer {
         case .name(let n):
             scope.store(n, value)
         case .tuple(let targets):
-            let items = try iterate(value)
+            let items: [Value]
+            do {
+                items = try iterate(value)
+            } catch let e as TemplateError where e.kind == .typeError && !isIterable(value) {
+                throw TemplateError(.typeError, "cannot unpack non-iterable \(value.typeName) object")
+            }
             if items.count < targets.count {
                 throw TemplateError(.valueError, "not enough values to unpack (expected \(targets.count), got \(items.count))")
             }
@@ -375,9 +380,10 @@ public final class Renderer {
                 if case .undefined(let u) = v { return u.message }
                 return v.str
             }
+            if parts.isEmpty { throw TemplateError(.templatesNotFound, "Tried to select from an empty list of templates.") }
             throw TemplateError(.templatesNotFound, "none of the templates given were found: \(parts.joined(separator: ", "))")
         case .undefined(let u):
-            throw TemplateError(.undefinedError, u.message)
+            throw u.error
         default:
             throw TemplateError(.typeError, "template name must be a string, not '\(target.typeName)'")
         }

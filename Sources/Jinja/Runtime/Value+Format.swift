@@ -37,7 +37,7 @@ private func hex(_ v: UInt32, _ width: Int) -> String {
 }
 
 /// Python's `str.isprintable` for one code point (approximation by general category).
-private func isPrintable(_ u: UnicodeScalar) -> Bool {
+func isPrintable(_ u: UnicodeScalar) -> Bool {
     switch u.properties.generalCategory {
     case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
         return false

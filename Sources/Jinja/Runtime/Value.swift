@@ -43,16 +43,24 @@ public struct Undefined: Sendable {
     /// Behaves as Jinja2's default `Undefined` even under strict undefined: the value of
     /// a conditional expression without `else` (Jinja's `cond_expr_undefined`).
     public var lenient: Bool
+    /// The exception using the value raises (`SecurityError` for the sandbox's
+    /// `unsafe_undefined`), `UndefinedError` otherwise.
+    public var errorKind: TemplateError.Kind
 
     public init(
-        hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false, lenient: Bool = false
+        hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false, lenient: Bool = false,
+        errorKind: TemplateError.Kind = .undefinedError
     ) {
         self.hint = hint
         self.name = name
         self.owner = owner
         self.isElement = isElement
         self.lenient = lenient
+        self.errorKind = errorKind
     }
+
+    /// The error that using this value raises.
+    public var error: TemplateError { TemplateError(errorKind, message) }
 
     /// The message Python's `Undefined._undefined_message` produces.
     public var message: String {

@@ -136,12 +136,26 @@ struct Lexer {
 
     // MARK: - root state
 
+    /// The first lexing error, when `tokenizeUntilError` met one.
+    private(set) var error: TemplateError?
+
     /// Tokenizes the whole source.
     mutating func tokenize() throws -> [Token] {
-        while pos < src.count {
-            try lexRoot()
-        }
-        tokens.append(Token(kind: .eof, text: "", line: line))
+        let t = tokenizeUntilError()
+        if let error { throw error }
+        return t
+    }
+
+    /// The tokens up to the first lexing error (kept in `error`), then the end of the
+    /// template. Jinja's lexer is lazy: a parser error before that point wins.
+    /// The end token has the line of the last token, as in Jinja's `TokenStream`.
+    mutating func tokenizeUntilError() -> [Token] {
+        do {
+            while pos < src.count { try lexRoot() }
+        } catch let e as TemplateError {
+            error = e
+        } catch {}
+        tokens.append(Token(kind: .eof, text: "", line: tokens.last?.line ?? 1))
         return tokens
     }
 
@@ -274,6 +288,8 @@ struct Lexer {
 
     /// Raw text up to `{%(-|+|)\s*endraw\s*(+%}|-%}\s*|%}\n?)`.
     private mutating func lexRaw() throws {
+        // Nothing after `{% raw %}`: the template just ends (Jinja matches nothing more).
+        if pos >= src.count { return }
         var i = pos
         while i < src.count {
             if src[i] == UInt8(ascii: "{"), at(i + 1) == UInt8(ascii: "%") {
@@ -613,6 +629,19 @@ struct Lexer {
                         template: name, line: line)
                 }
                 out.append(scalar)
+            case "N":
+                // `\N{NAME}`: a character by its Unicode name (or alias), any case.
+                guard it.first == "{", let close = it.firstIndex(of: "}"), close > it.startIndex + 1 else {
+                    throw TemplateError(
+                        .templateSyntaxError, "malformed \\N character escape", template: name, line: line)
+                }
+                let key = String(String.UnicodeScalarView(it[(it.startIndex + 1)..<close])).uppercased()
+                guard let scalar = unicodeNames[key] else {
+                    throw TemplateError(
+                        .templateSyntaxError, "unknown Unicode character name", template: name, line: line)
+                }
+                out.append(scalar)
+                it = it[(close + 1)...]
             default:
                 out.append("\\")
                 out.append(e)
@@ -621,3 +650,16 @@ struct Lexer {
         return String(out)
     }
 }
+
+/// Unicode character names and name aliases → scalars, for `\N{...}` escapes; built on
+/// first use (about 0.1 s), only by templates that use the escape.
+private let unicodeNames: [String: UnicodeScalar] = {
+    var names: [String: UnicodeScalar] = [:]
+    names.reserveCapacity(160_000)
+    for v in 0..<UInt32(0x110000) {
+        guard let u = UnicodeScalar(v) else { continue }
+        if let n = u.properties.name { names[n] = u }
+        if let a = u.properties.nameAlias { names[a] = u }
+    }
+    return names
+}()

@@ -32,6 +32,9 @@ struct Parser {
 
     // MARK: - token stream
 
+    /// True once the parser has reached the end of the tokens.
+    var atEnd: Bool { current.kind == .eof }
+
     private var current: Token { tokens[i] }
     private func look() -> Token { tokens[min(i + 1, tokens.count - 1)] }
     private mutating func next() -> Token {
@@ -624,7 +627,7 @@ struct Parser {
             try expectOp("}")
             return Expr(.dict(pairs), line: tok.line)
         default:
-            if tok.kind == .eof { throw fail("unexpected end of template") }
+            if tok.kind == .eof { throw fail("unexpected 'end of template'") }
             throw fail("unexpected '\(tok.description)'")
         }
     }

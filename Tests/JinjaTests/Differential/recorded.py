@@ -180,3 +180,15 @@ pick(prefix="scope-")
 # ================================================ 4. Unicode whitespace (`-`, lstrip_blocks, tags) and names
 pick("ws-unicode-space-minus", "ws-lstrip-unicode-space")
 pick(prefix="wsu-")
+
+# ================================================ 5. smaller gaps: pprint, urlize, str/int details, sandbox, messages
+pick("filt-pprint", "filt-pprint-long", "filt-urlize", "undef2-default-urlize", "undef2-strict-urlize",
+     "meth-str-predicates", "meth-str-transform", "meth-int-methods", "filt-upper-lower-unicode",
+     "lit-string-escapes-more", "test-odd-float", "meth-sandbox-dunder-undefined", "meth-sandbox-call-unsafe",
+     "filt-tojson-int-keys", "filt-tojson-mixed-keys-unsortable", "filt-batch-zero", "filt-int-conversions",
+     "filt-truncate-too-short", "filt-reverse-int", "err-unclosed-for", "err-unclosed-macro",
+     "err-syntax-in-macro-file-line", "err-end-of-template-in-expr", "include-empty-list", "op-zero-div-float",
+     "op-str-format-missing", "test-unknown-test-args", "loop-call-without-recursive", "loop-unpack-non-iterable",
+     "undef-msg-item-of-list", "import-missing")
+for _p in ("pp-", "str-", "num-", "urlize-", "lexorder-"):
+    pick(prefix=_p)
