@@ -43,7 +43,8 @@ struct RecordedCase: CustomTestStringConvertible, Sendable {
 /// Behaviour recorded from Python Jinja2: lazy values, undefined semantics, scoping,
 /// whitespace and the smaller Python details (see `Differential/recorded.py`).
 @Suite struct RecordedCaseTests {
-    /// Masks object addresses (`<generator object f at 0x7f…>`) as the recorder does.
+    /// Masks object addresses (`<generator object f at 0x7f…>`, also HTML-escaped) as the
+    /// recorder does.
     static func maskAddresses(_ s: String) -> String {
         var out = ""
         var rest = Substring(s)
@@ -51,7 +52,7 @@ struct RecordedCase: CustomTestStringConvertible, Sendable {
             out += rest[..<r.lowerBound]
             var j = r.upperBound
             while j < rest.endIndex, rest[j].isHexDigit { j = rest.index(after: j) }
-            if j > r.upperBound, j < rest.endIndex, rest[j] == ">" {
+            if j > r.upperBound, j < rest.endIndex, rest[j] == ">" || rest[j...].hasPrefix("&gt;") {
                 out += " at 0x…"
             } else {
                 out += rest[r]

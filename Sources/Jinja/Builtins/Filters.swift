@@ -184,9 +184,22 @@ enum BuiltinFilters {
             if case .string(let s)? = b[0] { indention = s } else if let n = b[0]?.intValue { indention = String(repeating: " ", count: max(0, n)) }
             let first = try r.truthy(b[1, default: .bool(false)])
             let blank = try r.truthy(b[2, default: .bool(false)])
-            // `s += newline` fails for an undefined (Undefined.__add__).
+            // `s += newline`: an UndefinedError for an undefined, a TypeError for anything
+            // but a string.
             try r.checkDefined(v)
-            let s = try r.str(v) + "\n"
+            guard case .string(let text) = v else {
+                switch v {
+                case .list:
+                    // list += str extends the list; then `s.splitlines()` fails.
+                    throw TemplateError(.attributeError, "'list' object has no attribute 'splitlines'")
+                case .tuple:
+                    throw TemplateError(.typeError, "can only concatenate tuple (not \"str\") to tuple")
+                default:
+                    throw TemplateError(
+                        .typeError, "unsupported operand type(s) for +=: '\(v.typeName)' and 'str'")
+                }
+            }
+            let s = text + "\n"
             var lines = pySplitLines(s, keepEnds: false)
             var rv: String
             if blank {
@@ -456,6 +469,9 @@ enum BuiltinFilters {
                 guard r.isIterable(v) else { return .string(urlQuote(try r.str(v), forQuery: false)) }
                 return .string(
                     try r.iterate(v).map { item in
+                        guard r.isIterable(item) else {
+                            throw TemplateError(.typeError, "cannot unpack non-iterable \(item.typeName) object")
+                        }
                         let kv = try r.iterate(item)
                         guard kv.count == 2 else {
                             throw TemplateError(
@@ -485,8 +501,12 @@ enum BuiltinFilters {
             let breakLong = try r.truthy(b[1, default: .bool(true)])
             let wrapstring = b[2]?.stringValue ?? "\n"
             let hyphens = try r.truthy(b[3, default: .bool(true)])
-            // `s.splitlines()` fails for an undefined.
+            // `s.splitlines()`: an UndefinedError for an undefined, an AttributeError for
+            // anything but a string.
             try r.checkDefined(v)
+            guard case .string = v else {
+                throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'splitlines'")
+            }
             return .string(
                 pySplitLines(try r.str(v), keepEnds: false).map {
                     textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens).joined(separator: wrapstring)
@@ -523,7 +543,15 @@ enum BuiltinFilters {
         var bestKey = try key(best)
         for item in items.dropFirst() {
             let k = try key(item)
-            if max ? try r.less(bestKey, k) : try r.less(k, bestKey) {
+            // Python's min/max test `item < best` / `item > best`.
+            try r.checkDefined(k)
+            try r.checkDefined(bestKey)
+            guard let c = pyCompare(k, bestKey) else {
+                throw TemplateError(
+                    .typeError,
+                    "'\(max ? ">" : "<")' not supported between instances of '\(k.typeName)' and '\(bestKey.typeName)'")
+            }
+            if max ? c > 0 : c < 0 {
                 best = item
                 bestKey = k
             }

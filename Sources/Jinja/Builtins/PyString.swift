@@ -290,10 +290,17 @@ extension Renderer {
     func percentFormat(_ format: String, _ values: Value) throws -> String {
         var positional: [Value]
         var mapping: DictBox?
+        // A non-tuple argument with `__getitem__` (list, dict, range, Undefined) counts as a
+        // mapping: surplus arguments are then not an error.
+        var mappingLike = false
         switch values {
         case .tuple(let t): positional = t
+        case .object(let g as GroupTuple): positional = g.asTuple
         case .dict(let d):
             mapping = d
+            positional = [values]
+        case .list, .undefined, .object(is RangeObject):
+            mappingLike = true
             positional = [values]
         default: positional = [values]
         }
@@ -385,7 +392,7 @@ extension Renderer {
             }
             out += try formatOne(arg, conv: conv, flags: flags, width: width, precision: precision)
         }
-        if mapping == nil && argIndex < positional.count {
+        if mapping == nil && !mappingLike && argIndex < positional.count {
             throw TemplateError(.typeError, "not all arguments converted during string formatting")
         }
         return out

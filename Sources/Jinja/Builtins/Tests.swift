@@ -20,13 +20,21 @@ enum BuiltinTests {
         }
         t["defined"] = { v, _, _ in !v.isUndefined }
         t["undefined"] = { v, _, _ in v.isUndefined }
-        // `value in env.filters` hashes the value (StrictUndefined cannot be hashed).
-        t["filter"] = { v, _, r in
+        // `value in env.filters` hashes the value (lists, dicts, StrictUndefined cannot be).
+        @Sendable func hashable(_ v: Value, _ r: Renderer) throws {
             if case .undefined(let u) = v { try r.failIfStrict(u) }
+            switch v {
+            case .list, .dict, .object(is DictView):
+                throw TemplateError(.typeError, "unhashable type: '\(v.typeName)'")
+            default: break
+            }
+        }
+        t["filter"] = { v, _, r in
+            try hashable(v, r)
             return v.stringValue.map { r.environment.filters[$0] != nil } ?? false
         }
         t["test"] = { v, _, r in
-            if case .undefined(let u) = v { try r.failIfStrict(u) }
+            try hashable(v, r)
             return v.stringValue.map { r.environment.tests[$0] != nil } ?? false
         }
         t["none"] = { v, _, _ in if case .none = v { return true } else { return false } }

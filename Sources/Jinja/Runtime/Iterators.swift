@@ -117,11 +117,12 @@ final class DictView: RuntimeObject, @unchecked Sendable {
     func contains(_ needle: Value, _ r: Renderer) throws -> Bool {
         switch kind {
         case .keys:
-            return dict.get(needle) != nil
+            return try r.contains(.dict(dict), needle)
         case .values:
             return try dict.values.contains { try r.equals($0, needle) }
         case .items:
-            guard case .tuple(let t) = needle, t.count == 2, let v = dict.get(t[0]) else { return false }
+            guard case .tuple(let t) = needle, t.count == 2 else { return false }
+            guard try r.contains(.dict(dict), t[0]), let v = dict.get(t[0]) else { return false }
             return try r.equals(v, t[1])
         }
     }

@@ -137,32 +137,33 @@ extension Renderer {
     }
 
     private func mul(_ a: Value, _ b: Value) throws -> Value {
-        func repeatCount(_ v: Value) -> Int? { v.isFloat ? nil : v.intValue }
-        switch (a, b) {
-        case (.string(let s), _):
-            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
-            return .string(n > 0 ? String(repeating: s, count: n) : "")
-        case (_, .string(let s)):
-            guard let n = repeatCount(a) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(a.typeName)'") }
-            return .string(n > 0 ? String(repeating: s, count: n) : "")
-        case (.list(let l), _):
-            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
-            return .list(ListBox(repeated(l.items, n)))
-        case (_, .list(let l)):
-            guard let n = repeatCount(a) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(a.typeName)'") }
-            return .list(ListBox(repeated(l.items, n)))
-        case (.tuple(let t), _):
-            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
-            return .tuple(repeated(t, n))
-        default:
-            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
-                let (r, o) = x.multipliedReportingOverflow(by: y)
-                if !o { return .int(r) }
-                throw TemplateError(.overflowError, "integer result too large")
+        // A sequence (str, list, tuple) on the left repeats by the right operand, else one
+        // on the right repeats by the left one; the error names the non-int's type.
+        func count(_ n: Value) throws -> Int {
+            guard let c = n.intValue, !n.isFloat else {
+                throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(n.typeName)'")
             }
-            if let x = a.doubleValue, let y = b.doubleValue { return .float(x * y) }
-            throw unsupported("*", a, b)
+            return c
         }
+        func repeatSequence(_ seq: Value, _ n: Value) throws -> Value? {
+            switch seq {
+            case .string(let s):
+                let c = try count(n)
+                return .string(c > 0 ? String(repeating: s, count: c) : "")
+            case .list(let l): return .list(ListBox(repeated(l.items, try count(n))))
+            case .tuple(let t): return .tuple(repeated(t, try count(n)))
+            default: return nil
+            }
+        }
+        if let v = try repeatSequence(a, b) { return v }
+        if let v = try repeatSequence(b, a) { return v }
+        if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+            let (r, o) = x.multipliedReportingOverflow(by: y)
+            if !o { return .int(r) }
+            throw TemplateError(.overflowError, "integer result too large")
+        }
+        if let x = a.doubleValue, let y = b.doubleValue { return .float(x * y) }
+        throw unsupported("*", a, b)
     }
 
     private func repeated(_ xs: [Value], _ n: Int) -> [Value] {
@@ -195,7 +196,13 @@ extension Renderer {
         case .eq: return try equals(a, b)
         case .ne: return try !equals(a, b)
         case .lt: return try less(a, b, "<")
-        case .gt: return try less(b, a, ">")
+        case .gt:
+            try checkDefined(a)
+            try checkDefined(b)
+            guard let r = pyCompare(a, b) else {
+                throw TemplateError(.typeError, "'>' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
+            }
+            return r > 0
         case .lteq:
             try checkDefined(a)
             try checkDefined(b)
@@ -227,7 +234,11 @@ extension Renderer {
         case .tuple(let t): return try t.contains { try equals($0, needle) }
         case .dict(let d):
             if case .undefined(let u) = needle { try failIfStrict(u) }
-            if HashKey(needle) == nil { throw TemplateError(.typeError, "unhashable type: '\(needle.typeName)'") }
+            if HashKey(needle) == nil {
+                // Objects hash by identity and are never keys here; lists, dicts and views cannot hash.
+                if case .object(let o) = needle, !(o is DictView) { return false }
+                throw TemplateError(.typeError, "unhashable type: '\(needle.typeName)'")
+            }
             return d.get(needle) != nil
         case .undefined(let u):
             try failIfStrict(u)

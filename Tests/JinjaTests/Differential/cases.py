@@ -1123,7 +1123,7 @@ case("scope-set-block-filter-known-name", "{% set x | replace('a', y) %}a{% ends
 case("scope-loop-used-then-include", "{% for x in [1] %}{{ loop.index }}{% include 'i.j2' %}{% endfor %}\n", files=SC_FILES)
 case("scope-macro-default-later-param", "{% macro m(a=b, b=1) %}[{{ a }}|{{ b }}]{% endmacro %}{{ m() }}{{ m(b=5) }}\n", context={"b": "ctx"})
 case("scope-set-loop-in-body", "{% for i in [1] %}{% set loop = 2 %}{% endfor %}\n", error="TemplateAssertionError")
-case("scope-with-loop-target-in-nested", "{% for i in [1] %}{% with loop = 1 %}{% endwith %}{% endfor %}\n", error="TemplateAssertionError")
+case("scope-with-loop-target-in-nested", "{% for i in [1] %}{% with loop = 1 %}{% endwith %}{% endfor %}\n")
 case("scope-set-loop-toplevel-ok", "{% set loop = 3 %}{{ loop }}\n")
 case("scope-macro-reads-late-toplevel", "{% macro m() %}{{ x }}{% endmacro %}[{{ m() }}]{% set x = 1 %}[{{ m() }}]\n", context={"x": "ctx"})
 case("scope-with-and-include", "{% with a = 1 %}{% set b = 2 %}{% include 'i.j2' %}{% endwith %}\n", context={"x": "X"}, files=SC_FILES)
@@ -1172,7 +1172,7 @@ case("scope-include-in-macro-sees-params", "{% macro m(x, a=2) %}{% include 'i.j
 case("scope-include-in-call-block-caller", "{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{% include 'i.j2' %}{% endcall %}\n", files=SC_FILES)
 case("scope-unknown-filter-order", "{{ x|nope1|nope2 }}\n", error="TemplateAssertionError")
 case("scope-unknown-filter-in-condexpr-value", "{{ x|nope if false }}|{{ 'y' if true else x|nope }}\n")
-case("scope-unknown-test-in-if", "{% if x is nope %}{% endif %}ok\n")
+case("scope-unknown-test-in-if", "{% if x is nope %}{% endif %}ok\n", error="TemplateRuntimeError")
 case("scope-macro-closure-sees-later-toplevel", "{% macro m() %}{{ helper() }}{% endmacro %}{% macro helper() %}H{% endmacro %}{{ m() }}\n")
 case("scope-macro-recursion-by-name", "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}\n")
 case("scope-pass-context-like-range-shadow", "{% set range = 5 %}{{ range }}\n")
@@ -1226,3 +1226,58 @@ case("lexorder-unclosed-raw-in-for", "{% for x in y %}{% raw %}\n", error="Templ
 case("lexorder-eof-line-after-comment", "{% if x %}{# c #}\n\n", error="TemplateSyntaxError")
 case("lexorder-raw-at-end", "a{% raw %}")
 case("lexorder-raw-unclosed-text", "{% raw %}x", error="TemplateSyntaxError")
+
+# ======================================================= every filter on lazy values (round 2)
+LAZY_INPUTS = [("gen", "([3, 1, 2]|select)"), ("range", "range(3)"), ("keys", "{'b': 1, 'a': 2}.keys()"),
+               ("items", "{'b': 1}.items()"), ("revit", "([1, 2]|reverse)")]
+LAZY_FILTERS = ["abs", "attr('x')", "batch(2)|list", "capitalize", "center(3)", "count", "default('d')",
+                "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format",
+                "groupby(0)|list", "indent", "int", "items|list", "join(',')", "last", "length", "list", "lower",
+                "map('string')|list", "max", "min", "pprint", "reject|list", "rejectattr('x')|list", "replace('a', 'b')",
+                "reverse|list", "round", "safe", "select|list", "selectattr('x')|list", "slice(2)|list", "sort",
+                "string", "striptags", "sum", "title", "tojson", "trim", "truncate", "unique|list", "upper",
+                "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr"]
+for _in, _e in LAZY_INPUTS:
+    for _f in LAZY_FILTERS:
+        _name = _f.split("(")[0].split("|")[0]
+        # (upper, title and replace would rewrite an object address past the harness's masking)
+        if _in in ("gen", "revit") and _name in ("upper", "title", "replace"):
+            continue
+        case("lazyf-%s-%s" % (_in, _name), "{{ %s|%s }}\n" % (_e, _f))
+
+# ======================================================= every filter on plain values (round 2)
+SWEEP_INPUTS = [("int", "5"), ("neg", "-3"), ("float", "2.5"), ("none", "none"), ("true", "true"), ("list", "[3, 'a', 2]"),
+                ("ints", "[3, 1, 2]"), ("dict", "{'b': 1, 'a': none}"), ("tuple", "(1, 'x')"), ("str", "'Hello wörld-x'"),
+                ("empty", "''")]
+SWEEP_FILTERS = ["abs", "attr('x')", "batch(2)|list", "capitalize", "center(3)", "count", "default('d')",
+                 "dictsort", "e", "filesizeformat", "first", "float", "forceescape", "format",
+                 "groupby(0)|list", "indent(2, true)", "int", "items|list", "join(',')", "last", "length", "list", "lower",
+                 "map('string')|list", "max", "min", "pprint", "random is defined", "reject|list", "rejectattr('x')|list",
+                 "replace('a', 'b')", "reverse|list", "round", "safe", "select|list", "selectattr('x')|list", "slice(2)|list",
+                 "sort", "string", "striptags", "sum", "title", "tojson", "trim", "truncate(5)", "unique|list", "upper",
+                 "urlencode", "urlize", "wordcount", "wordwrap(5)", "xmlattr", "string|length", "d(none)"]
+for _in, _e in SWEEP_INPUTS:
+    for _f in SWEEP_FILTERS:
+        if _in == "dict" and _f.startswith("random"):
+            continue  # (a KeyError for a random index: not deterministic)
+        _n = _f.replace("(", "-").replace(")", "").replace("|", "-").replace(" ", "-").replace("'", "").replace(",", "")
+        case("sweepf-%s-%s" % (_in, _n), "{{ %s|%s }}\n" % (_e, _f))
+
+# ======================================================= every test and operator on many types (round 2)
+SWEEP_VALUES = [("int", "5"), ("float", "2.5"), ("zero", "0"), ("none", "none"), ("true", "true"), ("list", "[1, 'a']"),
+                ("dict", "{'a': 1}"), ("tuple", "(1, 2)"), ("str", "'ab'"), ("range", "range(2)"), ("gen", "([1]|select)"),
+                ("keys", "{'a': 1}.keys()"), ("undef", "nope")]
+SWEEP_TESTS = ["odd", "even", "divisibleby(2)", "defined", "undefined", "none", "boolean", "false", "true", "integer",
+               "float", "number", "string", "mapping", "sequence", "iterable", "callable", "sameas(5)", "escaped",
+               "lower", "upper", "in([1, 'ab', 5])", "eq(5)", "ne(5)", "gt(1)", "le(1)", "filter", "test"]
+for _n, _v in SWEEP_VALUES:
+    for _t in SWEEP_TESTS:
+        case("sweept-%s-%s" % (_n, _t.split("(")[0]), "{{ %s is %s }}\n" % (_v, _t))
+SWEEP_OPS = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "<", "in", "and", "or"]
+for _a, _va in SWEEP_VALUES:
+    for _b, _vb in SWEEP_VALUES:
+        for _i, _op in enumerate(SWEEP_OPS):
+            # (set operations of dict views are a documented difference)
+            if "keys" in (_a, _b) and _op in ("-", "<"):
+                continue
+            case("sweepo-%s-%d-%s" % (_a, _i, _b), "{{ %s %s %s }}\n" % (_va, _op, _vb))

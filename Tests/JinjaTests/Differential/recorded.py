@@ -192,3 +192,11 @@ pick("filt-pprint", "filt-pprint-long", "filt-urlize", "undef2-default-urlize", 
      "undef-msg-item-of-list", "import-missing")
 for _p in ("pp-", "str-", "num-", "urlize-", "lexorder-"):
     pick(prefix=_p)
+
+# ================================================ sweeps: every filter on lazy values, tests on lazy/undefined values
+pick(prefix="lazyf-")
+for _v in ("range", "gen", "keys", "undef"):
+    pick(prefix="sweept-%s-" % _v)
+pick("sweepf-list-indent-2-true", "sweepf-list-max", "sweepf-int-indent-2-true", "sweepf-int-wordwrap-5",
+     "sweept-list-filter", "sweept-none-gt", "sweepo-int-2-tuple", "sweepo-list-2-str", "sweepo-str-5-list",
+     "sweepo-str-5-range", "sweepo-str-5-undef", "sweepo-range-10-dict", "sweepo-gen-10-dict", "sweepo-list-10-keys")
