@@ -831,5 +831,9 @@ extension RecordedCase {
         RecordedCase("sweepo-str-5-undef", "{{ 'ab' % nope }}\n", expected: "ab"),
         RecordedCase("sweepo-range-10-dict", "{{ range(2) in {'a': 1} }}\n", expected: "False"),
         RecordedCase("sweepo-gen-10-dict", "{{ ([1]|select) in {'a': 1} }}\n", expected: "False"),
+        RecordedCase("meth-split-none-maxsplit-keeps-trailing", "{{ ' a b  c '.split(none, 1) }} {{ ' a b  c '.rsplit(none, 1) }} {{ 'a b '.split(none, 5) }}\n", expected: "['a', 'b  c '] [' a b', 'c'] ['a', 'b']"),
+        RecordedCase("meth-format-map", "{{ '{a}-{b}'.format_map({'a': 1, 'b': 'x'}) }}\n", expected: "1-x"),
+        RecordedCase("meth-maketrans-translate", "{{ 'abc'.maketrans('ab', 'xy', 'c') }} {{ 'abcab'.translate('abc'.maketrans('ab', 'xy', 'c')) }} {{ 'abc'.translate({97: none, 98: 'BB'}) }}\n", expected: "{97: 120, 98: 121, 99: None} xyxy BBc"),
+        RecordedCase("meth-dict-fromkeys", "{{ {}.fromkeys(['x', 'y']) }} {{ {}.fromkeys('ab', 0) }}\n", expected: "{'x': None, 'y': None} {'a': 0, 'b': 0}"),
     ]
 }

@@ -6,7 +6,7 @@ extension Renderer {
         "startswith", "endswith", "split", "rsplit", "splitlines", "join", "find", "rfind", "index", "rindex",
         "count", "zfill", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "isnumeric",
         "isdecimal", "istitle", "isidentifier", "isascii", "isprintable", "format", "center", "ljust", "rjust", "partition", "rpartition",
-        "removeprefix", "removesuffix", "expandtabs",
+        "removeprefix", "removesuffix", "expandtabs", "format_map", "maketrans", "translate",
     ]
     static let listMethods: Set<String> = [
         "append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "sort", "copy", "clear",
@@ -15,7 +15,7 @@ extension Renderer {
     static let intMethods: Set<String> = ["bit_length", "bit_count", "conjugate", "as_integer_ratio"]
     static let floatMethods: Set<String> = ["is_integer", "as_integer_ratio", "conjugate", "hex", "fromhex"]
     static let dictMethods: Set<String> = [
-        "get", "keys", "values", "items", "update", "pop", "setdefault", "copy", "clear", "popitem",
+        "get", "keys", "values", "items", "update", "pop", "setdefault", "copy", "clear", "popitem", "fromkeys",
     ]
 
     func hasMethod(_ obj: Value, _ name: String) -> Bool {
@@ -199,6 +199,42 @@ extension Renderer {
         case "isidentifier":
             guard let f = s.unicodeScalars.first, f == "_" || f.properties.isXIDStart else { return .bool(false) }
             return .bool(s.unicodeScalars.dropFirst().allSatisfy { $0.properties.isXIDContinue })
+        case "format_map":
+            // The sandbox formats with the mapping as keyword arguments.
+            guard args.positional.count == 1, args.keywords.isEmpty else {
+                throw TemplateError(
+                    .typeError, "format_map() takes exactly one argument \(args.positional.count + args.keywords.count) given")
+            }
+            guard case .dict(let d) = args.positional[0] else {
+                throw TemplateError(.typeError, "'\(args.positional[0].typeName)' object is not a mapping")
+            }
+            return .string(try strFormat(s, Arguments([], keywords: d.pairs.compactMap { k, v in k.stringValue.map { ($0, v) } })))
+        case "maketrans":
+            return try maketrans(args)
+        case "translate":
+            guard let table = arg(0) else { throw TemplateError(.typeError, "translate() takes exactly one argument (0 given)") }
+            var out = ""
+            for u in s.unicodeScalars {
+                let mapped: Value
+                do {
+                    mapped = try getitem(table, .int(Int(u.value)))
+                } catch let e as TemplateError where e.kind == .undefinedError {
+                    mapped = .undefined(Undefined())
+                }
+                switch mapped {
+                case .undefined: out.unicodeScalars.append(u)
+                case .none: break
+                case .string(let x): out += x
+                case .int(let i):
+                    guard let c = UnicodeScalar(UInt32(clamping: max(0, i))), i >= 0 else {
+                        throw TemplateError(.valueError, "character mapping must be in range(0x110000)")
+                    }
+                    out.unicodeScalars.append(c)
+                default:
+                    throw TemplateError(.typeError, "character mapping must return integer, None or str")
+                }
+            }
+            return .string(out)
         case "format":
             return .string(try strFormat(s, args))
         case "center", "ljust", "rjust":
@@ -294,6 +330,41 @@ extension Renderer {
         }
         guard -e < 63 else { throw TemplateError(.overflowError, "integer result too large") }
         return .tuple([.int(m), .int(1 << -e)])
+    }
+
+    /// `str.maketrans(x[, y[, z]])`: a dict from code points to replacements.
+    private func maketrans(_ args: Arguments) throws -> Value {
+        let p = args.positional
+        let out = DictBox()
+        func ord(_ v: Value) throws -> Value {
+            guard case .string(let s) = v, s.unicodeScalars.count == 1 else {
+                throw TemplateError(.valueError, "string keys in translate table must be of length 1")
+            }
+            return .int(Int(s.unicodeScalars.first!.value))
+        }
+        switch p.count {
+        case 1:
+            guard case .dict(let d) = p[0] else {
+                throw TemplateError(.typeError, "if you give only one argument to maketrans it must be a dict")
+            }
+            for (k, v) in d.pairs { try out.set(k.intValue != nil && !k.isFloat ? k : try ord(k), v) }
+        case 2, 3:
+            guard case .string(let x) = p[0], case .string(let y) = p[1] else {
+                throw TemplateError(.typeError, "maketrans() argument 2 must be str, not \(p[1].typeName)")
+            }
+            let xs = Array(x.unicodeScalars)
+            let ys = Array(y.unicodeScalars)
+            guard xs.count == ys.count else {
+                throw TemplateError(.valueError, "the first two maketrans arguments must have equal length")
+            }
+            for (a, b) in zip(xs, ys) { try out.set(.int(Int(a.value)), .int(Int(b.value))) }
+            if p.count == 3, case .string(let z) = p[2] {
+                for c in z.unicodeScalars { try out.set(.int(Int(c.value)), .none) }
+            }
+        default:
+            throw TemplateError(.typeError, "maketrans() takes at least 1 argument (\(p.count) given)")
+        }
+        return .dict(out)
     }
 
     private func sequenceMethod(_ xs: [Value], _ type: String, _ name: String, _ args: Arguments) throws -> Value {
@@ -398,6 +469,11 @@ extension Renderer {
         case "clear":
             for k in d.keys { d.remove(k) }
             return .none
+        case "fromkeys":
+            guard let keys = p.first else { throw TemplateError(.typeError, "fromkeys expected at least 1 argument, got 0") }
+            let out = DictBox()
+            for k in try iterate(keys) { try out.set(k, p.count > 1 ? p[1] : .none) }
+            return .dict(out)
         case "popitem":
             guard let k = d.keys.last else { throw TemplateError(.keyError, "'popitem(): dictionary is empty'") }
             let v = d.remove(k)!

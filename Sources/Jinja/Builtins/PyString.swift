@@ -218,9 +218,8 @@ func pySplit(_ s: String, sep: String?, maxsplit: Int) -> [String] {
         while i < hay.count, isPyWhitespace(hay[i]) { i += 1 }
         if i >= hay.count { break }
         if maxsplit >= 0 && out.count >= maxsplit {
-            var end = hay.count
-            while end > i, isPyWhitespace(hay[end - 1]) { end -= 1 }
-            out.append(str(i, end))
+            // The remainder keeps its trailing whitespace.
+            out.append(str(i, hay.count))
             break
         }
         let a = i

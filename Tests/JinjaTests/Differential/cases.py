@@ -1281,3 +1281,32 @@ for _a, _va in SWEEP_VALUES:
             if "keys" in (_a, _b) and _op in ("-", "<"):
                 continue
             case("sweepo-%s-%d-%s" % (_a, _i, _b), "{{ %s %s %s }}\n" % (_va, _op, _vb))
+
+# ======================================================= methods of str, list, dict, tuple (round 2)
+# (str.encode is left out: there is no bytes type, see COMPATIBILITY.md)
+SWEEP_STR_CALLS = ["upper()", "lower()", "title()", "capitalize()", "swapcase()", "casefold()", "strip()", "strip('xa')", "lstrip()",
+  "rstrip('x')", "replace('a', 'b')", "replace('a', 'b', 1)", "startswith('a')", "startswith(('x', 'a'))", "endswith('x')",
+  "split()", "split('a')", "split('a', 1)", "rsplit('a', 1)", "splitlines()", "splitlines(true)", "join(['1', '2'])", "find('a')",
+  "rfind('a')", "index('a')", "rindex('a')", "count('a')", "zfill(8)", "isdigit()", "isalpha()", "isalnum()", "isspace()",
+  "islower()", "isupper()", "isnumeric()", "isdecimal()", "istitle()", "isidentifier()", "format(1)", "center(9, '*')",
+  "ljust(9)", "rjust(9, '-')", "partition('a')", "rpartition('a')", "removeprefix(' a')", "removesuffix('x ')", "expandtabs(4)",
+  "split(none, 1)", "split(sep='a')", "find('a', 2)", "count('')", "index('zz')", "center(3)", "title()|length",
+  "format_map({})", "maketrans('a', 'b')", "translate({97: 'z'})", "__len__()", "strip(5)", "startswith()", "split('')",
+  "zfill('x')", "join([1])", "ljust(5, 'ab')"]
+SWEEP_STRS = [("s", "' aXa bx '"), ("u", "'Ünï\\tcode\\nline'"), ("e", "''")]
+for _n, _s in SWEEP_STRS:
+    for _i, _c in enumerate(SWEEP_STR_CALLS):
+        case("sweepm-%s-%d" % (_n, _i), "{{ %s.%s }}\n" % (_s, _c))
+SWEEP_LIST_CALLS = ["append(4)", "extend([5, 6])", "insert(0, 'x')", "insert(-1, 'y')", "insert(99, 'z')", "pop()", "pop(0)", "pop(9)",
+  "remove(2)", "remove(9)", "reverse()", "sort()", "sort(reverse=true)", "copy()", "clear()", "index(2)", "index(9)", "count(1)",
+  "extend(range(2))", "extend('ab')", "sort(key=none)", "index(1, 1)", "__getitem__(0)"]
+for _i, _c in enumerate(SWEEP_LIST_CALLS):
+    case("sweepm-list-%d" % _i, "{%% set l = [3, 1, 2, 1] %%}{{ l.%s }}|{{ l }}\n" % _c)
+SWEEP_DICT_CALLS = ["get('a')", "get('z', 0)", "get('z')", "keys()|list", "values()|list", "items()|list", "update({'c': 3})",
+  "update(c=3)", "update([('d', 4)])", "pop('a')", "pop('z', 9)", "pop('z')", "setdefault('a', 5)", "setdefault('n')",
+  "copy()", "clear()", "popitem()", "fromkeys(['x'])", "update(5)", "get()", "items()|first", "__contains__('a')"]
+for _i, _c in enumerate(SWEEP_DICT_CALLS):
+    case("sweepm-dict-%d" % _i, "{%% set d = {'a': 1, 'b': 2} %%}{{ d.%s }}|{{ d }}\n" % _c)
+SWEEP_TUPLE_CALLS = ["index(2)", "count(1)", "index(9)"]
+for _i, _c in enumerate(SWEEP_TUPLE_CALLS):
+    case("sweepm-tuple-%d" % _i, "{{ (1, 2, 1).%s }}\n" % _c)

@@ -200,3 +200,9 @@ for _v in ("range", "gen", "keys", "undef"):
 pick("sweepf-list-indent-2-true", "sweepf-list-max", "sweepf-int-indent-2-true", "sweepf-int-wordwrap-5",
      "sweept-list-filter", "sweept-none-gt", "sweepo-int-2-tuple", "sweepo-list-2-str", "sweepo-str-5-list",
      "sweepo-str-5-range", "sweepo-str-5-undef", "sweepo-range-10-dict", "sweepo-gen-10-dict", "sweepo-list-10-keys")
+
+# ================================================ str/dict methods
+case("meth-split-none-maxsplit-keeps-trailing", "{{ ' a b  c '.split(none, 1) }} {{ ' a b  c '.rsplit(none, 1) }} {{ 'a b '.split(none, 5) }}\n")
+case("meth-format-map", "{{ '{a}-{b}'.format_map({'a': 1, 'b': 'x'}) }}\n")
+case("meth-maketrans-translate", "{{ 'abc'.maketrans('ab', 'xy', 'c') }} {{ 'abcab'.translate('abc'.maketrans('ab', 'xy', 'c')) }} {{ 'abc'.translate({97: none, 98: 'BB'}) }}\n")
+case("meth-dict-fromkeys", "{{ {}.fromkeys(['x', 'y']) }} {{ {}.fromkeys('ab', 0) }}\n")
