@@ -161,6 +161,52 @@ import Testing
         #expect(failure(deep) == nil)
     }
 
+    @Test func deepRecursionFailsCleanlyOnWorkerThreads() throws {
+        // As KollaFront renders: on Dispatch worker threads. The deepest legal recursion
+        // renders; runaway recursion (also through a macro's default argument or a
+        // recursive loop), self-containing values and absurd nesting raise errors
+        // instead of overflowing the stack.
+        let sources = [
+            "{% macro r(n) %}{% if n > 0 %}{{ r(n - 1) }}{% endif %}{% endmacro %}{{ r(198) }}",
+            "{% macro m(a, q=m(1)) %}{% endmacro %}{{ m(1) }}",
+            "{% set l = [] %}{% set _ = l.append(l) %}{% for x in l recursive %}{{ loop(x) }}{% endfor %}",
+            "{% set l = [] %}{% set _ = l.append(l) %}{{ l }}|{{ l|tojson }}",
+            "{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}",
+            String(repeating: "{% if true %}", count: 5000) + String(repeating: "{% endif %}", count: 5000),
+            "{% set ns = namespace(v=[]) %}{% for i in range(5000) %}{% set ns.v = [ns.v] %}{% endfor %}"
+                + "{{ ns.v == ns.v }}{{ (ns.v|string)[:3] }}{{ ns.v|tojson }}",
+        ]
+        let results = Array(repeating: "", count: sources.count)
+        let box = ResultBox(results)
+        DispatchQueue.concurrentPerform(iterations: sources.count) { i in
+            do {
+                box.set(i, try Environment().template(source: sources[i]).render())
+            } catch let e as TemplateError {
+                box.set(i, e.kind.rawValue + ": " + e.message)
+            } catch {
+                box.set(i, "\(error)")
+            }
+        }
+        #expect(box.values[0].isEmpty)
+        #expect(box.values[1] == "RecursionError: maximum recursion depth exceeded")
+        #expect(box.values[2] == "RecursionError: maximum recursion depth exceeded")
+        #expect(box.values[3] == "ValueError: Circular reference detected")
+        #expect(box.values[4].hasPrefix("RecursionError:"))
+        #expect(box.values[5].hasPrefix("RecursionError:"))
+        #expect(box.values[6].hasPrefix("RecursionError:"))
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var values: [String]
+        init(_ values: [String]) { self.values = values }
+        func set(_ i: Int, _ v: String) {
+            lock.lock()
+            values[i] = v
+            lock.unlock()
+        }
+    }
+
     @Test func hostFunctionsAndFiltersSeeTheContext() throws {
         let env = Environment(
             globals: ["greet": .object(NativeFunction("greet") { args, r in .string("hi \(args.positional.first?.str ?? "") from \(r.resolve("where").str)") })],

@@ -758,9 +758,23 @@ func textWrap(_ text: String, width: Int, breakLongWords: Bool, breakOnHyphens: 
 }
 
 /// `json.dumps(v, sort_keys=…, indent=…)` with Python's separators and ASCII escaping.
-func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefinedType: String = "Undefined") throws
-    -> String
-{
+/// The containers `jsonDump` is inside (json's `check_circular` markers).
+final class JSONMarkers {
+    var ids = Set<ObjectIdentifier>()
+}
+
+func jsonDump(
+    _ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefinedType: String = "Undefined",
+    markers: JSONMarkers = JSONMarkers()
+) throws -> String {
+    if level > Value.maxNesting { throw TemplateError(.recursionError, "maximum recursion depth exceeded while encoding a JSON object") }
+    /// Marks a container for the duration of its encoding; a container met again inside
+    /// itself is a `ValueError`, as in Python's json.
+    func enter(_ o: AnyObject) throws -> ObjectIdentifier {
+        let id = ObjectIdentifier(o)
+        if !markers.ids.insert(id).inserted { throw TemplateError(.valueError, "Circular reference detected") }
+        return id
+    }
     func str(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -809,9 +823,14 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefine
         let items: [Value]
         if case .list(let l) = v { items = l.items } else if case .tuple(let t) = v { items = t } else { items = [] }
         if items.isEmpty { return "[]" }
-        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType) }).joined(separator: itemSep) + close + "]"
+        var marker: ObjectIdentifier?
+        if case .list(let l) = v { marker = try enter(l) }
+        defer { if let marker { markers.ids.remove(marker) } }
+        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType, markers: markers) }).joined(separator: itemSep) + close + "]"
     case .dict(let d):
         if d.count == 0 { return "{}" }
+        let marker = try enter(d)
+        defer { markers.ids.remove(marker) }
         var items = Array(d.pairs)
         if sortKeys {
             // `sorted(dct.items())`: by the keys themselves, before they become strings.
@@ -840,10 +859,14 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefine
             pairs.append((key, val))
         }
         return "{" + open
-            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType)) })
+            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType, markers: markers)) })
             .joined(separator: itemSep) + close + "}"
     case .object(let o):
-        if let g = o as? GroupTuple { return try jsonDump(.tuple(g.asTuple), indent: indent, sortKeys: sortKeys, level: level) }
+        if let g = o as? GroupTuple {
+            return try jsonDump(
+                .tuple(g.asTuple), indent: indent, sortKeys: sortKeys, level: level, undefinedType: undefinedType,
+                markers: markers)
+        }
         throw TemplateError(.typeError, "Object of type \(o.typeName) is not JSON serializable")
     case .undefined:
         throw TemplateError(.typeError, "Object of type \(undefinedType) is not JSON serializable")

@@ -5,6 +5,8 @@ struct PrettyPrinter {
     private let width = 80
     /// Lists, tuples and dicts being printed (Python's `context`, for recursion).
     private var active = Set<ObjectIdentifier>()
+    /// Nesting of `repr`, bounded like `Value.repr`.
+    private var depth = 0
 
     static func format(_ v: Value) -> String {
         var p = PrettyPrinter()
@@ -17,6 +19,9 @@ struct PrettyPrinter {
 
     /// Python's repr with dict items sorted, `[...]` style recursion markers.
     mutating func repr(_ v: Value) -> String {
+        if depth > Value.maxNesting { return "..." }
+        depth += 1
+        defer { depth -= 1 }
         switch v {
         case .list(let l):
             if l.items.isEmpty { return "[]" }

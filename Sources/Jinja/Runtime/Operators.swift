@@ -276,26 +276,31 @@ extension Value {
     }
 }
 
-/// Python's `==` without strict-mode checks.
-public func pyEquals(_ a: Value, _ b: Value) -> Bool {
+/// Python's `==` without strict-mode checks. (Containers nested deeper than Python's
+/// recursion limit compare unequal instead of failing.)
+public func pyEquals(_ a: Value, _ b: Value) -> Bool { pyEquals(a, b, depth: 0) }
+
+private func pyEquals(_ a: Value, _ b: Value, depth: Int) -> Bool {
+    if depth > Value.maxNesting { return false }
+    let d = depth + 1
     switch (a, b) {
     case (.undefined, .undefined): return true
     case (.none, .none): return true
     case (.string(let x), .string(let y)): return x == y
     case (.list(let x), .list(let y)):
-        return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { pyEquals($0, $1) })
+        return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { pyEquals($0, $1, depth: d) })
     case (.tuple(let x), .tuple(let y)):
-        return x.count == y.count && zip(x, y).allSatisfy { pyEquals($0, $1) }
+        return x.count == y.count && zip(x, y).allSatisfy { pyEquals($0, $1, depth: d) }
     case (.dict(let x), .dict(let y)):
         if x === y { return true }
         guard x.count == y.count else { return false }
         for (k, v) in x.pairs {
-            guard let w = y.get(k), pyEquals(v, w) else { return false }
+            guard let w = y.get(k), pyEquals(v, w, depth: d) else { return false }
         }
         return true
     case (.object(let x), .object(let y)):
         if let gx = x as? GroupTuple, let gy = y as? GroupTuple {
-            return pyEquals(.tuple(gx.asTuple), .tuple(gy.asTuple))
+            return pyEquals(.tuple(gx.asTuple), .tuple(gy.asTuple), depth: d)
         }
         if let rx = x as? RangeObject, let ry = y as? RangeObject { return rx.sameSequence(ry) }
         if let vx = x as? DictView, let vy = y as? DictView, vx.kind == vy.kind, vx.kind != .values {
@@ -314,15 +319,17 @@ public func pyEquals(_ a: Value, _ b: Value) -> Bool {
     }
 }
 
-/// Python's rich ordering as -1/0/1, nil when the types are unordered.
-func pyCompare(_ a: Value, _ b: Value) -> Int? {
+/// Python's rich ordering as -1/0/1, nil when the types are unordered (or nested deeper
+/// than Python's recursion limit).
+func pyCompare(_ a: Value, _ b: Value, depth: Int = 0) -> Int? {
+    if depth > Value.maxNesting { return nil }
     switch (a, b) {
     case (.string(let x), .string(let y)):
         // Python compares code points; Swift's String `<` is also by unicode scalars
         // for NFC-equal inputs, so compare scalars explicitly.
         return lexCompare(Array(x.unicodeScalars), Array(y.unicodeScalars)) { $0.value < $1.value ? -1 : ($0.value > $1.value ? 1 : 0) }
-    case (.list(let x), .list(let y)): return seqCompare(x.items, y.items)
-    case (.tuple(let x), .tuple(let y)): return seqCompare(x, y)
+    case (.list(let x), .list(let y)): return seqCompare(x.items, y.items, depth + 1)
+    case (.tuple(let x), .tuple(let y)): return seqCompare(x, y, depth + 1)
     default:
         if a.isNumber, b.isNumber {
             if let x = a.intValue, let y = b.intValue { return x < y ? -1 : (x > y ? 1 : 0) }
@@ -333,9 +340,9 @@ func pyCompare(_ a: Value, _ b: Value) -> Int? {
     }
 }
 
-private func seqCompare(_ x: [Value], _ y: [Value]) -> Int? {
-    for (p, q) in zip(x, y) where !pyEquals(p, q) {
-        return pyCompare(p, q)
+private func seqCompare(_ x: [Value], _ y: [Value], _ depth: Int) -> Int? {
+    for (p, q) in zip(x, y) where !pyEquals(p, q, depth: depth) {
+        return pyCompare(p, q, depth: depth)
     }
     return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
 }

@@ -16,6 +16,8 @@ extension Renderer {
         }
     }
 
+    /// One expression. The larger cases live in their own functions: keeping this frame
+    /// small keeps deep recursion (macros calling macros) within the stack.
     private func evalInner(_ e: Expr, _ scope: Scope) throws -> Value {
         switch e.kind {
         case .const(let v):
@@ -26,46 +28,70 @@ extension Renderer {
             return lookup(n, scope)
         case .getattr(let objExpr, let attr):
             return try getattr(try eval(objExpr, scope), attr)
-        case .getitem(let objExpr, let argExpr):
-            let obj = try eval(objExpr, scope)
-            if case .slice(let a, let b, let c) = argExpr.kind {
-                return try slice(
-                    obj, a.map { try eval($0, scope) }, b.map { try eval($0, scope) }, c.map { try eval($0, scope) })
-            }
-            return try getitem(obj, try eval(argExpr, scope))
+        case .getitem:
+            return try evalGetitem(e, scope)
         case .slice:
             throw TemplateError(.templateRuntimeError, "slice outside of a subscript")
-        case .list(let xs):
-            return .list(ListBox(try xs.map { try eval($0, scope) }))
-        case .tuple(let xs):
-            return .tuple(try xs.map { try eval($0, scope) })
-        case .dict(let pairs):
-            let d = DictBox()
-            for (k, v) in pairs {
-                let key = try eval(k, scope)
-                if case .undefined(let u) = key { try failIfStrict(u) }
-                try d.set(key, try eval(v, scope))
-            }
-            return .dict(d)
+        case .list, .tuple, .dict:
+            return try evalDisplay(e, scope)
+        case .binary, .neg, .pos, .not, .and, .or:
+            return try evalOperator(e, scope)
+        case .concat, .compare:
+            return try evalCompareOrConcat(e, scope)
+        case .condExpr:
+            return try evalCondExpr(e, scope)
+        case .call:
+            return try evalCall(e, scope)
+        case .filter:
+            return try evalFilter(e, scope)
+        case .test:
+            return try evalTest(e, scope)
+        case .nsRef:
+            throw TemplateError(.templateRuntimeError, "namespace reference outside of an assignment")
+        }
+    }
+
+    @inline(never)
+    private func evalGetitem(_ e: Expr, _ scope: Scope) throws -> Value {
+        guard case .getitem(let objExpr, let argExpr) = e.kind else { return .none }
+        let obj = try eval(objExpr, scope)
+        if case .slice(let a, let b, let c) = argExpr.kind {
+            return try slice(
+                obj, a.map { try eval($0, scope) }, b.map { try eval($0, scope) }, c.map { try eval($0, scope) })
+        }
+        return try getitem(obj, try eval(argExpr, scope))
+    }
+
+    /// List, tuple and dict displays.
+    @inline(never)
+    private func evalDisplay(_ e: Expr, _ scope: Scope) throws -> Value {
+        switch e.kind {
+        case .list(let xs): return .list(ListBox(try xs.map { try eval($0, scope) }))
+        case .tuple(let xs): return .tuple(try xs.map { try eval($0, scope) })
+        case .dict(let pairs): return try evalDict(pairs, scope)
+        default: return .none
+        }
+    }
+
+    private func evalDict(_ pairs: [(Expr, Expr)], _ scope: Scope) throws -> Value {
+        let d = DictBox()
+        for (k, v) in pairs {
+            let key = try eval(k, scope)
+            if case .undefined(let u) = key { try failIfStrict(u) }
+            try d.set(key, try eval(v, scope))
+        }
+        return .dict(d)
+    }
+
+    @inline(never)
+    private func evalOperator(_ e: Expr, _ scope: Scope) throws -> Value {
+        switch e.kind {
         case .binary(let op, let a, let b):
             return try binary(op, try eval(a, scope), try eval(b, scope))
         case .neg(let a):
-            let v = try eval(a, scope)
-            try checkDefined(v)
-            switch v {
-            case .int(let i): return .int(-i)
-            case .bool(let b): return .int(b ? -1 : 0)
-            case .float(let d): return .float(-d)
-            default: throw TemplateError(.typeError, "bad operand type for unary -: '\(v.typeName)'")
-            }
+            return try negate(try eval(a, scope))
         case .pos(let a):
-            let v = try eval(a, scope)
-            try checkDefined(v)
-            switch v {
-            case .int, .float: return v
-            case .bool(let b): return .int(b ? 1 : 0)
-            default: throw TemplateError(.typeError, "bad operand type for unary +: '\(v.typeName)'")
-            }
+            return try plus(try eval(a, scope))
         case .not(let a):
             return .bool(!(try truthy(try eval(a, scope))))
         case .and(let a, let b):
@@ -74,53 +100,95 @@ extension Renderer {
         case .or(let a, let b):
             let l = try eval(a, scope)
             return try truthy(l) ? l : try eval(b, scope)
-        case .concat(let xs):
+        default:
+            return .none
+        }
+    }
+
+    private func negate(_ v: Value) throws -> Value {
+        try checkDefined(v)
+        switch v {
+        case .int(let i):
+            guard i != .min else { throw TemplateError(.overflowError, "integer result too large") }
+            return .int(-i)
+        case .bool(let b): return .int(b ? -1 : 0)
+        case .float(let d): return .float(-d)
+        default: throw TemplateError(.typeError, "bad operand type for unary -: '\(v.typeName)'")
+        }
+    }
+
+    private func plus(_ v: Value) throws -> Value {
+        try checkDefined(v)
+        switch v {
+        case .int, .float: return v
+        case .bool(let b): return .int(b ? 1 : 0)
+        default: throw TemplateError(.typeError, "bad operand type for unary +: '\(v.typeName)'")
+        }
+    }
+
+    @inline(never)
+    private func evalCompareOrConcat(_ e: Expr, _ scope: Scope) throws -> Value {
+        if case .concat(let xs) = e.kind {
             var s = ""
             for x in xs { s += try str(try eval(x, scope)) }
             return .string(s)
-        case .compare(let first, let ops):
-            var left = try eval(first, scope)
-            for (op, rexpr) in ops {
-                let right = try eval(rexpr, scope)
-                if !(try compare(op, left, right)) { return .bool(false) }
-                left = right
-            }
-            return .bool(true)
-        case .condExpr(let test, let then, let otherwise):
-            if try truthy(try eval(test, scope)) { return try eval(then, scope) }
-            if let otherwise { return try eval(otherwise, scope) }
-            // Jinja's `cond_expr_undefined`: always the default Undefined, even in strict mode.
-            let position = "line \(e.line)" + (scope.templateName.map { " in \(pyRepr($0))" } ?? "")
-            return .undefined(
-                Undefined(
-                    hint: "the inline if-expression on \(position) evaluated to false and no else section was defined.",
-                    lenient: true))
-        case .call(let fnExpr, let argExprs):
-            // `obj.method(...)` on a builtin type calls the method without a bound object.
-            if case .getattr(let objExpr, let name) = fnExpr.kind {
-                let obj = try eval(objExpr, scope)
-                if hasMethod(obj, name) {
-                    return try callMethod(obj, name, try evalArgs(argExprs, scope))
-                }
-                return try call(try getattr(obj, name), try evalArgs(argExprs, scope))
-            }
-            let fn = try eval(fnExpr, scope)
-            return try call(fn, try evalArgs(argExprs, scope), scope: scope)
-        case .filter(let operand, let name, let fn, let argExprs):
-            guard let operand else { throw TemplateError(.templateRuntimeError, "filter without operand") }
-            let value = try eval(operand, scope)
-            return try applyFilter(name, fn, value, try evalArgs(argExprs, scope), scope)
-        case .test(let operand, let name, let fn, let argExprs):
-            guard let fn else { throw TemplateError(.templateRuntimeError, "No test named '\(name)' found.") }
-            let value = try eval(operand, scope)
-            let args = try evalArgs(argExprs, scope)
-            let saved = currentScope
-            currentScope = scope
-            defer { currentScope = saved }
-            return .bool(try fn(value, args, self))
-        case .nsRef:
-            throw TemplateError(.templateRuntimeError, "namespace reference outside of an assignment")
         }
+        guard case .compare(let first, let ops) = e.kind else { return .none }
+        var left = try eval(first, scope)
+        for (op, rexpr) in ops {
+            let right = try eval(rexpr, scope)
+            if !(try compare(op, left, right)) { return .bool(false) }
+            left = right
+        }
+        return .bool(true)
+    }
+
+    @inline(never)
+    private func evalCondExpr(_ e: Expr, _ scope: Scope) throws -> Value {
+        guard case .condExpr(let test, let then, let otherwise) = e.kind else { return .none }
+        if try truthy(try eval(test, scope)) { return try eval(then, scope) }
+        if let otherwise { return try eval(otherwise, scope) }
+        // Jinja's `cond_expr_undefined`: always the default Undefined, even in strict mode.
+        let position = "line \(e.line)" + (scope.templateName.map { " in \(pyRepr($0))" } ?? "")
+        return .undefined(
+            Undefined(
+                hint: "the inline if-expression on \(position) evaluated to false and no else section was defined.",
+                lenient: true))
+    }
+
+    @inline(never)
+    private func evalCall(_ e: Expr, _ scope: Scope) throws -> Value {
+        guard case .call(let fnExpr, let argExprs) = e.kind else { return .none }
+        // `obj.method(...)` on a builtin type calls the method without a bound object.
+        if case .getattr(let objExpr, let name) = fnExpr.kind {
+            let obj = try eval(objExpr, scope)
+            if hasMethod(obj, name) {
+                return try callMethod(obj, name, try evalArgs(argExprs, scope))
+            }
+            return try call(try getattr(obj, name), try evalArgs(argExprs, scope))
+        }
+        let fn = try eval(fnExpr, scope)
+        return try call(fn, try evalArgs(argExprs, scope), scope: scope)
+    }
+
+    @inline(never)
+    private func evalFilter(_ e: Expr, _ scope: Scope) throws -> Value {
+        guard case .filter(let operand, let name, let fn, let argExprs) = e.kind else { return .none }
+        guard let operand else { throw TemplateError(.templateRuntimeError, "filter without operand") }
+        let value = try eval(operand, scope)
+        return try applyFilter(name, fn, value, try evalArgs(argExprs, scope), scope)
+    }
+
+    @inline(never)
+    private func evalTest(_ e: Expr, _ scope: Scope) throws -> Value {
+        guard case .test(let operand, let name, let fn, let argExprs) = e.kind else { return .none }
+        guard let fn else { throw TemplateError(.templateRuntimeError, "No test named '\(name)' found.") }
+        let value = try eval(operand, scope)
+        let args = try evalArgs(argExprs, scope)
+        let saved = currentScope
+        currentScope = scope
+        defer { currentScope = saved }
+        return .bool(try fn(value, args, self))
     }
 
     private func applyFilter(_ name: String, _ fn: Filter?, _ value: Value, _ args: Arguments, _ scope: Scope) throws

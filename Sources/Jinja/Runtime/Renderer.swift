@@ -12,13 +12,15 @@ public final class Renderer {
     var out = ""
     /// Set after `{% extends %}`: the rest of that template's top level prints nothing.
     var discard = false
-    private var depth = 0
+    var depth = 0
     /// Modules imported without context, per template name (Jinja caches these).
     private var moduleCache: [String: TemplateModule] = [:]
     /// The scope of the code running now, for `resolve`.
     var currentScope: Scope?
 
     static let maxDepth = 200
+    /// Raises `RecursionError` before the thread's stack runs out.
+    let stackGuard = StackGuard()
 
     init(environment: Environment) {
         self.environment = environment
@@ -75,7 +77,8 @@ public final class Renderer {
         return frame
     }
 
-    private func enter() throws {
+    func enter() throws {
+        try stackGuard.check()
         depth += 1
         if depth > Renderer.maxDepth {
             depth -= 1
@@ -104,6 +107,7 @@ public final class Renderer {
     }
 
     func exec(_ s: Stmt, _ scope: Scope) throws {
+        try stackGuard.check()
         do {
             try execInner(s, scope)
         } catch let e as TemplateError {
@@ -111,6 +115,8 @@ public final class Renderer {
         }
     }
 
+    /// One statement. The larger cases live in their own functions: keeping this frame
+    /// small keeps deep recursion (macros calling macros) within the stack.
     private func execInner(_ s: Stmt, _ scope: Scope) throws {
         switch s.kind {
         case .output(let items):
@@ -121,112 +127,173 @@ public final class Renderer {
                 case .expr(let e): out += try str(eval(e, scope))
                 }
             }
-
-        case .forLoop(let target, let iterExpr, let body, let orElse, let filter, let recursive, let frames):
-            let iterable = try eval(iterExpr, scope)
-            try runLoop(
-                target: target, iterable: iterable, body: body, orElse: orElse, filter: filter,
-                recursive: recursive, frames: frames, scope: scope, depth0: 0)
-
+        case .forLoop:
+            try execFor(s, scope)
         case .ifStmt(let branches, let orElse):
             for (test, body) in branches where try truthy(eval(test, scope)) {
                 try exec(body, scope)
                 return
             }
             try exec(orElse, scope)
-
         case .set(let target, let valueExpr):
             try assign(target, try eval(valueExpr, scope), scope)
-
-        case .setBlock(let target, let filter, let body, let frame):
-            let inner = scope.inner(frame)
-            inner.enter()
-            var value = Value.string(try capture { try exec(body, inner) })
-            if let filter { value = try applyFilterChain(filter, input: value, inner) }
-            try assign(target, value, scope)
-
-        case .with(let targets, let values, let body, let frame):
-            let inner = scope.inner(frame)
-            inner.enter()
-            for (t, v) in zip(targets, values) { try assign(t, try eval(v, scope), inner) }
-            try exec(body, inner)
-
+        case .setBlock, .with:
+            try execSetBlockOrWith(s, scope)
         case .macro(let def):
             scope.store(def.name, .object(Macro(def, closure: scope)))
-
-        case .callBlock(let callExpr, let callerDef):
-            guard case .call(let fnExpr, let argExprs) = callExpr.kind else { return }
-            let fn = try eval(fnExpr, scope)
-            var args = try evalArgs(argExprs, scope)
-            args.keywords.append(("caller", .object(Macro(callerDef, closure: scope, isCaller: true))))
-            let result = try call(fn, args)
-            if !discard { out += try str(result) }
-
-        case .filterBlock(let filter, let body, let frame):
-            let inner = scope.inner(frame)
-            inner.enter()
-            let text = try capture { try exec(body, inner) }
-            let result = try applyFilterChain(filter, input: .string(text), inner)
-            if !discard { out += try str(result) }
-
+        case .callBlock, .filterBlock:
+            try execCallOrFilterBlock(s, scope)
         case .block(let def):
             if discard { return }
-            if def.required, (scope.context.blocks[def.name]?.count ?? 0) <= 1 {
-                throw TemplateError(.templateRuntimeError, "Required block \(pyRepr(def.name)) not found")
-            }
-            // A scoped block sees the enclosing frames' names (`context.derived(locals)`).
-            let context = def.scoped ? Context(derivedFrom: scope.context, locals: scope.dumpStores()) : scope.context
-            out += try renderBlock(def.name, level: 0, context: context)
+            try execBlock(def, scope)
+        case .extends, .include, .importAs, .fromImport, .autoescape:
+            try execTemplateStatement(s, scope)
+        }
+    }
 
+    @inline(never)
+    private func execFor(_ s: Stmt, _ scope: Scope) throws {
+        guard case .forLoop(let target, let iterExpr, let body, let orElse, let filter, let recursive, let frames) = s.kind
+        else { return }
+        try runLoop(
+            target: target, iterable: try eval(iterExpr, scope), body: body, orElse: orElse, filter: filter,
+            recursive: recursive, frames: frames, scope: scope, depth0: 0)
+    }
+
+    @inline(never)
+    private func execSetBlockOrWith(_ s: Stmt, _ scope: Scope) throws {
+        switch s.kind {
+        case .setBlock(let target, let filter, let body, let frame): try execSetBlock(target, filter, body, frame, scope)
+        case .with(let targets, let values, let body, let frame): try execWith(targets, values, body, frame, scope)
+        default: break
+        }
+    }
+
+    @inline(never)
+    private func execCallOrFilterBlock(_ s: Stmt, _ scope: Scope) throws {
+        switch s.kind {
+        case .callBlock(let callExpr, let callerDef): try execCallBlock(callExpr, callerDef, scope)
+        case .filterBlock(let filter, let body, let frame): try execFilterBlock(filter, body, frame, scope)
+        default: break
+        }
+    }
+
+    /// `extends`, `include`, `import`, `from … import` and `autoescape`.
+    @inline(never)
+    private func execTemplateStatement(_ s: Stmt, _ scope: Scope) throws {
+        switch s.kind {
         case .extends(let expr):
-            let ctx = scope.context
-            if ctx.pendingParent != nil {
-                throw TemplateError(.templateRuntimeError, "extended multiple times")
-            }
-            let parent = try loadTemplate(try eval(expr, scope), scope.environment)
-            for (name, def) in parent.parsed.blocks { ctx.blocks[name, default: []].append(def) }
-            ctx.pendingParent = parent
-            discard = true
-
+            try execExtends(expr, scope)
         case .include(let expr, let ignoreMissing, let withContext):
             if discard { return }
-            let target = try eval(expr, scope)
-            let template: Template
-            do {
-                template = try loadTemplate(target, scope.environment)
-            } catch let e as TemplateError where ignoreMissing && (e.kind == .templateNotFound || e.kind == .templatesNotFound) {
-                return
-            }
-            let ctx = Context(template: template, parentVars: withContext ? localContext(scope) : [:])
-            let text = try capture { try renderRoot(template, ctx) }
-            out += text
-
+            try execInclude(expr, ignoreMissing, withContext, scope)
         case .importAs(let expr, let target, let withContext):
             let mod = try module(try eval(expr, scope), withContext: withContext, scope)
             scope.store(target, .object(mod), export: false)
-
         case .fromImport(let expr, let names, let withContext):
-            let mod = try module(try eval(expr, scope), withContext: withContext, scope)
-            let position = "line \(s.line)" + (scope.templateName.map { " in \(pyRepr($0))" } ?? "")
-            for (name, alias) in names {
-                if let v = mod.exports[name] {
-                    scope.store(alias, v, export: false)
-                } else {
-                    scope.store(
-                        alias,
-                        .undefined(
-                            Undefined(
-                                hint:
-                                    "the template \(pyRepr(mod.name)) (imported on \(position)) does not export the requested name \(pyRepr(name))",
-                                name: name)),
-                        export: false)
-                }
-            }
-
+            try execFromImport(expr, names, withContext, s.line, scope)
         case .autoescape(_, let body, let frame):
             let inner = scope.inner(frame)
             inner.enter()
             try exec(body, inner)
+        default:
+            break
+        }
+    }
+
+    private func execSetBlock(_ target: Expr, _ filter: Expr?, _ body: [Stmt], _ frame: FrameLayout, _ scope: Scope)
+        throws
+    {
+        let inner = scope.inner(frame)
+        inner.enter()
+        var value = Value.string(try capture { try exec(body, inner) })
+        if let filter { value = try applyFilterChain(filter, input: value, inner) }
+        try assign(target, value, scope)
+    }
+
+    @inline(never)
+    private func execWith(_ targets: [Expr], _ values: [Expr], _ body: [Stmt], _ frame: FrameLayout, _ scope: Scope)
+        throws
+    {
+        let inner = scope.inner(frame)
+        inner.enter()
+        for (t, v) in zip(targets, values) { try assign(t, try eval(v, scope), inner) }
+        try exec(body, inner)
+    }
+
+    @inline(never)
+    private func execCallBlock(_ callExpr: Expr, _ callerDef: Stmt.MacroDef, _ scope: Scope) throws {
+        guard case .call(let fnExpr, let argExprs) = callExpr.kind else { return }
+        let fn = try eval(fnExpr, scope)
+        var args = try evalArgs(argExprs, scope)
+        args.keywords.append(("caller", .object(Macro(callerDef, closure: scope, isCaller: true))))
+        let result = try call(fn, args)
+        if !discard { out += try str(result) }
+    }
+
+    @inline(never)
+    private func execFilterBlock(_ filter: Expr, _ body: [Stmt], _ frame: FrameLayout, _ scope: Scope) throws {
+        let inner = scope.inner(frame)
+        inner.enter()
+        let text = try capture { try exec(body, inner) }
+        let result = try applyFilterChain(filter, input: .string(text), inner)
+        if !discard { out += try str(result) }
+    }
+
+    @inline(never)
+    private func execBlock(_ def: Stmt.BlockDef, _ scope: Scope) throws {
+        if def.required, (scope.context.blocks[def.name]?.count ?? 0) <= 1 {
+            throw TemplateError(.templateRuntimeError, "Required block \(pyRepr(def.name)) not found")
+        }
+        // A scoped block sees the enclosing frames' names (`context.derived(locals)`).
+        let context = def.scoped ? Context(derivedFrom: scope.context, locals: scope.dumpStores()) : scope.context
+        out += try renderBlock(def.name, level: 0, context: context)
+    }
+
+    @inline(never)
+    private func execExtends(_ expr: Expr, _ scope: Scope) throws {
+        let ctx = scope.context
+        if ctx.pendingParent != nil {
+            throw TemplateError(.templateRuntimeError, "extended multiple times")
+        }
+        let parent = try loadTemplate(try eval(expr, scope), scope.environment)
+        for (name, def) in parent.parsed.blocks { ctx.blocks[name, default: []].append(def) }
+        ctx.pendingParent = parent
+        discard = true
+    }
+
+    @inline(never)
+    private func execInclude(_ expr: Expr, _ ignoreMissing: Bool, _ withContext: Bool, _ scope: Scope) throws {
+        let target = try eval(expr, scope)
+        let template: Template
+        do {
+            template = try loadTemplate(target, scope.environment)
+        } catch let e as TemplateError where ignoreMissing && (e.kind == .templateNotFound || e.kind == .templatesNotFound) {
+            return
+        }
+        let ctx = Context(template: template, parentVars: withContext ? localContext(scope) : [:])
+        out += try capture { try renderRoot(template, ctx) }
+    }
+
+    @inline(never)
+    private func execFromImport(
+        _ expr: Expr, _ names: [(String, String)], _ withContext: Bool, _ line: Int, _ scope: Scope
+    ) throws {
+        let mod = try module(try eval(expr, scope), withContext: withContext, scope)
+        let position = "line \(line)" + (scope.templateName.map { " in \(pyRepr($0))" } ?? "")
+        for (name, alias) in names {
+            if let v = mod.exports[name] {
+                scope.store(alias, v, export: false)
+            } else {
+                scope.store(
+                    alias,
+                    .undefined(
+                        Undefined(
+                            hint:
+                                "the template \(pyRepr(mod.name)) (imported on \(position)) does not export the requested name \(pyRepr(name))",
+                            name: name)),
+                    export: false)
+            }
         }
     }
 
@@ -296,7 +363,9 @@ public final class Renderer {
             var recurse: ((Value, Renderer) throws -> Value)?
             if recursive {
                 recurse = { value, r in
-                    .string(
+                    try r.enter()
+                    defer { r.depth -= 1 }
+                    return .string(
                         try r.capture {
                             try r.runLoop(
                                 target: target, iterable: value, body: body, orElse: orElse, filter: filter,
@@ -406,6 +475,16 @@ public final class Renderer {
 
     /// Calls a macro with Python Jinja2's argument rules (`runtime.Macro.__call__`).
     func invoke(_ macro: Macro, _ args: Arguments) throws -> Value {
+        // Counted before the defaults run (a default may call the macro again).
+        try enter()
+        defer { depth -= 1 }
+        let scope = try macroFrame(macro, args)
+        return .string(try capture { try exec(macro.def.body, scope) })
+    }
+
+    /// The entered frame of a macro call with its arguments bound (`Macro.__call__`).
+    @inline(never)
+    private func macroFrame(_ macro: Macro, _ args: Arguments) throws -> Scope {
         let def = macro.def
         let params = def.signature.params
         var kw = args.keywords
@@ -464,8 +543,6 @@ public final class Renderer {
                 scope.vars[name] = .undefined(Undefined(hint: "parameter '\(name)' was not provided", name: name))
             }
         }
-        try enter()
-        defer { depth -= 1 }
-        return .string(try capture { try exec(def.body, scope) })
+        return scope
     }
 }

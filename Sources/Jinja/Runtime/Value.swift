@@ -167,7 +167,8 @@ enum HashKey: Hashable {
     case string(String)
     case tuple([HashKey])
 
-    init?(_ v: Value) {
+    init?(_ v: Value, depth: Int = 0) {
+        if depth > Value.maxNesting { return nil }
         switch v {
         case .none: self = .none
         case .bool(let b): self = .int(b ? 1 : 0)
@@ -179,7 +180,7 @@ enum HashKey: Hashable {
             var out: [HashKey] = []
             out.reserveCapacity(xs.count)
             for x in xs {
-                guard let k = HashKey(x) else { return nil }
+                guard let k = HashKey(x, depth: depth + 1) else { return nil }
                 out.append(k)
             }
             self = .tuple(out)

@@ -22,6 +22,17 @@ struct Parser {
     private var endTokenStack: [[String]] = []
     private var blocks: [String: Stmt.BlockDef] = [:]
     private var blockOrder: [Stmt.BlockDef] = []
+    /// Nesting of expressions and of statements: templates nested deeper than this
+    /// fail (Jinja2 hits Python's recursion or indentation limits earlier) instead of
+    /// exhausting the stack.
+    private var expressionNesting = 0
+    private var statementNesting = 0
+    static let maxExpressionNesting = 100
+    static let maxStatementNesting = 200
+
+    private func tooDeep() -> TemplateError {
+        fail("maximum recursion depth exceeded during compilation", kind: .recursionError)
+    }
 
     init(tokens: [Token], name: String?, filters: [String: Filter], tests: [String: Test]) {
         self.tokens = tokens
@@ -169,6 +180,9 @@ struct Parser {
     ]
 
     private mutating func parseStatement() throws -> Stmt {
+        statementNesting += 1
+        defer { statementNesting -= 1 }
+        if statementNesting > Parser.maxStatementNesting { throw tooDeep() }
         let tok = current
         guard tok.kind == .name else { throw fail("tag name expected") }
         guard Parser.statementKeywords.contains(tok.text) else {
@@ -448,7 +462,10 @@ struct Parser {
     // MARK: - expressions
 
     mutating func parseExpression(withCondexpr: Bool = true) throws -> Expr {
-        withCondexpr ? try parseCondexpr() : try parseOr()
+        expressionNesting += 1
+        defer { expressionNesting -= 1 }
+        if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
+        return withCondexpr ? try parseCondexpr() : try parseOr()
     }
 
     private mutating func parseCondexpr() throws -> Expr {
@@ -487,6 +504,9 @@ struct Parser {
     private mutating func parseNot() throws -> Expr {
         if current.isName("not") {
             let line = next().line
+            expressionNesting += 1
+            defer { expressionNesting -= 1 }
+            if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
             return Expr(.not(try parseNot()), line: line)
         }
         return try parseCompare()
@@ -560,6 +580,9 @@ struct Parser {
     private mutating func parseUnary(withFilter: Bool = true) throws -> Expr {
         let line = current.line
         var node: Expr
+        expressionNesting += 1
+        defer { expressionNesting -= 1 }
+        if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
         if skipOp("-") {
             node = Expr(.neg(try parseUnary(withFilter: false)), line: line)
         } else if skipOp("+") {
