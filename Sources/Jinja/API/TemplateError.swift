@@ -17,6 +17,7 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
         case overflowError = "OverflowError"
         case indexError = "IndexError"
         case keyError = "KeyError"
+        /// A missing attribute Python itself looks up (`dictsort` of a list: `.items()`).
         case attributeError = "AttributeError"
         /// Python's recursion limit (deeply nested macro calls, includes or blocks).
         case recursionError = "RecursionError"

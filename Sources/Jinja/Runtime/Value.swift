@@ -47,6 +47,7 @@ public struct Undefined: Sendable {
     /// `unsafe_undefined`), `UndefinedError` otherwise.
     public var errorKind: TemplateError.Kind
 
+    /// An undefined value; with no arguments, `value is undefined`.
     public init(
         hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false, lenient: Bool = false,
         errorKind: TemplateError.Kind = .undefinedError
