@@ -239,6 +239,7 @@ struct prepared {
     char resolv[KO_PATHLEN], hosts[KO_PATHLEN];
     char nodes[6][KO_PATHLEN];
     char links[5][KO_PATHLEN];
+    char (*binds)[KO_PATHLEN];  /* rootfs + bind target, nbinds entries */
 };
 
 static const char *const dev_nodes[6] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -248,6 +249,7 @@ static const char *const dev_links[5][2] = {
 
 static int prepare(const ko_sandbox_spec *s, struct prepared *p) {
     const char *r = s->rootfs;
+    p->binds = NULL;
 #define KO_JOIN(dst, suffix) (snprintf((dst), sizeof(dst), "%s%s", r, (suffix)) >= (int)sizeof(dst))
     if (KO_JOIN(p->proc, "/proc") || KO_JOIN(p->dev, "/dev") || KO_JOIN(p->sys, "/sys") ||
         KO_JOIN(p->pts, "/dev/pts") || KO_JOIN(p->shm, "/dev/shm") || KO_JOIN(p->resolv, "/etc/resolv.conf") ||
@@ -258,6 +260,12 @@ static int prepare(const ko_sandbox_spec *s, struct prepared *p) {
         if (snprintf(p->nodes[i], KO_PATHLEN, "%s/dev/%s", r, dev_nodes[i]) >= KO_PATHLEN) return -1;
     for (int i = 0; i < 5; i++)
         if (snprintf(p->links[i], KO_PATHLEN, "%s/dev/%s", r, dev_links[i][0]) >= KO_PATHLEN) return -1;
+    if (s->nbinds > 0) {
+        p->binds = calloc(s->nbinds, KO_PATHLEN);
+        if (p->binds == NULL) return -1;
+        for (size_t i = 0; i < s->nbinds; i++)
+            if (snprintf(p->binds[i], KO_PATHLEN, "%s/%s", r, s->bind_targets[i]) >= KO_PATHLEN) return -1;
+    }
     p->overlay_opts[0] = '\0';
     if (s->overlay_lower != NULL) {
         int n = snprintf(p->overlay_opts, sizeof p->overlay_opts, "lowerdir=%s,upperdir=%s,workdir=%s%s",
@@ -265,6 +273,22 @@ static int prepare(const ko_sandbox_spec *s, struct prepared *p) {
         if (n >= (int)sizeof p->overlay_opts) return -1;
     }
     return 0;
+}
+
+/* mkdir -p of an absolute path (each component created 0755 when missing). */
+static void mkdir_p(const char *path) {
+    char buf[KO_PATHLEN];
+    size_t n = strlen(path);
+    if (n >= sizeof buf) return;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (buf[i] == '/') {
+            buf[i] = '\0';
+            mkdir(buf, 0755);
+            buf[i] = '/';
+        }
+    }
+    mkdir(buf, 0755);
 }
 
 static void ensure_dir(const char *path) {
@@ -311,6 +335,24 @@ static void sandbox_init(const ko_sandbox_spec *s, const struct prepared *p, int
     if (s->hosts && lstat(p->hosts, &st) == 0 && S_ISREG(st.st_mode)) {
         if (mount(s->hosts, p->hosts, NULL, MS_BIND, NULL) < 0) child_fail(errfd, "bind /etc/hosts");
     }
+    for (size_t i = 0; i < s->nbinds; i++) {
+        struct stat src;
+        if (stat(s->bind_sources[i], &src) < 0) child_fail(errfd, s->bind_sources[i]);
+        if (S_ISDIR(src.st_mode)) {
+            mkdir_p(p->binds[i]);
+        } else {
+            char parent[KO_PATHLEN];
+            memcpy(parent, p->binds[i], KO_PATHLEN);
+            char *slash = strrchr(parent, '/');
+            if (slash) { *slash = '\0'; mkdir_p(parent); }
+            int fd = open(p->binds[i], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            if (fd >= 0) close(fd);
+        }
+        if (mount(s->bind_sources[i], p->binds[i], NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(errfd, s->bind_sources[i]);
+        if (s->bind_readonly && s->bind_readonly[i] &&
+            mount(NULL, p->binds[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+            child_fail(errfd, "read-only bind");
+    }
     if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) child_fail(errfd, "sethostname");
     if (chroot(s->rootfs) < 0) child_fail(errfd, "chroot");
     if (chdir(s->cwd ? s->cwd : "/") < 0) child_fail(errfd, s->cwd ? s->cwd : "/");
@@ -335,6 +377,7 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
         return -1;
     }
     if (prepare(s, p) < 0) {
+        free(p->binds);
         free(p);
         snprintf(err, errlen, "sandbox paths are too long");
         return -1;
@@ -342,12 +385,14 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
     int ready[2], go[2], errp[2];
     if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
+        free(p->binds);
         free(p);
         return -1;
     }
     pid_t child = fork();
     if (child < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
+        free(p->binds);
         free(p);
         return -1;
     }
@@ -377,6 +422,7 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
     struct map_request m = {s->idmap_mode, s->host_uid, s->host_gid, s->subuid_start, s->subuid_count,
                             s->subgid_start, s->subgid_count, s->newuidmap, s->newgidmap};
     int rc = parent_handshake(child, ready, go, errp, &m, status, err, errlen);
+    free(p->binds);
     free(p);
     return rc;
 }

@@ -73,6 +73,13 @@ typedef struct {
     const char *resolv_conf;
     const char *hosts;
 
+    /* Extra bind mounts (`kolla-oci run -v`): host sources onto container paths (created
+       as mount points when missing), read-only where bind_readonly[i] is non-zero. */
+    const char *const *bind_sources;
+    const char *const *bind_targets;
+    const int *bind_readonly;
+    size_t nbinds;
+
     /* Descriptors for the command's stdin/stdout/stderr (-1: /dev/null). */
     int stdin_fd;
     int stdout_fd;

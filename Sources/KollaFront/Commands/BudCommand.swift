@@ -90,7 +90,7 @@ struct BudCommand {
 struct RunCommand {
     static let usage = """
         usage: kolla-oci run [--rm] [--user U] [--env K=V]... [--workdir DIR] [--entrypoint CMD]
-                             [--root DIR] REF [CMD...]
+                             [-v HOST:PATH[:ro]]... [--root DIR] REF [CMD...]
         """
 
     let arguments: [String]
@@ -98,7 +98,7 @@ struct RunCommand {
     func run() throws -> Int32 {
         let args = try ArgumentScanner(arguments, flags: [
             .init("--rm", value: false), .init("--user", "-u"), .init("--env", "-e"), .init("--workdir", "-w"),
-            .init("--root"), .init("--entrypoint"),
+            .init("--root"), .init("--entrypoint"), .init("--volume", "-v"),
         ], stopAtPositional: true)
         guard let ref = args.positionals.first else { throw UsageError("an image REF is required") }
         if let status = try UserNamespace.enterIfNeeded(root: args.value("--root")) { return status }
@@ -120,9 +120,18 @@ struct RunCommand {
         for e in args.all("--env") {
             if let eq = e.firstIndex(of: "=") { env[String(e[..<eq])] = String(e[e.index(after: eq)...]) } else { env[e] = ProcessInfo.processInfo.environment[e] }
         }
+        let binds = try args.all("--volume").map { v -> RunSpec.Bind in
+            let parts = v.split(separator: ":").map(String.init)
+            guard parts.count == 2 || (parts.count == 3 && ["ro", "rw"].contains(parts[2])), parts[1].hasPrefix("/") else {
+                throw UsageError("-v needs HOST:/PATH[:ro], not '\(v)'")
+            }
+            guard FileManager.default.fileExists(atPath: parts[0]) else { throw CommandError("\(parts[0]): no such file or directory (-v)") }
+            let host = parts[0].hasPrefix("/") ? parts[0] : FileManager.default.currentDirectoryPath + "/" + parts[0]
+            return RunSpec.Bind(source: host, target: parts[1], readOnly: parts.count == 3 && parts[2] == "ro")
+        }
         return try executor.runContainer(
             layers: manifest.layers, diffIDs: config.rootfs.diffIDs, argv: argv, environment: env,
-            user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/")
+            user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/", binds: binds)
     }
 }
 

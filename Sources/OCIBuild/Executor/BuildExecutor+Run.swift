@@ -126,7 +126,7 @@ extension BuildExecutor {
     /// RUN sandbox, attached to this process's standard streams; returns the exit status.
     package func runContainer(
         layers imageLayers: [Descriptor], diffIDs: [Digest], argv: [String], environment: [String: String], user: String,
-        workdir: String
+        workdir: String, binds: [RunSpec.Bind] = []
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
@@ -158,6 +158,7 @@ extension BuildExecutor {
         let base = layers.directory
         let relative = (lowers.isEmpty ? [scratch + "/empty"] : lowers).map { $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0 }
         spec.overlay = .init(lower: relative, upper: scratch + "/upper", work: scratch + "/work", lowerBase: base)
+        spec.binds = binds
         fflush(nil)
         return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: 0)
     }

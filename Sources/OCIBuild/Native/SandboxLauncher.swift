@@ -18,9 +18,13 @@ package enum SandboxLauncher {
         var argv = array(spec.argv)
         var envp = array(spec.environment)
         var groups = spec.supplementaryGroups.map { gid_t($0) }
+        let bindSources = spec.binds.map { c($0.source) }
+        let bindTargets = spec.binds.map { c(String($0.target.drop { $0 == "/" })) }
+        let bindReadOnly = spec.binds.map { Int32($0.readOnly ? 1 : 0) }
         var status: Int32 = 0
         var err = [CChar](repeating: 0, count: 1024)
-        let rc: Int32 = argv.withUnsafeMutableBufferPointer { argvBuf in
+        let rc: Int32 = withPointers(bindSources, bindTargets, bindReadOnly) { bindSourcesPointer, bindTargetsPointer, bindReadOnlyPointer in
+          argv.withUnsafeMutableBufferPointer { argvBuf in
             envp.withUnsafeMutableBufferPointer { envBuf in
                 groups.withUnsafeMutableBufferPointer { groupBuf in
                     var s = ko_sandbox_spec()
@@ -61,12 +65,17 @@ package enum SandboxLauncher {
                     }
                     s.resolv_conf = c(spec.resolvConf)
                     s.hosts = c(spec.hosts)
+                    s.nbinds = spec.binds.count
+                    s.bind_sources = bindSourcesPointer
+                    s.bind_targets = bindTargetsPointer
+                    s.bind_readonly = bindReadOnlyPointer
                     s.stdin_fd = stdin
                     s.stdout_fd = stdout
                     s.stderr_fd = stderr
                     return ko_sandbox_run(&s, &status, &err, err.count)
                 }
             }
+        }
         }
         if rc != 0 { throw SandboxError("RUN sandbox: " + cText(err)) }
         return status
@@ -112,4 +121,16 @@ package enum SandboxLauncher {
 /// The text of a NUL-terminated C buffer.
 private func cText(_ buf: [CChar]) -> String {
     String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Runs `body` with stable base pointers of the three bind-mount arrays.
+private func withPointers<R>(
+    _ a: [UnsafePointer<CChar>?], _ b: [UnsafePointer<CChar>?], _ c: [Int32],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?) -> R
+) -> R {
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeBufferPointer { pc in body(pa.baseAddress, pb.baseAddress, pc.baseAddress) }
+        }
+    }
 }

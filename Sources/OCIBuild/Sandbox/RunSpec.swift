@@ -15,6 +15,21 @@ package struct RunSpec: Sendable {
     /// Host files bound onto `/etc/resolv.conf` and `/etc/hosts` (buildah does the same).
     package var resolvConf: String? = "/etc/resolv.conf"
     package var hosts: String? = "/etc/hosts"
+    /// Extra bind mounts: host path → container path (`kolla-oci run -v`).
+    package var binds: [Bind] = []
+
+    /// A host file or directory bound into the container.
+    package struct Bind: Sendable {
+        package var source: String
+        package var target: String
+        package var readOnly: Bool
+
+        package init(source: String, target: String, readOnly: Bool) {
+            self.source = source
+            self.target = target
+            self.readOnly = readOnly
+        }
+    }
 
     /// An overlay mount: lower directories (top first), upper and work directories.
     package struct Overlay: Sendable {
