@@ -15,9 +15,9 @@ struct FaultScenario {
     let registry: TestRegistry
     let proxy: FaultProxy
 
-    init() throws {
+    init(auth: TestRegistry.Auth = .none) throws {
         s = try RegistryScenario()
-        registry = try TestRegistry(directory: s.dir.path + "/registry")
+        registry = try TestRegistry(directory: s.dir.path + "/registry", auth: auth)
         proxy = try FaultProxy(upstream: registry.address, directory: s.dir.path)
     }
 
@@ -28,11 +28,12 @@ struct FaultScenario {
     }
 
     /// A client talking to the proxy, with quick retries; `chunkSize` for chunked uploads.
-    func client(retries: Int = 3, chunkSize: Int64? = nil) -> RegistryClient {
+    func client(retries: Int = 3, chunkSize: Int64? = nil, credentials: RegistryCredentials? = nil) -> RegistryClient {
         RegistryClient(options: testOptions(insecure: [proxy.address]) {
             $0.retries = retries
             $0.chunkSize = chunkSize
             $0.rememberBlobLocations = false
+            $0.credentials[proxy.address] = credentials
         })
     }
 
@@ -208,5 +209,27 @@ struct RegistryFaultTests {
         try f.proxy.setFaults([])
         #expect(try f.client().manifestExists(target) == nil)
         try f.checkNothingCorrupt([])
+    }
+
+    @Test("blob downloads follow redirects to another host without sending it the credentials",
+          .enabled(if: BasicAuthRegistryTests.reason == nil, "\(BasicAuthRegistryTests.reason ?? "")"))
+    func redirectDropsAuthorization() throws {
+        let credentials = RegistryCredentials(username: "kolla", password: "redirect-pw")
+        let f = try FaultScenario(auth: .basic(user: credentials.username, password: credentials.password))
+        defer { f.stop() }
+        let target = try f.reference("kolla/base:1")
+        _ = try f.client(credentials: credentials).push(store: f.s.store, manifest: f.s.base, to: target)
+        // "localhost:PORT" is the proxy under another name: a different host to the client.
+        try f.proxy.setFaults([["method": "GET", "path": "/blobs/sha256:", "action": "redirect", "count": -1,
+                                "host": "localhost:\(f.proxy.port)",
+                                "upstream_auth": "Basic \(credentials.encoded)"]])
+        let store = try f.s.emptyStore("pulled")
+        let pulled = try f.client(credentials: credentials).pull(target, into: store, name: "b:1")
+        #expect(pulled.digest == f.s.base.digest)
+        let stats = try runProcess("/usr/bin/curl", ["-s", "http://\(f.proxy.address)/__stats"])
+        let json = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        #expect(json?["redirected_without_auth"] as? Int == 2, "\(stats.stdout)")
+        #expect(json?["redirected_with_auth"] as? Int == 0)
+        try f.checkNothingCorrupt([store])
     }
 }

@@ -204,6 +204,7 @@ struct OpenRegistryTests {
 
 @Suite("Registry: htpasswd Basic auth")
 struct BasicAuthRegistryTests {
+    static let reason = RegistryTestEnvironment.basicAuthMissing
     static let user = "kolla"
     static let password = "s3cr3t-Pa55"
 

@@ -20,6 +20,11 @@ path contains `path`; it fires `count` times (-1: always). Actions:
     corrupt   forward, then send the body with bytes changed (same length)
     reset_request   read half of the request body, then reset the connection (uploads)
     corrupt_request change bytes of the request body before forwarding it (uploads)
+    redirect  answer 307 to the same path under /__redirected on host `host` (e.g.
+              "localhost:PORT", another name for this proxy), as registries redirect blob
+              downloads to storage; such requests are forwarded with the rule's
+              `upstream_auth` header, and whether they carried an Authorization header
+              is counted in the stats ("redirected_with_auth", "redirected_without_auth")
 """
 
 import http.client
@@ -34,6 +39,8 @@ LOCK = threading.Lock()
 RULES = []
 FIRED = {}
 REQUESTS = []
+REDIRECTED = {"redirected_with_auth": 0, "redirected_without_auth": 0}
+UPSTREAM_AUTH = None
 UPSTREAM = None
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -75,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def control(self):
-        global RULES, FIRED, REQUESTS
+        global RULES, FIRED, REQUESTS, REDIRECTED
         if self.command == "POST" and self.path == "/__faults":
             length = int(self.headers.get("Content-Length", "0"))
             rules = json.loads(self.rfile.read(length) or b"[]")
@@ -83,10 +90,11 @@ class Handler(BaseHTTPRequestHandler):
                 RULES = rules
                 FIRED = {}
                 REQUESTS = []
+                REDIRECTED = {"redirected_with_auth": 0, "redirected_without_auth": 0}
             body = b"{}"
         else:
             with LOCK:
-                body = json.dumps({"fired": FIRED, "requests": REQUESTS}).encode()
+                body = json.dumps({"fired": FIRED, "requests": REQUESTS, **REDIRECTED}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -94,12 +102,29 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def handle_any(self):
-        if self.path.startswith("/__"):
+        global UPSTREAM_AUTH
+        redirected = self.path.startswith("/__redirected/")
+        if redirected:
+            with LOCK:
+                key = "redirected_with_auth" if self.headers.get("Authorization") else "redirected_without_auth"
+                REDIRECTED[key] += 1
+            self.path = self.path[len("/__redirected"):]
+            del self.headers["Authorization"]
+            if UPSTREAM_AUTH:
+                self.headers["Authorization"] = UPSTREAM_AUTH
+        elif self.path.startswith("/__"):
             return self.control()
         with LOCK:
             REQUESTS.append(f"{self.command} {self.path}")
-        rule = take_rule(self.command, self.path)
+        rule = None if redirected else take_rule(self.command, self.path)
         action = rule["action"] if rule else None
+        if action == "redirect":
+            UPSTREAM_AUTH = rule.get("upstream_auth")
+            self.send_response(307)
+            self.send_header("Location", f"http://{rule['host']}/__redirected{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         length = int(self.headers.get("Content-Length", "0") or "0")
 
         if action == "reset_request":
