@@ -151,7 +151,9 @@ final class TestRegistry: @unchecked Sendable {
     let port: Int
     let directory: String
     let service: LoopbackService
-    let tls: Bool
+    /// The CA the registry's TLS certificate comes from; nil for plain HTTP.
+    let ca: TestCA?
+    var tls: Bool { ca != nil }
 
     /// `127.0.0.1:PORT`.
     var address: String { "127.0.0.1:\(port)" }
@@ -162,7 +164,7 @@ final class TestRegistry: @unchecked Sendable {
     init(directory: String, auth: Auth = .none, ca: TestCA? = nil, relativeURLs: Bool = false) throws {
         self.directory = directory
         port = try freePort()
-        tls = ca != nil
+        self.ca = ca
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
         var config = """
             version: 0.1
