@@ -121,6 +121,32 @@ struct OpenRegistryTests {
         }
     }
 
+    @Test("one client pushes several images from several threads at once",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func concurrentPushes() throws {
+        try RegistryScenario.withRegistry { s, registry in
+            let client = RegistryClient(options: testOptions(insecure: [registry.address]) { $0.maxConcurrentBlobs = 2 })
+            let images = [s.base, s.child, s.base, s.child]
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: images.count) { index in
+                do {
+                    let target = try Reference("\(registry.address)/parallel/image\(index):1")
+                    let report = try client.push(store: s.store, manifest: images[index], to: target)
+                    if report.manifestDigest != images[index].digest { failures.withLock { $0.append("digest \(index)") } }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+            for index in images.indices {
+                let digest = try client.manifestExists(try Reference("\(registry.address)/parallel/image\(index):1"))
+                #expect(digest == images[index].digest)
+            }
+            let corrupt = try registry.corruptBlobs()
+            #expect(corrupt.isEmpty)
+        }
+    }
+
     @Test("a missing image is reported as manifest unknown",
           .enabled(if: reason == nil, "\(reason ?? "")"))
     func missingImage() throws {
