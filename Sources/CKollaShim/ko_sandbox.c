@@ -180,6 +180,57 @@ static void exec_in_path(const char *const *argv, const char *const *envp, int e
     child_fail(errfd, file);
 }
 
+
+/* The id-map mapping of one namespace child, as the parent writes it. */
+struct map_request {
+    int mode;
+    uid_t uid;
+    gid_t gid;
+    unsigned long subuid_start, subuid_count, subgid_start, subgid_count;
+    const char *newuidmap, *newgidmap;
+};
+
+/*
+ * The parent's half of the handshake with a child that unshared its namespaces: wait
+ * for "ready", write the id maps, send "go", then read the error pipe until the child
+ * exec'd (EOF) or reported a failure; always reaps the child. Returns 0 with the child's
+ * exit status in *status, or -1 with `err` set.
+ */
+static int parent_handshake(pid_t child, int ready[2], int go[2], int errp[2], const struct map_request *m,
+                            int *status, char *err, size_t errlen) {
+    close(ready[1]);
+    close(go[0]);
+    close(errp[1]);
+    int rc = 0;
+    char c;
+    ssize_t n;
+    do { n = read(ready[0], &c, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) {
+        read_error(errp[0], err, errlen);
+        if (err[0] == '\0') snprintf(err, errlen, "child exited before it was ready");
+        rc = -1;
+    } else if (write_maps(child, m->mode, m->uid, m->gid, m->subuid_start, m->subuid_count, m->subgid_start,
+                          m->subgid_count, m->newuidmap, m->newgidmap, err, errlen) < 0) {
+        rc = -1;
+    } else {
+        c = 'g';
+        if (write(go[1], &c, 1) != 1) {
+            snprintf(err, errlen, "sync: %s", strerror(errno));
+            rc = -1;
+        }
+    }
+    close(go[1]);
+    close(ready[0]);
+    if (rc == 0) {
+        read_error(errp[0], err, errlen);
+        if (err[0] != '\0') rc = -1;
+    }
+    close(errp[0]);
+    int code = wait_status(child);
+    if (rc == 0) *status = code;
+    return rc;
+}
+
 /* ------------------------------------------------------------------ the sandbox */
 
 struct prepared {
@@ -323,37 +374,10 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
         close(errp[1]);
         _exit(wait_status(init));
     }
-    close(ready[1]);
-    close(go[0]);
-    close(errp[1]);
-    int rc = 0;
-    char c;
-    ssize_t n;
-    do { n = read(ready[0], &c, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) {
-        read_error(errp[0], err, errlen);
-        if (err[0] == '\0') snprintf(err, errlen, "sandbox child exited before it was ready");
-        rc = -1;
-    } else if (write_maps(child, s->idmap_mode, s->host_uid, s->host_gid, s->subuid_start, s->subuid_count,
-                          s->subgid_start, s->subgid_count, s->newuidmap, s->newgidmap, err, errlen) < 0) {
-        rc = -1;
-    } else {
-        c = 'g';
-        if (write(go[1], &c, 1) != 1) {
-            snprintf(err, errlen, "sync: %s", strerror(errno));
-            rc = -1;
-        }
-    }
-    close(go[1]);
-    close(ready[0]);
-    if (rc == 0) {
-        read_error(errp[0], err, errlen);
-        if (err[0] != '\0') rc = -1;
-    }
-    close(errp[0]);
-    int code = wait_status(child);
+    struct map_request m = {s->idmap_mode, s->host_uid, s->host_gid, s->subuid_start, s->subuid_count,
+                            s->subgid_start, s->subgid_count, s->newuidmap, s->newgidmap};
+    int rc = parent_handshake(child, ready, go, errp, &m, status, err, errlen);
     free(p);
-    if (rc == 0) *status = code;
     return rc;
 }
 
@@ -389,32 +413,7 @@ int ko_userns_reexec(const char *exe, const char *const *argv, const char *const
         execve(exe, (char *const *)argv, (char *const *)envp);
         child_fail(errp[1], exe);
     }
-    close(ready[1]);
-    close(go[0]);
-    close(errp[1]);
-    int rc = 0;
-    char c;
-    ssize_t n;
-    do { n = read(ready[0], &c, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) {
-        read_error(errp[0], err, errlen);
-        if (err[0] == '\0') snprintf(err, errlen, "child exited before it was ready");
-        rc = -1;
-    } else if (write_maps(child, mode, uid, gid, subuid_start, subuid_count, subgid_start, subgid_count, newuidmap,
-                          newgidmap, err, errlen) < 0) {
-        rc = -1;
-    } else {
-        c = 'g';
-        if (write(go[1], &c, 1) != 1) rc = -1;
-    }
-    close(go[1]);
-    close(ready[0]);
-    if (rc == 0) {
-        read_error(errp[0], err, errlen);
-        if (err[0] != '\0') rc = -1;
-    }
-    close(errp[0]);
-    int code = wait_status(child);
-    if (rc == 0) *status = code;
-    return rc;
+    struct map_request m = {mode, uid, gid, subuid_start, subuid_count, subgid_start, subgid_count, newuidmap,
+                            newgidmap};
+    return parent_handshake(child, ready, go, errp, &m, status, err, errlen);
 }

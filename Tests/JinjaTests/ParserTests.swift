@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{% if x %}\nnever closed", "Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.", 2),
+        ("{% if x %}\nnever closed", "Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.", 1),
         ("{% frobnicate %}", "Encountered unknown tag 'frobnicate'.", 1),
         ("a\n{% for x in y %}{% endif %}", "Encountered unknown tag 'endif'. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'.", 2),
         ("{% if a %}{% for x in y %}{% endif %}{% endfor %}", "Encountered unknown tag 'endif'. You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for 'endfor' or 'else'. The innermost block that needs to be closed is 'for'.", 1),

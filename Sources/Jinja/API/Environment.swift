@@ -53,8 +53,9 @@ public final class Environment: Sendable {
     /// Throws `TemplateNotFound`, or the template's syntax error.
     public func template(named name: String) throws -> Template {
         if let t = cache.withLock({ $0[name] }) { return t }
-        guard let loader, let source = try loader.source(for: name) else {
-            throw TemplateError(.templateNotFound, name)
+        guard let loader else { throw TemplateError(.templateNotFound, name) }
+        guard let source = try loader.source(for: name) else {
+            throw TemplateError(.templateNotFound, loader.notFoundMessage(for: name))
         }
         let t = try Template(source: source, name: name, environment: self)
         return cache.withLock { c in
@@ -96,8 +97,17 @@ public final class Template: Sendable {
             var lexer = Lexer(
                 source: source, name: name,
                 options: LexerOptions(trimBlocks: o.trimBlocks, lstripBlocks: o.lstripBlocks, keepTrailingNewline: o.keepTrailingNewline))
-            var parser = Parser(tokens: try lexer.tokenize(), name: name, filters: environment.filters, tests: environment.tests)
-            self.parsed = try parser.parse()
+            var parser = Parser(
+                tokens: lexer.tokenizeUntilError(), name: name, filters: environment.filters, tests: environment.tests)
+            do {
+                self.parsed = try parser.parse()
+            } catch {
+                // The parser failed before reading up to a lexing error: its error wins.
+                if let lexError = lexer.error, parser.atEnd { throw lexError }
+                throw error
+            }
+            if let lexError = lexer.error { throw lexError }
+            try Resolver.resolve(parsed, name: name)
         } catch var e as TemplateError {
             if e.source == nil && e.templateName == name { e.source = source }
             throw e

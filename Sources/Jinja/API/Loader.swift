@@ -4,6 +4,14 @@ import Foundation
 public protocol TemplateLoader: Sendable {
     /// The source of template `name`, or nil when this loader has no such template.
     func source(for name: String) throws -> String?
+    /// The message of the `TemplateNotFound` error for a missing `name` (by default
+    /// the name, as Jinja2's `DictLoader` reports it).
+    func notFoundMessage(for name: String) -> String
+}
+
+extension TemplateLoader {
+    /// The name itself.
+    public func notFoundMessage(for name: String) -> String { name }
 }
 
 /// Jinja2's `FileSystemLoader`: names are `/`-separated paths looked up in each search
@@ -14,6 +22,12 @@ public struct FileSystemLoader: TemplateLoader {
 
     public init(searchPaths: [String]) {
         self.searchPaths = searchPaths
+    }
+
+    /// Jinja2's wording: `'x.j2' not found in search paths: 'a', 'b'`.
+    public func notFoundMessage(for name: String) -> String {
+        let plural = searchPaths.count == 1 ? "path" : "paths"
+        return "\(pyRepr(name)) not found in search \(plural): \(searchPaths.map(pyRepr).joined(separator: ", "))"
     }
 
     public func source(for name: String) throws -> String? {

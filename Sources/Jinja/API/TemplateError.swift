@@ -17,6 +17,12 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
         case overflowError = "OverflowError"
         case indexError = "IndexError"
         case keyError = "KeyError"
+        /// A missing attribute Python itself looks up (`dictsort` of a list: `.items()`).
+        case attributeError = "AttributeError"
+        /// Python's recursion limit (deeply nested macro calls, includes or blocks).
+        case recursionError = "RecursionError"
+        /// A failed `assert` in Jinja2's own code (`truncate` with a too short length).
+        case assertionError = "AssertionError"
         /// Raised by templates on purpose (kolla's `raise_error` global).
         case raisedError = "Exception"
     }

@@ -6,18 +6,20 @@ enum BuiltinFilters {
         var f: [String: Filter] = [:]
 
         f["abs"] = { v, _, r in
-            try r.checkDefined(v)
+            // Undefined has no __abs__: a TypeError, not an UndefinedError.
             switch v {
-            case .int(let i): return .int(abs(i))
+            case .int(let i):
+                guard i != .min else { throw TemplateError(.overflowError, "integer result too large") }
+                return .int(abs(i))
             case .bool(let b): return .int(b ? 1 : 0)
             case .float(let d): return .float(abs(d))
-            default: throw TemplateError(.typeError, "bad operand type for abs(): '\(v.typeName)'")
+            default: throw TemplateError(.typeError, "bad operand type for abs(): '\(r.typeName(v))'")
             }
         }
         f["attr"] = { v, a, r in
             let b = try a.bind(["name"], function: "attr")
             guard case .string(let name)? = b[0] else { return .undefined(Undefined(name: "attr", owner: v.objectTypeRepr)) }
-            if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
+            if case .undefined(let u) = v { throw u.error }
             if name.hasPrefix("_") { return .undefined(Undefined(name: name, owner: v.objectTypeRepr)) }
             // getattr only: dict keys are not attributes.
             if case .dict = v {
@@ -28,23 +30,36 @@ enum BuiltinFilters {
             return found
         }
         f["batch"] = { v, a, r in
-            let b = try a.bind(["linecount", "fill_with"], function: "batch")
-            guard let n = b[0]?.intValue, n > 0 else { throw TemplateError(.valueError, "batch size must be positive") }
+            let b = try a.bind(["linecount", "fill_with"], function: "do_batch")
+            guard let linecount = b[0] else {
+                throw TemplateError(.typeError, "do_batch() missing 1 required positional argument: 'linecount'")
+            }
             let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
-            var out: [Value] = []
-            var tmp: [Value] = []
-            for item in try r.iterate(v) {
-                if tmp.count == n {
-                    out.append(.list(ListBox(tmp)))
-                    tmp = []
-                }
-                tmp.append(item)
-            }
-            if !tmp.isEmpty {
-                if let fill, tmp.count < n { tmp += Array(repeating: fill, count: n - tmp.count) }
-                out.append(.list(ListBox(tmp)))
-            }
-            return .list(ListBox(out))
+            return .object(
+                PyIterator(generator: "do_batch") { r in
+                    var it = try r.pyIter(v)
+                    var tmp: [Value] = []
+                    var finished = false
+                    return { r in
+                        if finished { return nil }
+                        while let item = try it.next(r) {
+                            if pyEquals(.int(tmp.count), linecount) {
+                                defer { tmp = [item] }
+                                return .list(ListBox(tmp))
+                            }
+                            tmp.append(item)
+                        }
+                        finished = true
+                        guard !tmp.isEmpty else { return nil }
+                        if let fill, try r.less(.int(tmp.count), linecount) {
+                            guard case .int(let n) = try r.binary(.sub, linecount, .int(tmp.count)) else {
+                                throw TemplateError(.typeError, "can't multiply sequence by non-int of type 'float'")
+                            }
+                            tmp += Array(repeating: fill, count: n)
+                        }
+                        return .list(ListBox(tmp))
+                    }
+                })
         }
         f["capitalize"] = { v, _, r in .string(pyCapitalize(try r.str(v))) }
         f["center"] = { v, a, r in
@@ -61,21 +76,21 @@ enum BuiltinFilters {
         }
         f["d"] = f["default"]
         f["dictsort"] = { v, a, r in
-            let b = try a.bind(["case_sensitive", "by", "reverse"], function: "dictsort")
+            let b = try a.bind(["case_sensitive", "by", "reverse"], function: "do_dictsort")
             let caseSensitive = try r.truthy(b[0, default: .bool(false)])
             let by = b[1]?.stringValue ?? "key"
             guard by == "key" || by == "value" else {
                 throw TemplateError(.filterArgumentError, "You can only sort by either \"key\" or \"value\"")
             }
             let reverse = try r.truthy(b[2, default: .bool(false)])
-            guard case .dict(let d) = v else { throw TemplateError(.typeError, "dictsort requires a mapping") }
+            let d = try r.mappingItems(v)
             let pairs = d.pairs.map { Value.tuple([$0.0, $0.1]) }
             let pos = by == "key" ? 0 : 1
             return .list(
                 ListBox(
                     try r.sortValues(pairs, reverse: reverse) { item in
                         guard case .tuple(let t) = item else { return item }
-                        if !caseSensitive, case .string(let s) = t[pos] { return .string(s.lowercased()) }
+                        if !caseSensitive, case .string(let s) = t[pos] { return .string(pyLower(s)) }
                         return t[pos]
                     }))
         }
@@ -86,13 +101,7 @@ enum BuiltinFilters {
         f["filesizeformat"] = { v, a, r in
             let b = try a.bind(["binary"], function: "filesizeformat")
             let binary = try r.truthy(b[0, default: .bool(false)])
-            let bytes: Double
-            switch v {
-            case .string(let s): bytes = Double(s.trimmingCharacters(in: .whitespaces)) ?? 0
-            default:
-                guard let d = v.doubleValue else { throw TemplateError(.typeError, "float() argument must be a string or a real number, not '\(v.typeName)'") }
-                bytes = d
-            }
+            guard case .float(let bytes) = try r.pyFloatConversion(v) else { return .none }
             let base: Double = binary ? 1024 : 1000
             let prefixes = binary ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
             if bytes == 1 { return "1 Byte" }
@@ -105,21 +114,24 @@ enum BuiltinFilters {
             return .string(cFormat(base * bytes / unit, conv: "f", precision: 1) + " " + prefixes.last!)
         }
         f["first"] = { v, _, r in
-            if case .string(let s) = v, let c = s.unicodeScalars.first { return .string(String(c)) }
-            let items = try r.iterate(v)
-            return items.first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
+            var it = try r.pyIter(v)
+            return try it.next(r) ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
         }
         f["last"] = { v, _, r in
-            if case .string(let s) = v, let c = s.unicodeScalars.last { return .string(String(c)) }
-            let items = try r.iterate(v)
-            return items.last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
+            guard let it = try r.pyReversed(v) else {
+                throw TemplateError(.typeError, "'\(v.typeName)' object is not reversible")
+            }
+            return try it.next(r) ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
         }
         f["float"] = { v, a, r in
-            let b = try a.bind(["default"], function: "float")
+            let b = try a.bind(["default"], function: "do_float")
+            // float(Undefined) calls __float__, which raises UndefinedError.
+            try r.checkDefined(v)
             return pyFloat(v) ?? b[0, default: .float(0)]
         }
         f["int"] = { v, a, r in
-            let b = try a.bind(["default", "base"], function: "int")
+            let b = try a.bind(["default", "base"], function: "do_int")
+            try r.checkDefined(v)
             let dflt = b[0, default: .int(0)]
             let base = b[1]?.intValue ?? 10
             if case .string(let s) = v {
@@ -172,7 +184,22 @@ enum BuiltinFilters {
             if case .string(let s)? = b[0] { indention = s } else if let n = b[0]?.intValue { indention = String(repeating: " ", count: max(0, n)) }
             let first = try r.truthy(b[1, default: .bool(false)])
             let blank = try r.truthy(b[2, default: .bool(false)])
-            let s = try r.str(v) + "\n"
+            // `s += newline`: an UndefinedError for an undefined, a TypeError for anything
+            // but a string.
+            try r.checkDefined(v)
+            guard case .string(let text) = v else {
+                switch v {
+                case .list:
+                    // list += str extends the list; then `s.splitlines()` fails.
+                    throw TemplateError(.attributeError, "'list' object has no attribute 'splitlines'")
+                case .tuple:
+                    throw TemplateError(.typeError, "can only concatenate tuple (not \"str\") to tuple")
+                default:
+                    throw TemplateError(
+                        .typeError, "unsupported operand type(s) for +=: '\(v.typeName)' and 'str'")
+                }
+            }
+            let s = text + "\n"
             var lines = pySplitLines(s, keepEnds: false)
             var rv: String
             if blank {
@@ -187,11 +214,21 @@ enum BuiltinFilters {
             return .string(rv)
         }
         f["items"] = { v, _, _ in
-            switch v {
-            case .undefined: return .list(ListBox([]))
-            case .dict(let d): return .list(ListBox(d.pairs.map { .tuple([$0.0, $0.1]) }))
-            default: throw TemplateError(.typeError, "Can only get item pairs from a mapping.")
-            }
+            .object(
+                PyIterator(generator: "do_items") { _ in
+                    switch v {
+                    case .undefined: return { _ in nil }
+                    case .dict(let d):
+                        let pairs = Array(d.pairs)
+                        var i = 0
+                        return { _ in
+                            guard i < pairs.count else { return nil }
+                            defer { i += 1 }
+                            return .tuple([pairs[i].0, pairs[i].1])
+                        }
+                    default: throw TemplateError(.typeError, "Can only get item pairs from a mapping.")
+                    }
+                })
         }
         f["join"] = { v, a, r in
             let b = try a.bind(["d", "attribute"], function: "join")
@@ -206,32 +243,36 @@ enum BuiltinFilters {
         f["length"] = { v, _, r in .int(try r.length(v)) }
         f["count"] = f["length"]
         f["list"] = { v, _, r in .list(ListBox(try r.iterate(v))) }
-        f["lower"] = { v, _, r in .string(try r.str(v).lowercased()) }
-        f["upper"] = { v, _, r in .string(try r.str(v).uppercased()) }
+        f["lower"] = { v, _, r in .string(pyLower(try r.str(v))) }
+        f["upper"] = { v, _, r in .string(pyUpper(try r.str(v))) }
         f["map"] = { v, a, r in
-            let items = try r.iterate(v)
-            if a.positional.isEmpty, let attr = a.keyword("attribute") {
-                for (k, _) in a.keywords where k != "attribute" && k != "default" {
-                    throw TemplateError(.filterArgumentError, "Unexpected keyword argument '\(k)'")
-                }
-                let g = r.attrGetter(attr, default: a.keyword("default"))
-                return .list(ListBox(try items.map(g)))
-            }
-            guard case .string(let name)? = a.positional.first else {
-                throw TemplateError(.filterArgumentError, "map requires a filter argument")
-            }
-            let rest = Arguments(Array(a.positional.dropFirst()), keywords: a.keywords)
-            return .list(ListBox(try items.map { try r.callFilter(name, $0, rest) }))
+            .object(
+                PyIterator(generator: "sync_do_map") { r in
+                    guard try r.truthy(v) else { return { _ in nil } }
+                    let fn = try prepareMap(a)
+                    var it = try r.pyIter(v)
+                    return { r in try it.next(r).map { try fn($0, r) } }
+                })
         }
         f["max"] = { v, a, r in try minMax(v, a, r, max: true) }
         f["min"] = { v, a, r in try minMax(v, a, r, max: false) }
-        f["pprint"] = { v, _, _ in .string(v.repr) }
+        f["pprint"] = { v, _, _ in .string(PrettyPrinter.format(v)) }
         f["random"] = { v, _, r in
-            let items = try r.iterate(v)
-            guard let x = items.randomElement() else {
-                return .undefined(Undefined(hint: "No random item, sequence was empty."))
+            let n = try r.length(v)
+            guard n > 0 else { return .undefined(Undefined(hint: "No random item, sequence was empty.")) }
+            let i = Value.int(Int.random(in: 0..<n))
+            switch v {
+            case .dict(let d):
+                guard let x = d.get(i) else { throw TemplateError(.keyError, i.repr) }
+                return x
+            case .object(let o):
+                guard let x = (o as? any RuntimeObject)?.item(i) else {
+                    throw TemplateError(.typeError, "'\(o.typeName)' object is not subscriptable")
+                }
+                return x
+            default:
+                return try r.getitem(v, i)
             }
-            return x
         }
         f["select"] = { v, a, r in try selectOrReject(v, a, r, attr: false, keep: true) }
         f["reject"] = { v, a, r in try selectOrReject(v, a, r, attr: false, keep: false) }
@@ -248,7 +289,12 @@ enum BuiltinFilters {
         }
         f["reverse"] = { v, _, r in
             if case .string(let s) = v { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
-            return .list(ListBox(try r.iterate(v).reversed()))
+            if let it = try r.pyReversed(v) { return .object(it) }
+            do {
+                return .list(ListBox(try r.iterate(v).reversed()))
+            } catch let e as TemplateError where e.kind == .typeError {
+                throw TemplateError(.filterArgumentError, "argument must be iterable")
+            }
         }
         f["round"] = { v, a, r in
             let b = try a.bind(["precision", "method"], function: "round")
@@ -257,9 +303,10 @@ enum BuiltinFilters {
             guard ["common", "ceil", "floor"].contains(method) else {
                 throw TemplateError(.filterArgumentError, "method must be common, ceil or floor")
             }
-            try r.checkDefined(v)
+            // round(Undefined) is a TypeError (no __round__); ceil/floor multiply first.
+            if method != "common" { try r.checkDefined(v) }
             guard let d = v.doubleValue else {
-                throw TemplateError(.typeError, "type \(v.typeName) doesn't define __round__ method")
+                throw TemplateError(.typeError, "type \(r.typeName(v)) doesn't define __round__ method")
             }
             if method == "common" {
                 if let i = v.intValue, !v.isFloat {
@@ -276,23 +323,34 @@ enum BuiltinFilters {
             return .float((method == "ceil" ? x.rounded(.up) : x.rounded(.down)) / scale)
         }
         f["slice"] = { v, a, r in
-            let b = try a.bind(["slices", "fill_with"], function: "slice")
-            guard let slices = b[0]?.intValue, slices > 0 else { throw TemplateError(.valueError, "slices must be positive") }
-            let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
-            let seq = try r.iterate(v)
-            let perSlice = seq.count / slices
-            let withExtra = seq.count % slices
-            var offset = 0
-            var out: [Value] = []
-            for n in 0..<slices {
-                let start = offset + n * perSlice
-                if n < withExtra { offset += 1 }
-                let end = offset + (n + 1) * perSlice
-                var tmp = Array(seq[start..<end])
-                if let fill, n >= withExtra { tmp.append(fill) }
-                out.append(.list(ListBox(tmp)))
+            let b = try a.bind(["slices", "fill_with"], function: "sync_do_slice")
+            guard let slices = b[0] else {
+                throw TemplateError(.typeError, "sync_do_slice() missing 1 required positional argument: 'slices'")
             }
-            return .list(ListBox(out))
+            let fill: Value? = b[1].flatMap { v -> Value? in if case .none = v { return nil } else { return v } }
+            return .object(
+                PyIterator(generator: "sync_do_slice") { r in
+                    let seq = try r.iterate(v)
+                    let perSlice = try r.binary(.floordiv, .int(seq.count), slices)
+                    let withExtraValue = try r.binary(.mod, .int(seq.count), slices)
+                    guard let count = slices.intValue, !slices.isFloat, let per = perSlice.intValue,
+                        let withExtra = withExtraValue.intValue
+                    else {
+                        throw TemplateError(.typeError, "'\(slices.typeName)' object cannot be interpreted as an integer")
+                    }
+                    var n = 0
+                    var offset = 0
+                    return { _ in
+                        guard n < count else { return nil }
+                        defer { n += 1 }
+                        let start = offset + n * per
+                        if n < withExtra { offset += 1 }
+                        let end = offset + (n + 1) * per
+                        var tmp = Array(seq[start..<end])
+                        if let fill, n >= withExtra { tmp.append(fill) }
+                        return .list(ListBox(tmp))
+                    }
+                })
         }
         f["sort"] = { v, a, r in
             let b = try a.bind(["reverse", "case_sensitive", "attribute"], function: "sort")
@@ -320,27 +378,32 @@ enum BuiltinFilters {
             return total
         }
         f["title"] = { v, _, r in
-            // Words begin after `-`, whitespace, `(`, `{`, `[` or `<` (filters._word_beginning_split_re).
+            // `_word_beginning_split_re.split(s)`: runs of `-`, whitespace, `(`, `{`, `[`, `<`
+            // and runs of anything else; each item is `item[0].upper() + item[1:].lower()`.
+            func isSeparator(_ u: UnicodeScalar) -> Bool { "-({[<".unicodeScalars.contains(u) || isPyWhitespace(u) }
             var out = ""
-            var atStart = true
-            for c in try r.str(v) {
-                if c == "-" || c.isWhitespace || "({[<".contains(c) {
-                    out.append(c)
-                    atStart = true
-                } else if atStart {
-                    out += c.uppercased()
-                    atStart = false
-                } else {
-                    out += c.lowercased()
-                }
+            var item = String.UnicodeScalarView()
+            var itemIsSeparator = false
+            func flush() {
+                guard let first = item.first else { return }
+                out += pyUpper(String(first)) + pyLower(String(item.dropFirst()))
+                item = String.UnicodeScalarView()
             }
+            for u in try r.str(v).unicodeScalars {
+                let sep = isSeparator(u)
+                if sep != itemIsSeparator { flush() }
+                itemIsSeparator = sep
+                item.append(u)
+            }
+            flush()
             return .string(out)
         }
         f["tojson"] = { v, a, r in
             let b = try a.bind(["indent"], function: "tojson")
             var indent: Int?
             if let i = b[0], case .none = i {} else { indent = b[0]?.intValue }
-            var s = try jsonDump(v, indent: indent, sortKeys: true)
+            var s = try jsonDump(
+                v, indent: indent, sortKeys: true, undefinedType: r.strict ? "StrictUndefined" : "Undefined")
             s = s.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
                 .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "'", with: "\\u0027")
             return .string(s)
@@ -350,62 +413,83 @@ enum BuiltinFilters {
             return .string(pyStrip(try r.str(v), chars: b[0]?.stringValue, left: true, right: true))
         }
         f["truncate"] = { v, a, r in
-            let b = try a.bind(["length", "killwords", "end", "leeway"], function: "truncate")
+            let b = try a.bind(["length", "killwords", "end", "leeway"], function: "do_truncate")
             let length = b[0]?.intValue ?? 255
             let killwords = try r.truthy(b[1, default: .bool(false)])
             let end = try r.str(b[2, default: .string("...")])
             let leeway = b[3]?.intValue ?? 5
-            let s = try r.str(v)
-            let scalars = Array(s.unicodeScalars)
             let endCount = end.unicodeScalars.count
-            guard length >= endCount else { throw TemplateError(.valueError, "expected length >= \(endCount), got \(length)") }
-            guard leeway >= 0 else { throw TemplateError(.valueError, "expected leeway >= 0, got \(leeway)") }
-            if scalars.count <= length + leeway { return .string(s) }
+            guard length >= endCount else {
+                throw TemplateError(.assertionError, "expected length >= \(endCount), got \(length)")
+            }
+            guard leeway >= 0 else { throw TemplateError(.assertionError, "expected leeway >= 0, got \(leeway)") }
+            guard case .string(let s) = v else {
+                // Python works on the value itself: len() of it, returned as is when short.
+                if try r.length(v) <= length + leeway { return v }
+                if killwords {
+                    throw TemplateError(.typeError, "can only concatenate \(v.typeName) (not \"str\") to \(v.typeName)")
+                }
+                throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'rsplit'")
+            }
+            let scalars = Array(s.unicodeScalars)
+            if scalars.count <= length + leeway { return v }
             let head = String(String.UnicodeScalarView(scalars[0..<(length - endCount)]))
             if killwords { return .string(head + end) }
             let parts = pyRSplit(head, sep: " ", maxsplit: 1)
             return .string(parts[0] + end)
         }
         f["unique"] = { v, a, r in
-            let b = try a.bind(["case_sensitive", "attribute"], function: "unique")
-            let caseSensitive = try r.truthy(b[0, default: .bool(false)])
-            let key = r.attrGetter(b[1], lower: !caseSensitive)
-            var seen: [Value] = []
-            var seenKeys = Set<HashKey>()
-            var out: [Value] = []
-            for item in try r.iterate(v) {
-                let k = try key(item)
-                if let hk = HashKey(k) {
-                    if seenKeys.insert(hk).inserted { out.append(item) }
-                } else if !seen.contains(where: { pyEquals($0, k) }) {
-                    seen.append(k)
-                    out.append(item)
-                }
-            }
-            return .list(ListBox(out))
+            let b = try a.bind(["case_sensitive", "attribute"], function: "sync_do_unique")
+            return .object(
+                PyIterator(generator: "sync_do_unique") { r in
+                    let key = AttrGetter(b[1], lower: !(try r.truthy(b[0, default: .bool(false)])))
+                    var seen = Set<HashKey>()
+                    var it = try r.pyIter(v)
+                    return { r in
+                        while let item = try it.next(r) {
+                            let k = try key.get(item, r)
+                            if case .undefined(let u) = k { try r.failIfStrict(u) }
+                            guard let hk = HashKey(k) else {
+                                throw TemplateError(.typeError, "unhashable type: '\(k.typeName)'")
+                            }
+                            if seen.insert(hk).inserted { return item }
+                        }
+                        return nil
+                    }
+                })
         }
         f["urlencode"] = { v, _, r in
+            func pair(_ k: Value, _ v: Value) throws -> String {
+                "\(urlQuote(try r.str(k), forQuery: true))=\(urlQuote(try r.str(v), forQuery: true))"
+            }
             switch v {
-            case .dict(let d):
-                return .string(
-                    try d.pairs.map { "\(urlQuote(try r.str($0.0), forQuery: true))=\(urlQuote(try r.str($0.1), forQuery: true))" }
-                        .joined(separator: "&"))
-            case .list, .tuple:
-                return .string(
-                    try r.iterate(v).map { pair in
-                        let kv = try r.iterate(pair)
-                        guard kv.count == 2 else { throw TemplateError(.valueError, "urlencode needs pairs") }
-                        return "\(urlQuote(try r.str(kv[0]), forQuery: true))=\(urlQuote(try r.str(kv[1]), forQuery: true))"
-                    }.joined(separator: "&"))
+            case .string(let s): return .string(urlQuote(s, forQuery: false))
+            case .dict(let d): return .string(try d.pairs.map { try pair($0.0, $0.1) }.joined(separator: "&"))
             default:
-                return .string(urlQuote(try r.str(v), forQuery: false))
+                guard r.isIterable(v) else { return .string(urlQuote(try r.str(v), forQuery: false)) }
+                return .string(
+                    try r.iterate(v).map { item in
+                        guard r.isIterable(item) else {
+                            throw TemplateError(.typeError, "cannot unpack non-iterable \(item.typeName) object")
+                        }
+                        let kv = try r.iterate(item)
+                        guard kv.count == 2 else {
+                            throw TemplateError(
+                                .valueError,
+                                kv.count < 2
+                                    ? "not enough values to unpack (expected 2, got \(kv.count))"
+                                    : "too many values to unpack (expected 2)")
+                        }
+                        return try pair(kv[0], kv[1])
+                    }.joined(separator: "&"))
             }
         }
+        f["urlize"] = BuiltinFilters.urlize
         f["wordcount"] = { v, _, r in
             var n = 0
             var inWord = false
             for c in try r.str(v).unicodeScalars {
-                let word = c.properties.isAlphabetic || c.properties.numericType != nil || c == "_"
+                let word = pyIsWord(c)
                 if word && !inWord { n += 1 }
                 inWord = word
             }
@@ -417,6 +501,12 @@ enum BuiltinFilters {
             let breakLong = try r.truthy(b[1, default: .bool(true)])
             let wrapstring = b[2]?.stringValue ?? "\n"
             let hyphens = try r.truthy(b[3, default: .bool(true)])
+            // `s.splitlines()`: an UndefinedError for an undefined, an AttributeError for
+            // anything but a string.
+            try r.checkDefined(v)
+            guard case .string = v else {
+                throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'splitlines'")
+            }
             return .string(
                 pySplitLines(try r.str(v), keepEnds: false).map {
                     textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens).joined(separator: wrapstring)
@@ -425,7 +515,7 @@ enum BuiltinFilters {
         f["xmlattr"] = { v, a, r in
             let b = try a.bind(["autospace"], function: "xmlattr")
             let autospace = try r.truthy(b[0, default: .bool(true)])
-            guard case .dict(let d) = v else { throw TemplateError(.typeError, "xmlattr requires a mapping") }
+            let d = try r.mappingItems(v)
             var items: [String] = []
             for (k, val) in d.pairs {
                 if case .none = val { continue }
@@ -453,7 +543,15 @@ enum BuiltinFilters {
         var bestKey = try key(best)
         for item in items.dropFirst() {
             let k = try key(item)
-            if max ? try r.less(bestKey, k) : try r.less(k, bestKey) {
+            // Python's min/max test `item < best` / `item > best`.
+            try r.checkDefined(k)
+            try r.checkDefined(bestKey)
+            guard let c = pyCompare(k, bestKey) else {
+                throw TemplateError(
+                    .typeError,
+                    "'\(max ? ">" : "<")' not supported between instances of '\(k.typeName)' and '\(bestKey.typeName)'")
+            }
+            if max ? c > 0 : c < 0 {
                 best = item
                 bestKey = k
             }
@@ -462,21 +560,79 @@ enum BuiltinFilters {
     }
 
     private static func selectOrReject(_ v: Value, _ a: Arguments, _ r: Renderer, attr: Bool, keep: Bool) throws -> Value {
-        var args = a.positional
-        var transform: (Value) throws -> Value = { $0 }
-        if attr {
-            guard !args.isEmpty else { throw TemplateError(.filterArgumentError, "Missing parameter for attribute name") }
-            transform = r.attrGetter(args.removeFirst())
-        }
-        var test: (Value) throws -> Bool = { try r.truthy($0) }
-        if !args.isEmpty {
-            guard case .string(let name) = args.removeFirst() else {
-                throw TemplateError(.templateRuntimeError, "test name must be a string")
+        .object(
+            PyIterator(generator: "select_or_reject") { r in
+                guard try r.truthy(v) else { return { _ in nil } }
+                var args = a.positional[...]
+                var transform: AttrGetter?
+                if attr {
+                    guard let name = args.popFirst() else {
+                        throw TemplateError(.filterArgumentError, "Missing parameter for attribute name")
+                    }
+                    transform = AttrGetter(name)
+                }
+                let test = args.popFirst()
+                let rest = Arguments(Array(args), keywords: a.keywords)
+                var it = try r.pyIter(v)
+                return { r in
+                    while let item = try it.next(r) {
+                        let x = try transform?.get(item, r) ?? item
+                        let passed = try test.map { try r.callTest(named: $0, x, rest) } ?? r.truthy(x)
+                        if passed == keep { return item }
+                    }
+                    return nil
+                }
+            })
+    }
+
+    /// Jinja's `prepare_map`: an attribute getter or a filter call per item.
+    private static func prepareMap(_ a: Arguments) throws -> (Value, Renderer) throws -> Value {
+        if a.positional.isEmpty, let attr = a.keyword("attribute") {
+            for (k, _) in a.keywords where k != "attribute" && k != "default" {
+                throw TemplateError(.filterArgumentError, "Unexpected keyword argument \(pyRepr(k))")
             }
-            let rest = Arguments(args, keywords: a.keywords)
-            test = { try r.callTest(name, $0, rest) }
+            var dflt = a.keyword("default")
+            if case .none? = dflt { dflt = nil }
+            let g = AttrGetter(attr, default: dflt)
+            return { try g.get($0, $1) }
         }
-        return .list(ListBox(try r.iterate(v).filter { try test(try transform($0)) == keep }))
+        guard let name = a.positional.first else {
+            throw TemplateError(.filterArgumentError, "map requires a filter argument")
+        }
+        let rest = Arguments(Array(a.positional.dropFirst()), keywords: a.keywords)
+        return { try $1.callFilter(named: name, $0, rest) }
+    }
+}
+
+/// Unicode decimal digits (`１２`, `٣`) as ASCII ones: Python's `int()` and `float()`
+/// accept any character of category Nd.
+func asciiDigits(_ s: String) -> String {
+    guard !s.utf8.allSatisfy({ $0 < 0x80 }) else { return s }
+    var out = String.UnicodeScalarView()
+    for u in s.unicodeScalars {
+        if u.value >= 0x80, u.properties.numericType == .decimal, let d = u.properties.numericValue {
+            out.append(UnicodeScalar(UInt8(48 + Int(d))))
+        } else {
+            out.append(u)
+        }
+    }
+    return String(out)
+}
+
+extension Renderer {
+    /// Python's `type(v).__name__`, with `StrictUndefined` for strict undefined values.
+    func typeName(_ v: Value) -> String {
+        if case .undefined(let u) = v, isStrict(u) { return "StrictUndefined" }
+        return v.typeName
+    }
+
+    /// Python's `float(v)` with its errors: UndefinedError for an undefined,
+    /// ValueError for an unparsable string, TypeError for other types.
+    func pyFloatConversion(_ v: Value) throws -> Value {
+        try checkDefined(v)
+        if let f = pyFloat(v) { return f }
+        if case .string(let s) = v { throw TemplateError(.valueError, "could not convert string to float: \(pyRepr(s))") }
+        throw TemplateError(.typeError, "float() argument must be a string or a real number, not '\(v.typeName)'")
     }
 }
 
@@ -487,7 +643,7 @@ func pyFloat(_ v: Value) -> Value? {
     case .int(let i): return .float(Double(i))
     case .bool(let b): return .float(b ? 1 : 0)
     case .string(let s):
-        let t = pyStrip(s, chars: nil, left: true, right: true).replacingOccurrences(of: "_", with: "")
+        let t = asciiDigits(pyStrip(s, chars: nil, left: true, right: true)).replacingOccurrences(of: "_", with: "")
         switch t.lowercased() {
         case "inf", "+inf", "infinity", "+infinity": return .float(.infinity)
         case "-inf", "-infinity": return .float(-.infinity)
@@ -504,7 +660,7 @@ func pyFloat(_ v: Value) -> Value? {
 
 /// Python's `int(s, base)`: whitespace and underscores allowed, prefixes for base 0/2/8/16.
 func pyIntParse(_ s: String, base: Int) -> Int? {
-    var t = pyStrip(s, chars: nil, left: true, right: true)
+    var t = asciiDigits(pyStrip(s, chars: nil, left: true, right: true))
     var negative = false
     if t.hasPrefix("-") || t.hasPrefix("+") {
         negative = t.hasPrefix("-")
@@ -602,7 +758,23 @@ func textWrap(_ text: String, width: Int, breakLongWords: Bool, breakOnHyphens: 
 }
 
 /// `json.dumps(v, sort_keys=…, indent=…)` with Python's separators and ASCII escaping.
-func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -> String {
+/// The containers `jsonDump` is inside (json's `check_circular` markers).
+final class JSONMarkers {
+    var ids = Set<ObjectIdentifier>()
+}
+
+func jsonDump(
+    _ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0, undefinedType: String = "Undefined",
+    markers: JSONMarkers = JSONMarkers()
+) throws -> String {
+    if level > Value.maxNesting { throw TemplateError(.recursionError, "maximum recursion depth exceeded while encoding a JSON object") }
+    /// Marks a container for the duration of its encoding; a container met again inside
+    /// itself is a `ValueError`, as in Python's json.
+    func enter(_ o: AnyObject) throws -> ObjectIdentifier {
+        let id = ObjectIdentifier(o)
+        if !markers.ids.insert(id).inserted { throw TemplateError(.valueError, "Circular reference detected") }
+        return id
+    }
     func str(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -651,11 +823,30 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -
         let items: [Value]
         if case .list(let l) = v { items = l.items } else if case .tuple(let t) = v { items = t } else { items = [] }
         if items.isEmpty { return "[]" }
-        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1) }).joined(separator: itemSep) + close + "]"
+        var marker: ObjectIdentifier?
+        if case .list(let l) = v { marker = try enter(l) }
+        defer { if let marker { markers.ids.remove(marker) } }
+        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType, markers: markers) }).joined(separator: itemSep) + close + "]"
     case .dict(let d):
         if d.count == 0 { return "{}" }
+        let marker = try enter(d)
+        defer { markers.ids.remove(marker) }
+        var items = Array(d.pairs)
+        if sortKeys {
+            // `sorted(dct.items())`: by the keys themselves, before they become strings.
+            var failure: TemplateError?
+            items.sort { a, b in
+                if let c = pyCompare(a.0, b.0) { return c < 0 }
+                if failure == nil {
+                    failure = TemplateError(
+                        .typeError, "'<' not supported between instances of '\(a.0.typeName)' and '\(b.0.typeName)'")
+                }
+                return false
+            }
+            if let failure { throw failure }
+        }
         var pairs: [(String, Value)] = []
-        for (k, val) in d.pairs {
+        for (k, val) in items {
             let key: String
             switch k {
             case .string(let s): key = s
@@ -667,14 +858,17 @@ func jsonDump(_ v: Value, indent: Int?, sortKeys: Bool, level: Int = 0) throws -
             }
             pairs.append((key, val))
         }
-        if sortKeys { pairs.sort { Array($0.0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.0.unicodeScalars.map(\.value)) } }
         return "{" + open
-            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1)) })
+            + (try pairs.map { str($0.0) + ": " + (try jsonDump($0.1, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType, markers: markers)) })
             .joined(separator: itemSep) + close + "}"
     case .object(let o):
-        if let g = o as? GroupTuple { return try jsonDump(.tuple(g.asTuple), indent: indent, sortKeys: sortKeys, level: level) }
+        if let g = o as? GroupTuple {
+            return try jsonDump(
+                .tuple(g.asTuple), indent: indent, sortKeys: sortKeys, level: level, undefinedType: undefinedType,
+                markers: markers)
+        }
         throw TemplateError(.typeError, "Object of type \(o.typeName) is not JSON serializable")
     case .undefined:
-        throw TemplateError(.typeError, "Object of type Undefined is not JSON serializable")
+        throw TemplateError(.typeError, "Object of type \(undefinedType) is not JSON serializable")
     }
 }

@@ -5,10 +5,10 @@ enum BuiltinGlobals {
 
     static let all: [String: Value] = [
         "range": .object(
-            NativeFunction("range") { a, _ in
+            NativeFunction("range") { a, r in
                 let ints = try a.positional.map { v -> Int in
                     guard let i = v.intValue, !v.isFloat else {
-                        throw TemplateError(.typeError, "'\(v.typeName)' object cannot be interpreted as an integer")
+                        throw TemplateError(.typeError, "'\(r.typeName(v))' object cannot be interpreted as an integer")
                     }
                     return i
                 }
@@ -21,18 +21,20 @@ enum BuiltinGlobals {
                     throw TemplateError(.typeError, "range expected at most 3 arguments, got \(ints.count)")
                 }
                 if step == 0 { throw TemplateError(.valueError, "range() arg 3 must not be zero") }
-                let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
-                if count > maxRange {
+                let rg = RangeObject(start: start, stop: stop, step: step)
+                if rg.count > maxRange {
                     throw TemplateError(
                         .overflowError,
                         "Range too big. The sandbox blocks ranges larger than MAX_RANGE (\(maxRange)).")
                 }
-                return .list(ListBox((0..<count).map { .int(start + $0 * step) }))
+                return .object(rg)
             }),
         "dict": .object(
             NativeFunction("dict") { a, r in
                 let d = DictBox()
                 if let first = a.positional.first {
+                    // dict() probes `hasattr(arg, 'keys')`, which Undefined fails loudly.
+                    if case .undefined(let u) = first { throw u.error }
                     if case .dict(let src) = first {
                         for (k, v) in src.pairs { try d.set(k, v) }
                     } else {

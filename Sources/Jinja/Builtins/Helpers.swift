@@ -20,25 +20,49 @@ extension Renderer {
         return try t(value, args, self)
     }
 
+    /// `environment.call_filter(name, …)` with a name from the template (`map(name)`):
+    /// any value, looked up as a key of the filter table.
+    func callFilter(named name: Value, _ value: Value, _ args: Arguments) throws -> Value {
+        guard case .string(let n) = name, let f = environment.filters[n] else {
+            throw TemplateError(.templateRuntimeError, "No filter named \(name.repr).")
+        }
+        return try f(value, args, self)
+    }
+
+    /// `environment.call_test(name, …)` with a name from the template (`select(name)`).
+    func callTest(named name: Value, _ value: Value, _ args: Arguments) throws -> Bool {
+        guard case .string(let n) = name, let t = environment.tests[n] else {
+            throw TemplateError(.templateRuntimeError, "No test named \(name.repr).")
+        }
+        return try t(value, args, self)
+    }
+
+    /// The dict behind `value.items()` (dictsort, xmlattr): UndefinedError for an
+    /// undefined, AttributeError for anything that is not a mapping.
+    func mappingItems(_ v: Value) throws -> DictBox {
+        switch v {
+        case .dict(let d): return d
+        case .undefined(let u): throw u.error
+        default: throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'items'")
+        }
+    }
+
+    /// Python's `isinstance(v, Iterable)` (`iter(v)` would succeed, ignoring strictness).
+    func isIterable(_ v: Value) -> Bool {
+        switch v {
+        case .string, .list, .tuple, .dict, .undefined: return true
+        case .object(let o):
+            return o is PyIterator || o is RangeObject || o is DictView
+                || (o as? any RuntimeObject)?.iterationValues != nil
+        default: return false
+        }
+    }
+
     /// Jinja's `make_attrgetter`: `'a.b.0'` walks items by dotted path (digits are indexes);
     /// `lower` lowercases string results; `default` replaces an undefined result.
     func attrGetter(_ attribute: Value?, lower: Bool = false, default dflt: Value? = nil) -> (Value) throws -> Value {
-        var parts: [Value] = []
-        switch attribute {
-        case .string(let s)?:
-            parts = s.split(separator: ".", omittingEmptySubsequences: false).map { p in
-                Int(p).map { .int($0) } ?? .string(String(p))
-            }
-        case .int(let i)?: parts = [.int(i)]
-        default: break
-        }
-        return { [self] item in
-            var v = item
-            for p in parts { v = try self.getitem(v, p) }
-            if let dflt, v.isUndefined { v = dflt }
-            if lower, case .string(let s) = v { v = .string(s.lowercased()) }
-            return v
-        }
+        let g = AttrGetter(attribute, lower: lower, default: dflt)
+        return { [self] item in try g.get(item, self) }
     }
 
     /// Jinja's `make_multi_attrgetter`: comma-separated attributes give a tuple key.
@@ -69,14 +93,43 @@ extension Renderer {
         case .tuple(let t): return t.count
         case .dict(let d): return d.count
         case .undefined(let u):
-            if strict { throw TemplateError(.undefinedError, u.message) }
+            try failIfStrict(u)
             return 0
         case .object(let o):
-            if let items = (o as? any RuntimeObject)?.iterationValues { return items.count }
+            if let n = (o as? any RuntimeObject)?.length { return n }
             fallthrough
         default:
             throw TemplateError(.typeError, "object of type '\(v.typeName)' has no len()")
         }
+    }
+}
+
+/// Jinja's `make_attrgetter` as a value that does not hold the renderer (generators
+/// keep it past the filter call).
+struct AttrGetter {
+    private var parts: [Value] = []
+    private let lower: Bool
+    private let dflt: Value?
+
+    init(_ attribute: Value?, lower: Bool = false, default dflt: Value? = nil) {
+        switch attribute {
+        case .string(let s)?:
+            parts = s.split(separator: ".", omittingEmptySubsequences: false).map { p in
+                Int(p).map { .int($0) } ?? .string(String(p))
+            }
+        case .int(let i)?: parts = [.int(i)]
+        default: break
+        }
+        self.lower = lower
+        self.dflt = dflt
+    }
+
+    func get(_ item: Value, _ r: Renderer) throws -> Value {
+        var v = item
+        for p in parts { v = try r.getitem(v, p) }
+        if let dflt, v.isUndefined { v = dflt }
+        if lower, case .string(let s) = v { v = .string(pyLower(s)) }
+        return v
     }
 }
 

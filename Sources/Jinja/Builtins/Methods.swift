@@ -5,15 +5,17 @@ extension Renderer {
         "upper", "lower", "title", "capitalize", "swapcase", "casefold", "strip", "lstrip", "rstrip", "replace",
         "startswith", "endswith", "split", "rsplit", "splitlines", "join", "find", "rfind", "index", "rindex",
         "count", "zfill", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "isnumeric",
-        "isdecimal", "istitle", "isidentifier", "format", "center", "ljust", "rjust", "partition", "rpartition",
-        "removeprefix", "removesuffix", "expandtabs",
+        "isdecimal", "istitle", "isidentifier", "isascii", "isprintable", "format", "center", "ljust", "rjust", "partition", "rpartition",
+        "removeprefix", "removesuffix", "expandtabs", "format_map", "maketrans", "translate",
     ]
     static let listMethods: Set<String> = [
         "append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "sort", "copy", "clear",
     ]
     static let tupleMethods: Set<String> = ["index", "count"]
+    static let intMethods: Set<String> = ["bit_length", "bit_count", "conjugate", "as_integer_ratio"]
+    static let floatMethods: Set<String> = ["is_integer", "as_integer_ratio", "conjugate", "hex", "fromhex"]
     static let dictMethods: Set<String> = [
-        "get", "keys", "values", "items", "update", "pop", "setdefault", "copy", "clear", "popitem",
+        "get", "keys", "values", "items", "update", "pop", "setdefault", "copy", "clear", "popitem", "fromkeys",
     ]
 
     func hasMethod(_ obj: Value, _ name: String) -> Bool {
@@ -22,7 +24,22 @@ extension Renderer {
         case .list: return Renderer.listMethods.contains(name)
         case .tuple: return Renderer.tupleMethods.contains(name)
         case .dict: return Renderer.dictMethods.contains(name)
+        case .int, .bool: return Renderer.intMethods.contains(name)
+        case .float: return Renderer.floatMethods.contains(name)
         default: return false
+        }
+    }
+
+    /// The data attributes of numbers (`(10).real`, `x.numerator`).
+    static func numberAttribute(_ obj: Value, _ name: String) -> Value? {
+        switch (obj, name) {
+        case (.int, "real"), (.int, "numerator"): return obj
+        case (.bool(let b), "real"), (.bool(let b), "numerator"): return .int(b ? 1 : 0)
+        case (.int, "imag"), (.bool, "imag"): return .int(0)
+        case (.int, "denominator"), (.bool, "denominator"): return .int(1)
+        case (.float, "real"): return obj
+        case (.float, "imag"): return .float(0)
+        default: return nil
         }
     }
 
@@ -32,6 +49,7 @@ extension Renderer {
         case .list(let l): return try listMethod(l, name, args)
         case .tuple(let t): return try sequenceMethod(t, "tuple", name, args)
         case .dict(let d): return try dictMethod(d, name, args)
+        case .int, .bool, .float: return try numberMethod(obj, name, args)
         default: throw TemplateError(.typeError, "'\(obj.typeName)' object has no method '\(name)'")
         }
     }
@@ -57,12 +75,10 @@ extension Renderer {
             return n
         }
         switch name {
-        case "upper": return .string(s.uppercased())
-        case "lower": return .string(s.lowercased())
-        case "casefold": return .string(s.lowercased())
-        case "swapcase":
-            return .string(
-                String(s.map { c in c.isUppercase ? Character(c.lowercased()) : (c.isLowercase ? Character(c.uppercased()) : c) }))
+        case "upper": return .string(pyUpper(s))
+        case "lower": return .string(pyLower(s))
+        case "casefold": return .string(pyCasefold(s))
+        case "swapcase": return .string(pySwapcase(s))
         case "title": return .string(pyTitle(s))
         case "capitalize": return .string(pyCapitalize(s))
         case "strip", "lstrip", "rstrip":
@@ -84,7 +100,7 @@ extension Renderer {
             for c in candidates {
                 guard case .string(let x) = c else {
                     throw TemplateError(
-                        .typeError, "\(name) first arg must be str or a tuple of str, not \(c.typeName)")
+                        .typeError, "\(name) first arg must be str or a tuple of str, not \(typeName(c))")
                 }
                 if name == "startswith" ? sub.unicodeScalars.starts(with: x.unicodeScalars)
                     : sub.unicodeScalars.reversed().starts(with: x.unicodeScalars.reversed())
@@ -95,7 +111,12 @@ extension Renderer {
             return .bool(false)
         case "split", "rsplit":
             let sepValue = arg(0) ?? args.keyword("sep")
-            let sep = try needString(sepValue, "must be str or None, not") 
+            var sep: String?
+            switch sepValue {
+            case nil, .none?: sep = nil
+            case .string(let x)?: sep = x
+            case let other?: throw TemplateError(.typeError, "must be str or None, not \(typeName(other))")
+            }
             let maxsplit = try intArg(1, args.keyword("maxsplit")?.intValue ?? -1)
             if let sep, sep.isEmpty { throw TemplateError(.valueError, "empty separator") }
             let parts = name == "split" ? pySplit(s, sep: sep, maxsplit: maxsplit) : pyRSplit(s, sep: sep, maxsplit: maxsplit)
@@ -159,20 +180,61 @@ extension Renderer {
             outView.append(contentsOf: Array(repeating: "0", count: pad))
             outView.append(contentsOf: scalars)
             return .string(String(outView))
-        case "isdigit", "isdecimal", "isnumeric":
+        // isdecimal: category Nd; isdigit: also digits (²); isnumeric: any numeric (½, Ⅻ).
+        case "isdecimal":
+            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal })
+        case "isdigit":
+            return .bool(
+                !s.isEmpty && s.unicodeScalars.allSatisfy { [.decimal, .digit].contains($0.properties.numericType) })
+        case "isnumeric":
             return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType != nil })
-        case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
-        case "isalnum":
-            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+        case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(pyIsAlpha))
+        case "isalnum": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(pyIsAlnum))
+        case "isascii": return .bool(s.utf8.allSatisfy { $0 < 0x80 })
+        case "isprintable": return .bool(s.unicodeScalars.allSatisfy { $0 == " " || isPrintable($0) })
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPyWhitespace))
-        case "islower":
-            return .bool(s.contains { $0.isCased } && !s.contains { $0.isUppercase })
-        case "isupper":
-            return .bool(s.contains { $0.isCased } && !s.contains { $0.isLowercase })
-        case "istitle": return .bool(!s.isEmpty && pyTitle(s) == s && s.contains { $0.isCased })
+        case "islower": return .bool(pyIsLower(s))
+        case "isupper": return .bool(pyIsUpper(s))
+        case "istitle": return .bool(pyIsTitle(s))
         case "isidentifier":
             guard let f = s.unicodeScalars.first, f == "_" || f.properties.isXIDStart else { return .bool(false) }
             return .bool(s.unicodeScalars.dropFirst().allSatisfy { $0.properties.isXIDContinue })
+        case "format_map":
+            // The sandbox formats with the mapping as keyword arguments.
+            guard args.positional.count == 1, args.keywords.isEmpty else {
+                throw TemplateError(
+                    .typeError, "format_map() takes exactly one argument \(args.positional.count + args.keywords.count) given")
+            }
+            guard case .dict(let d) = args.positional[0] else {
+                throw TemplateError(.typeError, "'\(args.positional[0].typeName)' object is not a mapping")
+            }
+            return .string(try strFormat(s, Arguments([], keywords: d.pairs.compactMap { k, v in k.stringValue.map { ($0, v) } })))
+        case "maketrans":
+            return try maketrans(args)
+        case "translate":
+            guard let table = arg(0) else { throw TemplateError(.typeError, "translate() takes exactly one argument (0 given)") }
+            var out = ""
+            for u in s.unicodeScalars {
+                let mapped: Value
+                do {
+                    mapped = try getitem(table, .int(Int(u.value)))
+                } catch let e as TemplateError where e.kind == .undefinedError {
+                    mapped = .undefined(Undefined())
+                }
+                switch mapped {
+                case .undefined: out.unicodeScalars.append(u)
+                case .none: break
+                case .string(let x): out += x
+                case .int(let i):
+                    guard let c = UnicodeScalar(UInt32(clamping: max(0, i))), i >= 0 else {
+                        throw TemplateError(.valueError, "character mapping must be in range(0x110000)")
+                    }
+                    out.unicodeScalars.append(c)
+                default:
+                    throw TemplateError(.typeError, "character mapping must return integer, None or str")
+                }
+            }
+            return .string(out)
         case "format":
             return .string(try strFormat(s, args))
         case "center", "ljust", "rjust":
@@ -213,6 +275,96 @@ extension Renderer {
         default:
             throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
         }
+    }
+
+    private func numberMethod(_ v: Value, _ name: String, _ args: Arguments) throws -> Value {
+        let n = args.positional.count + args.keywords.count
+        let expected = name == "fromhex" ? 1 : 0
+        guard n == expected else {
+            let takes = expected == 0 ? "takes no arguments" : "takes exactly one argument"
+            throw TemplateError(.typeError, "\(v.typeName).\(name)() \(takes) (\(n) given)")
+        }
+        switch (v, name) {
+        case (.float(let d), "is_integer"): return .bool(d.isFinite && d == d.rounded(.towardZero))
+        case (.float(let d), "as_integer_ratio"):
+            guard d.isFinite else {
+                throw TemplateError(
+                    d.isNaN ? .valueError : .overflowError,
+                    d.isNaN ? "cannot convert NaN to integer ratio" : "cannot convert Infinity to integer ratio")
+            }
+            return try floatRatio(d)
+        case (.float, "conjugate"): return v
+        case (.float(let d), "hex"): return .string(pyFloatHex(d))
+        case (.float, "fromhex"):
+            guard case .string(let s) = args.positional.first ?? args.keywords[0].1, let d = pyFloatFromHex(s) else {
+                throw TemplateError(.valueError, "invalid hexadecimal floating-point string")
+            }
+            return .float(d)
+        default:
+            let i = v.intValue ?? 0
+            switch name {
+            case "bit_length": return .int(i == 0 ? 0 : Int.bitWidth - i.magnitude.leadingZeroBitCount)
+            case "bit_count": return .int(i.magnitude.nonzeroBitCount)
+            case "conjugate": return .int(i)
+            default: return .tuple([.int(i), .int(1)])
+            }
+        }
+    }
+
+    /// `float.as_integer_ratio()`: the exact fraction, in lowest terms.
+    private func floatRatio(_ d: Double) throws -> Value {
+        if d == 0 { return .tuple([.int(0), .int(1)]) }
+        var m = Int(d.significandBitPattern | (d.isNormal ? 1 << 52 : 0))
+        var e = Int(d.isNormal ? d.exponent : -1022) - 52
+        while e < 0, m & 1 == 0 {
+            m >>= 1
+            e += 1
+        }
+        if d < 0 { m = -m }
+        if e >= 0 {
+            let bits = Int.bitWidth - m.magnitude.leadingZeroBitCount
+            guard bits + e < Int.bitWidth else {
+                throw TemplateError(.overflowError, "integer result too large")
+            }
+            return .tuple([.int(m << e), .int(1)])
+        }
+        guard -e < 63 else { throw TemplateError(.overflowError, "integer result too large") }
+        return .tuple([.int(m), .int(1 << -e)])
+    }
+
+    /// `str.maketrans(x[, y[, z]])`: a dict from code points to replacements.
+    private func maketrans(_ args: Arguments) throws -> Value {
+        let p = args.positional
+        let out = DictBox()
+        func ord(_ v: Value) throws -> Value {
+            guard case .string(let s) = v, s.unicodeScalars.count == 1 else {
+                throw TemplateError(.valueError, "string keys in translate table must be of length 1")
+            }
+            return .int(Int(s.unicodeScalars.first!.value))
+        }
+        switch p.count {
+        case 1:
+            guard case .dict(let d) = p[0] else {
+                throw TemplateError(.typeError, "if you give only one argument to maketrans it must be a dict")
+            }
+            for (k, v) in d.pairs { try out.set(k.intValue != nil && !k.isFloat ? k : try ord(k), v) }
+        case 2, 3:
+            guard case .string(let x) = p[0], case .string(let y) = p[1] else {
+                throw TemplateError(.typeError, "maketrans() argument 2 must be str, not \(p[1].typeName)")
+            }
+            let xs = Array(x.unicodeScalars)
+            let ys = Array(y.unicodeScalars)
+            guard xs.count == ys.count else {
+                throw TemplateError(.valueError, "the first two maketrans arguments must have equal length")
+            }
+            for (a, b) in zip(xs, ys) { try out.set(.int(Int(a.value)), .int(Int(b.value))) }
+            if p.count == 3, case .string(let z) = p[2] {
+                for c in z.unicodeScalars { try out.set(.int(Int(c.value)), .none) }
+            }
+        default:
+            throw TemplateError(.typeError, "maketrans() takes at least 1 argument (\(p.count) given)")
+        }
+        return .dict(out)
     }
 
     private func sequenceMethod(_ xs: [Value], _ type: String, _ name: String, _ args: Arguments) throws -> Value {
@@ -277,13 +429,15 @@ extension Renderer {
 
     private func dictMethod(_ d: DictBox, _ name: String, _ args: Arguments) throws -> Value {
         let p = args.positional
+        // Key arguments are hashed: StrictUndefined cannot be.
+        if ["get", "pop", "setdefault"].contains(name), case .undefined(let u)? = p.first { try failIfStrict(u) }
         switch name {
         case "get":
             guard let k = p.first else { throw TemplateError(.typeError, "get expected at least 1 argument, got 0") }
             return d.get(k) ?? (p.count > 1 ? p[1] : .none)
-        case "keys": return .list(ListBox(d.keys))
-        case "values": return .list(ListBox(d.values))
-        case "items": return .list(ListBox(d.pairs.map { .tuple([$0.0, $0.1]) }))
+        case "keys": return .object(DictView(d, .keys))
+        case "values": return .object(DictView(d, .values))
+        case "items": return .object(DictView(d, .items))
         case "update":
             if let other = p.first {
                 switch other {
@@ -315,6 +469,11 @@ extension Renderer {
         case "clear":
             for k in d.keys { d.remove(k) }
             return .none
+        case "fromkeys":
+            guard let keys = p.first else { throw TemplateError(.typeError, "fromkeys expected at least 1 argument, got 0") }
+            let out = DictBox()
+            for k in try iterate(keys) { try out.set(k, p.count > 1 ? p[1] : .none) }
+            return .dict(out)
         case "popitem":
             guard let k = d.keys.last else { throw TemplateError(.keyError, "'popitem(): dictionary is empty'") }
             let v = d.remove(k)!

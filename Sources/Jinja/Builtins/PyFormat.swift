@@ -70,13 +70,13 @@ extension Renderer {
         var value: Value
         if head.isEmpty {
             guard auto < args.positional.count else {
-                throw TemplateError(.indexError, "Replacement index \(auto) out of range for positional args tuple")
+                throw TemplateError(.indexError, "tuple index out of range")
             }
             value = args.positional[auto]
             auto += 1
         } else if let n = Int(head) {
             guard n < args.positional.count else {
-                throw TemplateError(.indexError, "Replacement index \(n) out of range for positional args tuple")
+                throw TemplateError(.indexError, "tuple index out of range")
             }
             value = args.positional[n]
         } else {

@@ -10,27 +10,140 @@ func isPyWhitespace(_ u: UnicodeScalar) -> Bool {
     }
 }
 
-/// Python's `str.title()`: a cased character after an uncased one starts a word.
+// MARK: - case mapping (Python's unicodeobject.c, by code point)
+
+/// Python's `str.lower()`: full lowercase mapping, with U+03A3 becoming final sigma
+/// (ς) after a cased letter and not before one (`handle_capital_sigma`).
+func pyLower(_ s: String) -> String {
+    guard s.unicodeScalars.contains("\u{3A3}") else { return s.lowercased() }
+    let u = Array(s.unicodeScalars)
+    var out = String.UnicodeScalarView()
+    for i in u.indices {
+        if u[i] == "\u{3A3}" {
+            out.append(pyFinalSigma(u, i) ? "\u{3C2}" : "\u{3C3}")
+        } else {
+            out.append(contentsOf: u[i].properties.lowercaseMapping.unicodeScalars)
+        }
+    }
+    return String(out)
+}
+
+/// Whether the Σ at `i` is in the Final_Sigma context.
+private func pyFinalSigma(_ u: [UnicodeScalar], _ i: Int) -> Bool {
+    var j = i - 1
+    while j >= 0, u[j].properties.isCaseIgnorable { j -= 1 }
+    guard j >= 0, u[j].properties.isCased else { return false }
+    var k = i + 1
+    while k < u.count, u[k].properties.isCaseIgnorable { k += 1 }
+    return k == u.count || !u[k].properties.isCased
+}
+
+/// One code point lowercased as `str.lower()` does inside `s` (final sigma aware).
+private func pyLowerAt(_ u: [UnicodeScalar], _ i: Int) -> String {
+    if u[i] == "\u{3A3}" { return pyFinalSigma(u, i) ? "\u{3C2}" : "\u{3C3}" }
+    return u[i].properties.lowercaseMapping
+}
+
+/// Python's `str.upper()` (full mapping: `ß` → `SS`).
+func pyUpper(_ s: String) -> String { s.uppercased() }
+
+/// Python's `str.casefold()` (full case folding: `ß` → `ss`).
+func pyCasefold(_ s: String) -> String { s.folding(options: .caseInsensitive, locale: nil) }
+
+/// Python's `str.title()`: a character after a cased one is lowercased, any other is
+/// titlecased (`ǆ` → `ǅ`).
 func pyTitle(_ s: String) -> String {
+    let u = Array(s.unicodeScalars)
     var out = ""
     var prevCased = false
-    for c in s {
-        if c.isCased {
-            out += prevCased ? c.lowercased() : c.uppercased()
-            prevCased = true
+    for i in u.indices {
+        out += prevCased ? pyLowerAt(u, i) : u[i].properties.titlecaseMapping
+        prevCased = u[i].properties.isCased
+    }
+    return out
+}
+
+/// Python's `str.capitalize()`: the first character titlecased, the rest lowercased.
+func pyCapitalize(_ s: String) -> String {
+    let u = Array(s.unicodeScalars)
+    guard let first = u.first else { return s }
+    var out = first.properties.titlecaseMapping
+    for i in u.indices.dropFirst() { out += pyLowerAt(u, i) }
+    return out
+}
+
+/// Python's `str.swapcase()`.
+func pySwapcase(_ s: String) -> String {
+    let u = Array(s.unicodeScalars)
+    var out = ""
+    for i in u.indices {
+        let p = u[i].properties
+        if p.isUppercase {
+            out += pyLowerAt(u, i)
+        } else if p.isLowercase {
+            out += p.uppercaseMapping
         } else {
-            out.append(c)
-            prevCased = false
+            out.unicodeScalars.append(u[i])
         }
     }
     return out
 }
 
-/// Python's `str.capitalize()`: first character upper, the rest lower.
-func pyCapitalize(_ s: String) -> String {
-    guard let f = s.first else { return s }
-    return f.uppercased() + s.dropFirst().lowercased()
+private func isTitlecase(_ u: UnicodeScalar) -> Bool { u.properties.generalCategory == .titlecaseLetter }
+
+/// Python's `str.islower()`: some cased character, and none upper- or titlecase.
+func pyIsLower(_ s: String) -> Bool {
+    var cased = false
+    for u in s.unicodeScalars {
+        if u.properties.isUppercase || isTitlecase(u) { return false }
+        if u.properties.isLowercase { cased = true }
+    }
+    return cased
 }
+
+/// Python's `str.isupper()`: some cased character, and none lower- or titlecase.
+func pyIsUpper(_ s: String) -> Bool {
+    var cased = false
+    for u in s.unicodeScalars {
+        if u.properties.isLowercase || isTitlecase(u) { return false }
+        if u.properties.isUppercase { cased = true }
+    }
+    return cased
+}
+
+/// Python's `str.istitle()`.
+func pyIsTitle(_ s: String) -> Bool {
+    var cased = false
+    var previousCased = false
+    for u in s.unicodeScalars {
+        if u.properties.isUppercase || isTitlecase(u) {
+            if previousCased { return false }
+            previousCased = true
+            cased = true
+        } else if u.properties.isLowercase {
+            if !previousCased { return false }
+            previousCased = true
+            cased = true
+        } else {
+            previousCased = false
+        }
+    }
+    return cased
+}
+
+/// Python's `str.isalpha()` for one code point (categories L*).
+func pyIsAlpha(_ u: UnicodeScalar) -> Bool {
+    switch u.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+    default: return false
+    }
+}
+
+/// Python's `str.isalnum()` for one code point (letters and any numeric character).
+func pyIsAlnum(_ u: UnicodeScalar) -> Bool { pyIsAlpha(u) || u.properties.numericType != nil }
+
+/// Python's `\w` for one code point.
+func pyIsWord(_ u: UnicodeScalar) -> Bool { u == "_" || pyIsAlnum(u) }
 
 /// Python's `strip`/`lstrip`/`rstrip` (whitespace, or the given characters).
 func pyStrip(_ s: String, chars: String?, left: Bool, right: Bool) -> String {
@@ -105,9 +218,8 @@ func pySplit(_ s: String, sep: String?, maxsplit: Int) -> [String] {
         while i < hay.count, isPyWhitespace(hay[i]) { i += 1 }
         if i >= hay.count { break }
         if maxsplit >= 0 && out.count >= maxsplit {
-            var end = hay.count
-            while end > i, isPyWhitespace(hay[end - 1]) { end -= 1 }
-            out.append(str(i, end))
+            // The remainder keeps its trailing whitespace.
+            out.append(str(i, hay.count))
             break
         }
         let a = i
@@ -177,10 +289,17 @@ extension Renderer {
     func percentFormat(_ format: String, _ values: Value) throws -> String {
         var positional: [Value]
         var mapping: DictBox?
+        // A non-tuple argument with `__getitem__` (list, dict, range, Undefined) counts as a
+        // mapping: surplus arguments are then not an error.
+        var mappingLike = false
         switch values {
         case .tuple(let t): positional = t
+        case .object(let g as GroupTuple): positional = g.asTuple
         case .dict(let d):
             mapping = d
+            positional = [values]
+        case .list, .undefined, .object(is RangeObject):
+            mappingLike = true
             positional = [values]
         default: positional = [values]
         }
@@ -262,6 +381,8 @@ extension Renderer {
             }
             let arg: Value
             if let key {
+                // Undefined counts as a mapping (it has __getitem__), which raises.
+                if case .undefined(let u) = values { throw u.error }
                 guard let m = mapping else { throw TemplateError(.typeError, "format requires a mapping") }
                 guard let v = m.get(key) else { throw TemplateError(.keyError, pyRepr(key)) }
                 arg = v
@@ -270,7 +391,7 @@ extension Renderer {
             }
             out += try formatOne(arg, conv: conv, flags: flags, width: width, precision: precision)
         }
-        if mapping == nil && argIndex < positional.count {
+        if mapping == nil && !mappingLike && argIndex < positional.count {
             throw TemplateError(.typeError, "not all arguments converted during string formatting")
         }
         return out
@@ -282,6 +403,10 @@ extension Renderer {
         var body: String
         var numeric = false
         var negative = false
+        // Numeric conversions call __int__/__float__, which Undefined makes fail.
+        if case .undefined(let u) = v, !"srac".unicodeScalars.contains(conv) {
+            throw u.error
+        }
         switch conv {
         case "s", "r", "a":
             body = conv == "s" ? try str(v) : v.repr
@@ -344,4 +469,56 @@ func cFormat(_ d: Double, conv: UnicodeScalar, precision: Int, alternate: Bool =
     if d.isNaN { return conv.properties.isUppercase ? "NAN" : "nan" }
     let spec = "%" + (alternate ? "#" : "") + "." + String(precision) + String(conv)
     return String(format: spec, d)
+}
+
+/// Python's `float.hex()` (`0x1.8000000000000p+0`).
+func pyFloatHex(_ d: Double) -> String {
+    if d.isNaN { return "nan" }
+    if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+    let sign = d.sign == .minus ? "-" : ""
+    if d == 0 { return sign + "0x0.0p+0" }
+    let mantissa = String(d.significandBitPattern, radix: 16)
+    let digits = String(repeating: "0", count: 13 - mantissa.count) + mantissa
+    let exp = d.isNormal ? Int(d.exponent) : -1022
+    return "\(sign)0x\(d.isNormal ? 1 : 0).\(digits)p\(exp < 0 ? "-" : "+")\(abs(exp))"
+}
+
+/// Python's `float.fromhex(s)`, nil when malformed.
+func pyFloatFromHex(_ s: String) -> Double? {
+    var t = pyStrip(s, chars: nil, left: true, right: true).lowercased()
+    switch t {
+    case "inf", "+inf", "infinity", "+infinity": return .infinity
+    case "-inf", "-infinity": return -.infinity
+    case "nan", "+nan", "-nan": return .nan
+    default: break
+    }
+    var negative = false
+    if t.hasPrefix("-") || t.hasPrefix("+") {
+        negative = t.hasPrefix("-")
+        t.removeFirst()
+    }
+    if t.hasPrefix("0x") { t.removeFirst(2) }
+    var exponent = 0
+    if let p = t.firstIndex(of: "p") {
+        guard let e = Int(t[t.index(after: p)...]) else { return nil }
+        exponent = e
+        t = String(t[..<p])
+    }
+    let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+    let intDigits = parts[0]
+    let fracDigits = parts.count > 1 ? parts[1] : ""
+    guard !(intDigits.isEmpty && fracDigits.isEmpty) else { return nil }
+    var value = 0.0
+    for c in intDigits {
+        guard let h = c.hexDigitValue else { return nil }
+        value = value * 16 + Double(h)
+    }
+    var scale = 1.0 / 16
+    for c in fracDigits {
+        guard let h = c.hexDigitValue else { return nil }
+        value += Double(h) * scale
+        scale /= 16
+    }
+    let result = Foundation.scalbn(value, exponent)
+    return negative ? -result : result
 }

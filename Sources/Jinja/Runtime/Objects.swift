@@ -7,8 +7,17 @@ protocol RuntimeObject: ValueObject {
     /// Calls the object; non-callables raise TypeError.
     func call(_ args: Arguments, _ r: Renderer) throws -> Value
     var isCallable: Bool { get }
-    /// The items when the object is iterable (group tuples), else nil.
+    /// The items when the object is a re-iterable collection (group tuples, ranges,
+    /// dict views), else nil. One-shot iterators are `PyIterator`s instead.
     var iterationValues: [Value]? { get }
+    /// Python's `len(obj)`, or nil when the type has no `__len__`.
+    var length: Int? { get }
+    /// Python's `bool(obj)` (objects are true unless they have a length of 0).
+    var isTruthy: Bool { get }
+    /// True when the type has `__len__` and `__getitem__` (Jinja's `sequence` test).
+    var isSequence: Bool { get }
+    /// `obj[key]` for an int key of a sequence, or nil (Jinja then makes an undefined).
+    func item(_ key: Value) -> Value?
 }
 
 extension RuntimeObject {
@@ -20,6 +29,15 @@ extension RuntimeObject {
     }
     var isCallable: Bool { false }
     var iterationValues: [Value]? { nil }
+    var length: Int? { nil }
+    var isTruthy: Bool { length.map { $0 != 0 } ?? true }
+    var isSequence: Bool { false }
+    func item(_ key: Value) -> Value? { nil }
+}
+
+/// The `0x…` address Python prints in default reprs (`<generator object f at 0x…>`).
+func pyAddress(_ o: AnyObject) -> String {
+    "0x" + String(UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque()), radix: 16)
 }
 
 /// A function implemented in Swift (globals such as `range`, or a host's own).
@@ -72,12 +90,12 @@ final class Macro: RuntimeObject, @unchecked Sendable {
     }
 
     var typeName: String { "Macro" }
-    var repr: String { "<Macro '\(def.name)'>" }
+    var repr: String { isCaller ? "<Macro anonymous>" : "<Macro \(pyRepr(def.name))>" }
     var isCallable: Bool { true }
 
     func attribute(_ name: String) -> Value? {
         switch name {
-        case "name": return .string(def.name)
+        case "name": return isCaller ? Value.none : .string(def.name)
         case "arguments": return .tuple(def.signature.params.map { .string($0) })
         case "catch_kwargs": return .bool(def.usesKwargs)
         case "catch_varargs": return .bool(def.usesVarargs)
@@ -108,6 +126,7 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
 
     var typeName: String { "LoopContext" }
     var repr: String { "<LoopContext \(index0 + 1)/\(items.count)>" }
+    var length: Int? { items.count }
     var isCallable: Bool { recurse != nil }
 
     func attribute(_ name: String) -> Value? {
@@ -134,7 +153,7 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
     func call(_ args: Arguments, _ r: Renderer) throws -> Value {
         guard let recurse else {
             throw TemplateError(
-                .typeError, "Tried to call non recursive loop.  Maybe you forgot the 'recursive' modifier.")
+                .typeError, "The loop must have the 'recursive' marker to be called recursively.")
         }
         guard args.positional.count == 1 else {
             throw TemplateError(.typeError, "loop() takes exactly one argument")
@@ -261,6 +280,12 @@ final class GroupTuple: RuntimeObject, @unchecked Sendable {
     var typeName: String { "tuple" }
     var repr: String { Value.tuple(asTuple).repr }
     var iterationValues: [Value]? { asTuple }
+    var length: Int? { 2 }
+    var isSequence: Bool { true }
+    func item(_ key: Value) -> Value? {
+        guard let i = key.intValue, !key.isFloat, i >= -2, i < 2 else { return nil }
+        return asTuple[i < 0 ? i + 2 : i]
+    }
 
     func attribute(_ name: String) -> Value? {
         switch name {
@@ -302,7 +327,7 @@ final class BlockCaller: RuntimeObject, @unchecked Sendable {
     var isCallable: Bool { true }
 
     func call(_ args: Arguments, _ r: Renderer) throws -> Value {
-        .string(try r.renderBlock(name, level: level, context: context, scope: nil))
+        .string(try r.renderBlock(name, level: level, context: context))
     }
 }
 

@@ -5,14 +5,27 @@ extension Renderer {
     /// Fails with `UndefinedError` when `v` is undefined (any use but printing/testing).
     @inline(__always)
     func checkDefined(_ v: Value) throws {
-        if case .undefined(let u) = v { throw TemplateError(.undefinedError, u.message) }
+        if case .undefined(let u) = v { throw u.error }
+    }
+
+    /// True when `u` behaves as `StrictUndefined` (strict mode, not the lenient
+    /// undefined of a conditional expression).
+    @inline(__always)
+    func isStrict(_ u: Undefined) -> Bool { strict && !u.lenient }
+
+    /// Raises `UndefinedError` when `u` is a strict undefined: the operations that
+    /// `StrictUndefined` forbids and `Undefined` allows (`str`, `bool`, `len`, `iter`,
+    /// `==`, `hash`, `in`).
+    @inline(__always)
+    func failIfStrict(_ u: Undefined) throws {
+        if strict && !u.lenient { throw u.error }
     }
 
     /// Python's `bool(v)`; strict undefined raises.
     func truthy(_ v: Value) throws -> Bool {
         switch v {
         case .undefined(let u):
-            if strict { throw TemplateError(.undefinedError, u.message) }
+            try failIfStrict(u)
             return false
         case .none: return false
         case .bool(let b): return b
@@ -22,18 +35,20 @@ extension Renderer {
         case .list(let l): return !l.items.isEmpty
         case .tuple(let t): return !t.isEmpty
         case .dict(let d): return d.count > 0
-        case .object: return true
+        case .object(let o): return (o as? any RuntimeObject)?.isTruthy ?? true
         }
     }
 
     /// Python's `str(v)` as output sees it; strict undefined raises.
     func str(_ v: Value) throws -> String {
-        if case .undefined(let u) = v, strict { throw TemplateError(.undefinedError, u.message) }
+        if case .undefined(let u) = v { try failIfStrict(u) }
         return v.str
     }
 
     func binary(_ op: Expr.BinOp, _ a: Value, _ b: Value) throws -> Value {
         try checkDefined(a)
+        // `'%s' % undefined` formats the undefined (str.__mod__ runs first).
+        if op == .mod, case .string(let fmt) = a { return .string(try percentFormat(fmt, b)) }
         try checkDefined(b)
         switch op {
         case .add: return try add(a, b)
@@ -47,7 +62,10 @@ extension Renderer {
         case .mul: return try mul(a, b)
         case .div:
             guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("/", a, b) }
-            if y == 0 { throw TemplateError(.zeroDivisionError, "division by zero") }
+            if y == 0 {
+                let isFloat = a.isFloat || b.isFloat
+                throw TemplateError(.zeroDivisionError, isFloat ? "float division by zero" : "division by zero")
+            }
             return .float(x / y)
         case .floordiv:
             if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
@@ -119,32 +137,33 @@ extension Renderer {
     }
 
     private func mul(_ a: Value, _ b: Value) throws -> Value {
-        func repeatCount(_ v: Value) -> Int? { v.isFloat ? nil : v.intValue }
-        switch (a, b) {
-        case (.string(let s), _):
-            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
-            return .string(n > 0 ? String(repeating: s, count: n) : "")
-        case (_, .string(let s)):
-            guard let n = repeatCount(a) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(a.typeName)'") }
-            return .string(n > 0 ? String(repeating: s, count: n) : "")
-        case (.list(let l), _):
-            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
-            return .list(ListBox(repeated(l.items, n)))
-        case (_, .list(let l)):
-            guard let n = repeatCount(a) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(a.typeName)'") }
-            return .list(ListBox(repeated(l.items, n)))
-        case (.tuple(let t), _):
-            guard let n = repeatCount(b) else { throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(b.typeName)'") }
-            return .tuple(repeated(t, n))
-        default:
-            if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
-                let (r, o) = x.multipliedReportingOverflow(by: y)
-                if !o { return .int(r) }
-                throw TemplateError(.overflowError, "integer result too large")
+        // A sequence (str, list, tuple) on the left repeats by the right operand, else one
+        // on the right repeats by the left one; the error names the non-int's type.
+        func count(_ n: Value) throws -> Int {
+            guard let c = n.intValue, !n.isFloat else {
+                throw TemplateError(.typeError, "can't multiply sequence by non-int of type '\(n.typeName)'")
             }
-            if let x = a.doubleValue, let y = b.doubleValue { return .float(x * y) }
-            throw unsupported("*", a, b)
+            return c
         }
+        func repeatSequence(_ seq: Value, _ n: Value) throws -> Value? {
+            switch seq {
+            case .string(let s):
+                let c = try count(n)
+                return .string(c > 0 ? String(repeating: s, count: c) : "")
+            case .list(let l): return .list(ListBox(repeated(l.items, try count(n))))
+            case .tuple(let t): return .tuple(repeated(t, try count(n)))
+            default: return nil
+            }
+        }
+        if let v = try repeatSequence(a, b) { return v }
+        if let v = try repeatSequence(b, a) { return v }
+        if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
+            let (r, o) = x.multipliedReportingOverflow(by: y)
+            if !o { return .int(r) }
+            throw TemplateError(.overflowError, "integer result too large")
+        }
+        if let x = a.doubleValue, let y = b.doubleValue { return .float(x * y) }
+        throw unsupported("*", a, b)
     }
 
     private func repeated(_ xs: [Value], _ n: Int) -> [Value] {
@@ -158,8 +177,8 @@ extension Renderer {
     /// Python's `==` (numbers across int/float/bool, containers element-wise).
     func equals(_ a: Value, _ b: Value) throws -> Bool {
         if strict {
-            if case .undefined(let u) = a { throw TemplateError(.undefinedError, u.message) }
-            if case .undefined(let u) = b { throw TemplateError(.undefinedError, u.message) }
+            if case .undefined(let u) = a { try failIfStrict(u) }
+            if case .undefined(let u) = b { try failIfStrict(u) }
         }
         return pyEquals(a, b)
     }
@@ -177,7 +196,13 @@ extension Renderer {
         case .eq: return try equals(a, b)
         case .ne: return try !equals(a, b)
         case .lt: return try less(a, b, "<")
-        case .gt: return try less(b, a, ">")
+        case .gt:
+            try checkDefined(a)
+            try checkDefined(b)
+            guard let r = pyCompare(a, b) else {
+                throw TemplateError(.typeError, "'>' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
+            }
+            return r > 0
         case .lteq:
             try checkDefined(a)
             try checkDefined(b)
@@ -202,17 +227,38 @@ extension Renderer {
         switch haystack {
         case .string(let s):
             guard case .string(let n) = needle else {
-                if case .undefined(let u) = needle { throw TemplateError(.undefinedError, u.message) }
-                throw TemplateError(.typeError, "'in <string>' requires string as left operand, not \(needle.typeName)")
+                throw TemplateError(.typeError, "'in <string>' requires string as left operand, not \(typeName(needle))")
             }
             return n.isEmpty || s.contains(n)
         case .list(let l): return try l.items.contains { try equals($0, needle) }
         case .tuple(let t): return try t.contains { try equals($0, needle) }
-        case .dict(let d): return d.get(needle) != nil
+        case .dict(let d):
+            if case .undefined(let u) = needle { try failIfStrict(u) }
+            if HashKey(needle) == nil {
+                // Objects hash by identity and are never keys here; lists, dicts and views cannot hash.
+                if case .object(let o) = needle, !(o is DictView) { return false }
+                throw TemplateError(.typeError, "unhashable type: '\(needle.typeName)'")
+            }
+            return d.get(needle) != nil
         case .undefined(let u):
-            if strict { throw TemplateError(.undefinedError, u.message) }
+            try failIfStrict(u)
             return false
         case .object(let o):
+            if let it = o as? PyIterator {
+                // `in` consumes a generator up to the first match.
+                while let x = try it.next(self) {
+                    if try equals(x, needle) { return true }
+                }
+                return false
+            }
+            if let rg = o as? RangeObject {
+                if case .undefined(let u) = needle { try failIfStrict(u) }
+                return rg.contains(needle)
+            }
+            if let view = o as? DictView {
+                if view.kind != .values, case .undefined(let u) = needle { try failIfStrict(u) }
+                return try view.contains(needle, self)
+            }
             if let seq = (o as? any RuntimeObject)?.iterationValues {
                 return try seq.contains { try equals($0, needle) }
             }
@@ -230,26 +276,38 @@ extension Value {
     }
 }
 
-/// Python's `==` without strict-mode checks.
-public func pyEquals(_ a: Value, _ b: Value) -> Bool {
+/// Python's `==` without strict-mode checks. (Containers nested deeper than Python's
+/// recursion limit compare unequal instead of failing.)
+public func pyEquals(_ a: Value, _ b: Value) -> Bool { pyEquals(a, b, depth: 0) }
+
+private func pyEquals(_ a: Value, _ b: Value, depth: Int) -> Bool {
+    if depth > Value.maxNesting { return false }
+    let d = depth + 1
     switch (a, b) {
     case (.undefined, .undefined): return true
     case (.none, .none): return true
     case (.string(let x), .string(let y)): return x == y
     case (.list(let x), .list(let y)):
-        return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { pyEquals($0, $1) })
+        return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { pyEquals($0, $1, depth: d) })
     case (.tuple(let x), .tuple(let y)):
-        return x.count == y.count && zip(x, y).allSatisfy { pyEquals($0, $1) }
+        return x.count == y.count && zip(x, y).allSatisfy { pyEquals($0, $1, depth: d) }
     case (.dict(let x), .dict(let y)):
         if x === y { return true }
         guard x.count == y.count else { return false }
         for (k, v) in x.pairs {
-            guard let w = y.get(k), pyEquals(v, w) else { return false }
+            guard let w = y.get(k), pyEquals(v, w, depth: d) else { return false }
         }
         return true
     case (.object(let x), .object(let y)):
         if let gx = x as? GroupTuple, let gy = y as? GroupTuple {
-            return pyEquals(.tuple(gx.asTuple), .tuple(gy.asTuple))
+            return pyEquals(.tuple(gx.asTuple), .tuple(gy.asTuple), depth: d)
+        }
+        if let rx = x as? RangeObject, let ry = y as? RangeObject { return rx.sameSequence(ry) }
+        if let vx = x as? DictView, let vy = y as? DictView, vx.kind == vy.kind, vx.kind != .values {
+            // keys and items views compare as sets.
+            guard vx.dict.count == vy.dict.count else { return false }
+            if vx.kind == .keys { return vx.dict.keys.allSatisfy { vy.dict.get($0) != nil } }
+            return vx.dict.pairs.allSatisfy { k, v in vy.dict.get(k).map { pyEquals($0, v) } ?? false }
         }
         return x === y
     default:
@@ -261,15 +319,17 @@ public func pyEquals(_ a: Value, _ b: Value) -> Bool {
     }
 }
 
-/// Python's rich ordering as -1/0/1, nil when the types are unordered.
-func pyCompare(_ a: Value, _ b: Value) -> Int? {
+/// Python's rich ordering as -1/0/1, nil when the types are unordered (or nested deeper
+/// than Python's recursion limit).
+func pyCompare(_ a: Value, _ b: Value, depth: Int = 0) -> Int? {
+    if depth > Value.maxNesting { return nil }
     switch (a, b) {
     case (.string(let x), .string(let y)):
         // Python compares code points; Swift's String `<` is also by unicode scalars
         // for NFC-equal inputs, so compare scalars explicitly.
         return lexCompare(Array(x.unicodeScalars), Array(y.unicodeScalars)) { $0.value < $1.value ? -1 : ($0.value > $1.value ? 1 : 0) }
-    case (.list(let x), .list(let y)): return seqCompare(x.items, y.items)
-    case (.tuple(let x), .tuple(let y)): return seqCompare(x, y)
+    case (.list(let x), .list(let y)): return seqCompare(x.items, y.items, depth + 1)
+    case (.tuple(let x), .tuple(let y)): return seqCompare(x, y, depth + 1)
     default:
         if a.isNumber, b.isNumber {
             if let x = a.intValue, let y = b.intValue { return x < y ? -1 : (x > y ? 1 : 0) }
@@ -280,9 +340,9 @@ func pyCompare(_ a: Value, _ b: Value) -> Int? {
     }
 }
 
-private func seqCompare(_ x: [Value], _ y: [Value]) -> Int? {
-    for (p, q) in zip(x, y) where !pyEquals(p, q) {
-        return pyCompare(p, q)
+private func seqCompare(_ x: [Value], _ y: [Value], _ depth: Int) -> Int? {
+    for (p, q) in zip(x, y) where !pyEquals(p, q, depth: depth) {
+        return pyCompare(p, q, depth: depth)
     }
     return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
 }

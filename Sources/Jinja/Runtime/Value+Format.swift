@@ -37,7 +37,7 @@ private func hex(_ v: UInt32, _ width: Int) -> String {
 }
 
 /// Python's `str.isprintable` for one code point (approximation by general category).
-private func isPrintable(_ u: UnicodeScalar) -> Bool {
+func isPrintable(_ u: UnicodeScalar) -> Bool {
     switch u.properties.generalCategory {
     case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
         return false
@@ -104,8 +104,21 @@ func shortestDigits(_ d: Double) -> (Bool, String, Int) {
 }
 
 extension Value {
-    /// Python's `repr()`, as lists and dicts print their items.
+    /// Python's recursion limit, as the depth of nested containers the engine walks
+    /// (printing, comparing, hashing, JSON) before giving up instead of overflowing
+    /// the stack.
+    static let maxNesting = 1000
+
+    /// Python's `repr()`, as lists and dicts print their items. A container inside itself
+    /// prints as `[...]` / `{...}` (Python's recursion guard); nesting deeper than
+    /// `maxNesting` prints as `...`.
     public var repr: String {
+        var active = Set<ObjectIdentifier>()
+        return repr(depth: 0, active: &active)
+    }
+
+    func repr(depth: Int, active: inout Set<ObjectIdentifier>) -> String {
+        if depth > Value.maxNesting { return "..." }
         switch self {
         case .undefined: return "Undefined"
         case .none: return "None"
@@ -113,12 +126,30 @@ extension Value {
         case .int(let i): return String(i)
         case .float(let d): return pyFloatRepr(d)
         case .string(let s): return pyRepr(s)
-        case .list(let l): return "[" + l.items.map(\.repr).joined(separator: ", ") + "]"
+        case .list(let l):
+            let id = ObjectIdentifier(l)
+            if active.contains(id) { return "[...]" }
+            active.insert(id)
+            defer { active.remove(id) }
+            return "[" + l.items.map { $0.repr(depth: depth + 1, active: &active) }.joined(separator: ", ") + "]"
         case .tuple(let t):
-            if t.count == 1 { return "(" + t[0].repr + ",)" }
-            return "(" + t.map(\.repr).joined(separator: ", ") + ")"
+            let items = t.map { $0.repr(depth: depth + 1, active: &active) }
+            if t.count == 1 { return "(" + items[0] + ",)" }
+            return "(" + items.joined(separator: ", ") + ")"
         case .dict(let d):
-            return "{" + d.pairs.map { "\($0.0.repr): \($0.1.repr)" }.joined(separator: ", ") + "}"
+            let id = ObjectIdentifier(d)
+            if active.contains(id) { return "{...}" }
+            active.insert(id)
+            defer { active.remove(id) }
+            return "{"
+                + d.pairs.map { "\($0.0.repr(depth: depth + 1, active: &active)): \($0.1.repr(depth: depth + 1, active: &active))" }
+                .joined(separator: ", ") + "}"
+        case .object(let ns as Namespace):
+            return "<Namespace " + Value.dict(ns.attrs).repr(depth: depth + 1, active: &active) + ">"
+        case .object(let g as GroupTuple):
+            return Value.tuple(g.asTuple).repr(depth: depth, active: &active)
+        case .object(let view as DictView):
+            return "\(view.typeName)(" + Value.list(view.iterationValues ?? []).repr(depth: depth + 1, active: &active) + ")"
         case .object(let o):
             if let r = o as? any RuntimeObject { return r.repr }
             return "<\(o.typeName) object>"

@@ -40,20 +40,35 @@ public struct Undefined: Sendable {
     public var owner: String?
     /// True when `name` is an item key that is not a string (`has no element 10`).
     public var isElement: Bool
+    /// Behaves as Jinja2's default `Undefined` even under strict undefined: the value of
+    /// a conditional expression without `else` (Jinja's `cond_expr_undefined`).
+    public var lenient: Bool
+    /// The exception using the value raises (`SecurityError` for the sandbox's
+    /// `unsafe_undefined`), `UndefinedError` otherwise.
+    public var errorKind: TemplateError.Kind
 
-    public init(hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false) {
+    /// An undefined value; with no arguments, `value is undefined`.
+    public init(
+        hint: String? = nil, name: String? = nil, owner: String? = nil, isElement: Bool = false, lenient: Bool = false,
+        errorKind: TemplateError.Kind = .undefinedError
+    ) {
         self.hint = hint
         self.name = name
         self.owner = owner
         self.isElement = isElement
+        self.lenient = lenient
+        self.errorKind = errorKind
     }
+
+    /// The error that using this value raises.
+    public var error: TemplateError { TemplateError(errorKind, message) }
 
     /// The message Python's `Undefined._undefined_message` produces.
     public var message: String {
         if let hint { return hint }
         guard let name else { return "value is undefined" }
         guard let owner else { return "'\(name)' is undefined" }
-        if isElement { return "'\(owner)' has no element \(name)" }
+        if isElement { return "\(owner) has no element \(name)" }
         return "'\(owner)' has no attribute '\(name)'"
     }
 }
@@ -146,12 +161,15 @@ public final class DictBox: @unchecked Sendable {
 /// A dict key normalised to Python's hash equality: `1 == 1.0 == True`.
 enum HashKey: Hashable {
     case none
+    /// Every Undefined is equal to every other and hashes by type, as in Jinja2.
+    case undefined
     case int(Int)
     case float(Double)
     case string(String)
     case tuple([HashKey])
 
-    init?(_ v: Value) {
+    init?(_ v: Value, depth: Int = 0) {
+        if depth > Value.maxNesting { return nil }
         switch v {
         case .none: self = .none
         case .bool(let b): self = .int(b ? 1 : 0)
@@ -163,11 +181,12 @@ enum HashKey: Hashable {
             var out: [HashKey] = []
             out.reserveCapacity(xs.count)
             for x in xs {
-                guard let k = HashKey(x) else { return nil }
+                guard let k = HashKey(x, depth: depth + 1) else { return nil }
                 out.append(k)
             }
             self = .tuple(out)
-        case .undefined, .list, .dict, .object: return nil
+        case .undefined: self = .undefined
+        case .list, .dict, .object: return nil
         }
     }
 }

@@ -2,6 +2,9 @@
 final class Expr: @unchecked Sendable {
     let kind: Kind
     let line: Int
+    /// For a loaded name (`.name`, and the namespace of `.nsRef`): how many frames up
+    /// the name's ref lives, set by the `Resolver`; -1 when not resolved.
+    var depth = -1
 
     init(_ kind: Kind, line: Int) {
         self.kind = kind
@@ -81,18 +84,18 @@ final class Stmt: @unchecked Sendable {
         let name: String
         let signature: Signature
         let body: [Stmt]
-        /// Whether the body mentions `caller`, `varargs`, `kwargs` (Jinja's find_undeclared).
-        let usesCaller: Bool, usesVarargs: Bool, usesKwargs: Bool
+        let line: Int
+        /// Whether the macro takes the special `caller`, `varargs`, `kwargs` parameters
+        /// (the body loads them; Jinja's `find_undeclared`). Set by the `Resolver`.
+        var usesCaller = false, usesVarargs = false, usesKwargs = false
+        /// The macro's frame (parameters first). Set by the `Resolver`.
+        let layout = FrameLayout()
 
-        init(name: String, signature: Signature, body: [Stmt]) {
+        init(name: String, signature: Signature, body: [Stmt], line: Int) {
             self.name = name
             self.signature = signature
             self.body = body
-            var names = Set<String>()
-            NameCollector.collect(body, into: &names)
-            usesCaller = names.contains("caller")
-            usesVarargs = names.contains("varargs")
-            usesKwargs = names.contains("kwargs")
+            self.line = line
         }
     }
 
@@ -105,6 +108,8 @@ final class Stmt: @unchecked Sendable {
         let templateName: String?
         /// The template object, set once it is built (its environment loads for the block).
         weak var owner: Template?
+        /// The block function's frame (a root of its own, not a child of the template's).
+        let layout = FrameLayout()
 
         init(name: String, scoped: Bool, required: Bool, body: [Stmt], templateName: String?) {
             self.name = name
@@ -115,113 +120,35 @@ final class Stmt: @unchecked Sendable {
         }
     }
 
+    /// The frames of a for loop: the body (per iteration), the `else` body and the
+    /// `if` filter, and whether the body gets the `loop` variable.
+    final class LoopFrames: @unchecked Sendable {
+        let body = FrameLayout()
+        let orElse = FrameLayout()
+        let test = FrameLayout()
+        /// Jinja's `extended_loop`: recursive, `loop` used in the body, or a scoped block
+        /// inside. Otherwise `loop` is not defined in the body (nor passed to includes).
+        var extended = false
+    }
+
     enum Kind {
         case output([OutputItem])
         case forLoop(
-            target: Expr, iter: Expr, body: [Stmt], orElse: [Stmt], filter: Expr?, recursive: Bool)
+            target: Expr, iter: Expr, body: [Stmt], orElse: [Stmt], filter: Expr?, recursive: Bool,
+            frames: LoopFrames)
         case ifStmt(branches: [(Expr, [Stmt])], orElse: [Stmt])
         case set(target: Expr, value: Expr)
-        case setBlock(target: Expr, filter: Expr?, body: [Stmt])
-        case with(targets: [Expr], values: [Expr], body: [Stmt])
+        case setBlock(target: Expr, filter: Expr?, body: [Stmt], frame: FrameLayout)
+        case with(targets: [Expr], values: [Expr], body: [Stmt], frame: FrameLayout)
         case macro(MacroDef)
         case callBlock(call: Expr, caller: MacroDef)
-        case filterBlock(filter: Expr, body: [Stmt])
+        case filterBlock(filter: Expr, body: [Stmt], frame: FrameLayout)
         case block(BlockDef)
         case extends(Expr)
         case include(template: Expr, ignoreMissing: Bool, withContext: Bool)
         case importAs(template: Expr, target: String, withContext: Bool)
         case fromImport(template: Expr, names: [(String, String)], withContext: Bool)
-        case autoescape(Expr, [Stmt])
-    }
-}
-
-/// Collects every name loaded anywhere under some statements (like Jinja's
-/// `find_undeclared` for the special macro names).
-enum NameCollector {
-    static func collect(_ body: [Stmt], into names: inout Set<String>) {
-        for s in body { collect(s, into: &names) }
-    }
-
-    static func collect(_ s: Stmt, into names: inout Set<String>) {
-        switch s.kind {
-        case .output(let items):
-            for case .expr(let e) in items { collect(e, into: &names) }
-        case .forLoop(_, let iter, let body, let orElse, let filter, _):
-            collect(iter, into: &names)
-            collect(body, into: &names)
-            collect(orElse, into: &names)
-            if let filter { collect(filter, into: &names) }
-        case .ifStmt(let branches, let orElse):
-            for (t, b) in branches {
-                collect(t, into: &names)
-                collect(b, into: &names)
-            }
-            collect(orElse, into: &names)
-        case .set(_, let v): collect(v, into: &names)
-        case .setBlock(_, let f, let body):
-            if let f { collect(f, into: &names) }
-            collect(body, into: &names)
-        case .with(_, let values, let body):
-            for v in values { collect(v, into: &names) }
-            collect(body, into: &names)
-        case .macro(let m):
-            for d in m.signature.defaults { collect(d, into: &names) }
-            collect(m.body, into: &names)
-        case .callBlock(let call, let caller):
-            collect(call, into: &names)
-            collect(caller.body, into: &names)
-        case .filterBlock(let f, let body):
-            collect(f, into: &names)
-            collect(body, into: &names)
-        case .block(let b): collect(b.body, into: &names)
-        case .extends(let e), .include(let e, _, _), .importAs(let e, _, _), .fromImport(let e, _, _):
-            collect(e, into: &names)
-        case .autoescape(let e, let body):
-            collect(e, into: &names)
-            collect(body, into: &names)
-        }
-    }
-
-    static func collect(_ args: Expr.Args, into names: inout Set<String>) {
-        for a in args.positional { collect(a, into: &names) }
-        for (_, a) in args.keywords { collect(a, into: &names) }
-        if let d = args.dynArgs { collect(d, into: &names) }
-        if let d = args.dynKwargs { collect(d, into: &names) }
-    }
-
-    static func collect(_ e: Expr, into names: inout Set<String>) {
-        switch e.kind {
-        case .const, .nsRef: break
-        case .name(let n): names.insert(n)
-        case .getattr(let a, _), .neg(let a), .pos(let a), .not(let a): collect(a, into: &names)
-        case .getitem(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b):
-            collect(a, into: &names)
-            collect(b, into: &names)
-        case .slice(let a, let b, let c):
-            for x in [a, b, c] { if let x { collect(x, into: &names) } }
-        case .list(let xs), .tuple(let xs), .concat(let xs):
-            for x in xs { collect(x, into: &names) }
-        case .dict(let pairs):
-            for (k, v) in pairs {
-                collect(k, into: &names)
-                collect(v, into: &names)
-            }
-        case .compare(let a, let ops):
-            collect(a, into: &names)
-            for (_, b) in ops { collect(b, into: &names) }
-        case .condExpr(let t, let a, let b):
-            collect(t, into: &names)
-            collect(a, into: &names)
-            if let b { collect(b, into: &names) }
-        case .call(let f, let args):
-            collect(f, into: &names)
-            collect(args, into: &names)
-        case .filter(let operand, _, _, let args):
-            if let operand { collect(operand, into: &names) }
-            collect(args, into: &names)
-        case .test(let operand, _, _, let args):
-            collect(operand, into: &names)
-            collect(args, into: &names)
-        }
+        /// `{% autoescape %}`: a scope of its own (Jinja wraps it in `nodes.Scope`).
+        case autoescape(Expr, [Stmt], frame: FrameLayout)
     }
 }

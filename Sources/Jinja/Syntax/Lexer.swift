@@ -49,8 +49,70 @@ struct Lexer {
 
     @inline(__always) private func at(_ i: Int) -> UInt8 { i < src.count ? src[i] : 0 }
 
+    /// Python's `\s` for ASCII bytes: `\t \n \v \f \r`, the separators 0x1C–0x1F, space.
     @inline(__always) private static func isSpace(_ c: UInt8) -> Bool {
-        c == 32 || (c >= 9 && c <= 13)
+        c == 32 || (c >= 9 && c <= 13) || (c >= 28 && c <= 31)
+    }
+
+    /// The byte length of the whitespace character (Python's `\s`, `str.isspace`) at
+    /// `i`, or 0. ASCII is the fast path; the non-ASCII ones are U+0085, U+00A0, U+1680,
+    /// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+    @inline(__always) private func spaceLen(_ i: Int) -> Int {
+        guard i < src.count else { return 0 }
+        let c = src[i]
+        if c < 0x80 { return Lexer.isSpace(c) ? 1 : 0 }
+        return Lexer.wideSpaceLen(src, i)
+    }
+
+    private static func wideSpaceLen(_ src: [UInt8], _ i: Int) -> Int {
+        let n = src.count
+        switch src[i] {
+        case 0xC2:
+            return i + 1 < n && (src[i + 1] == 0x85 || src[i + 1] == 0xA0) ? 2 : 0
+        case 0xE1:
+            return i + 2 < n && src[i + 1] == 0x9A && src[i + 2] == 0x80 ? 3 : 0
+        case 0xE2:
+            guard i + 2 < n else { return 0 }
+            let (b, c) = (src[i + 1], src[i + 2])
+            if b == 0x80 && (c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF) && c >= 0x80 { return 3 }
+            return b == 0x81 && c == 0x9F ? 3 : 0
+        case 0xE3:
+            return i + 2 < n && src[i + 1] == 0x80 && src[i + 2] == 0x80 ? 3 : 0
+        default:
+            return 0
+        }
+    }
+
+    /// Skips whitespace from `i` forward (`\s*`).
+    @inline(__always) private func skipSpace(_ i: Int) -> Int {
+        var j = i
+        while true {
+            let l = spaceLen(j)
+            if l == 0 { return j }
+            j += l
+        }
+    }
+
+    /// Python's `text[a:end].rstrip()`: the end of `src[a..<end]` without trailing whitespace.
+    private func rstripEnd(_ a: Int, _ end: Int) -> Int {
+        var e = end
+        while e > a {
+            let c = src[e - 1]
+            if c < 0x80 {
+                guard Lexer.isSpace(c) else { return e }
+                e -= 1
+                continue
+            }
+            // A multi-byte whitespace ends here if it starts 2 or 3 bytes back.
+            if e - 2 >= a, Lexer.wideSpaceLen(src, e - 2) == 2 {
+                e -= 2
+            } else if e - 3 >= a, Lexer.wideSpaceLen(src, e - 3) == 3 {
+                e -= 3
+            } else {
+                return e
+            }
+        }
+        return e
     }
 
     private func starts(_ s: String, at i: Int) -> Bool {
@@ -74,12 +136,26 @@ struct Lexer {
 
     // MARK: - root state
 
+    /// The first lexing error, when `tokenizeUntilError` met one.
+    private(set) var error: TemplateError?
+
     /// Tokenizes the whole source.
     mutating func tokenize() throws -> [Token] {
-        while pos < src.count {
-            try lexRoot()
-        }
-        tokens.append(Token(kind: .eof, text: "", line: line))
+        let t = tokenizeUntilError()
+        if let error { throw error }
+        return t
+    }
+
+    /// The tokens up to the first lexing error (kept in `error`), then the end of the
+    /// template. Jinja's lexer is lazy: a parser error before that point wins.
+    /// The end token has the line of the last token, as in Jinja's `TokenStream`.
+    mutating func tokenizeUntilError() -> [Token] {
+        do {
+            while pos < src.count { try lexRoot() }
+        } catch let e as TemplateError {
+            error = e
+        } catch {}
+        tokens.append(Token(kind: .eof, text: "", line: tokens.last?.line ?? 1))
         return tokens
     }
 
@@ -108,13 +184,13 @@ struct Lexer {
     private func matchRawBegin(_ i: Int) -> Int? {
         var j = i + 2
         if at(j) == UInt8(ascii: "-") || at(j) == UInt8(ascii: "+") { j += 1 }
-        while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+        j = skipSpace(j)
         guard starts("raw", at: j) else { return nil }
         j += 3
-        while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+        j = skipSpace(j)
         if starts("-%}", at: j) {
             j += 3
-            while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+            j = skipSpace(j)
             return j
         }
         if starts("%}", at: j) { return j + 2 }
@@ -126,18 +202,13 @@ struct Lexer {
         var end = b
         var strippedNewlines = 0
         if sign == UInt8(ascii: "-") {
-            while end > a, Lexer.isSpace(src[end - 1]) { end -= 1 }
+            end = rstripEnd(a, end)
             strippedNewlines = countNewlines(end, b)
         } else if sign != UInt8(ascii: "+"), opts.lstripBlocks, lstripAllowed {
             var lpos = b
             while lpos > a, src[lpos - 1] != 10 { lpos -= 1 }
             if lpos > a || lineStarting {
-                var allSpace = lpos < b
-                for i in lpos..<b where !Lexer.isSpace(src[i]) {
-                    allSpace = false
-                    break
-                }
-                if allSpace { end = lpos }
+                if lpos < b && skipSpace(lpos) == b { end = lpos }
             }
         }
         if end > a {
@@ -194,7 +265,7 @@ struct Lexer {
             }
             if starts("-#}", at: i) {
                 var j = i + 3
-                while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+                j = skipSpace(j)
                 finishSkipped(upTo: j)
                 return
             }
@@ -217,22 +288,24 @@ struct Lexer {
 
     /// Raw text up to `{%(-|+|)\s*endraw\s*(+%}|-%}\s*|%}\n?)`.
     private mutating func lexRaw() throws {
+        // Nothing after `{% raw %}`: the template just ends (Jinja matches nothing more).
+        if pos >= src.count { return }
         var i = pos
         while i < src.count {
             if src[i] == UInt8(ascii: "{"), at(i + 1) == UInt8(ascii: "%") {
                 var j = i + 2
                 let sign = at(j)
                 if sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { j += 1 }
-                while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+                j = skipSpace(j)
                 if starts("endraw", at: j) {
                     j += 6
-                    while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+                    j = skipSpace(j)
                     var end: Int?
                     if starts("+%}", at: j) {
                         end = j + 3
                     } else if starts("-%}", at: j) {
                         var k = j + 3
-                        while k < src.count, Lexer.isSpace(src[k]) { k += 1 }
+                        k = skipSpace(k)
                         end = k
                     } else if starts("%}", at: j) {
                         var k = j + 2
@@ -274,7 +347,7 @@ struct Lexer {
                 if variable {
                     if starts("-}}", at: pos) {
                         var j = pos + 3
-                        while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+                        j = skipSpace(j)
                         tokens.append(Token(kind: .variableEnd, text: "}}", line: line))
                         finishSkipped(upTo: j)
                         return
@@ -292,7 +365,7 @@ struct Lexer {
                     }
                     if starts("-%}", at: pos) {
                         var j = pos + 3
-                        while j < src.count, Lexer.isSpace(src[j]) { j += 1 }
+                        j = skipSpace(j)
                         tokens.append(Token(kind: .blockEnd, text: "%}", line: line))
                         finishSkipped(upTo: j)
                         return
@@ -306,20 +379,18 @@ struct Lexer {
                     }
                 }
             }
-            if Lexer.isSpace(c) {
+            let space = spaceLen(pos)
+            if space > 0 {
                 if c == 10 { line += 1 }
-                pos += 1
+                pos += space
                 continue
             }
             if let tok = try lexNumber() {
                 tokens.append(tok)
                 continue
             }
-            if Lexer.isNameStart(c) {
-                let a = pos
-                pos += 1
-                while pos < src.count, Lexer.isNameChar(src[pos]) { pos += 1 }
-                tokens.append(Token(kind: .name, text: text(a, pos), line: line))
+            if Lexer.isNameStart(c) || (c >= 0x80 && isWideWordChar(pos)) {
+                tokens.append(try lexName())
                 continue
             }
             if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
@@ -358,7 +429,50 @@ struct Lexer {
     }
 
     @inline(__always) private static func isNameStart(_ c: UInt8) -> Bool {
-        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c >= 0x80
+        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+    }
+
+    /// The Unicode scalar encoded at `i` and its byte length (the source is valid UTF-8).
+    private func scalar(_ i: Int) -> (UnicodeScalar, Int) {
+        let c = src[i]
+        let len = c < 0xE0 ? 2 : (c < 0xF0 ? 3 : 4)
+        var v = UInt32(c) & (len == 2 ? 0x1F : (len == 3 ? 0x0F : 0x07))
+        for k in 1..<len where i + k < src.count { v = v << 6 | (UInt32(src[i + k]) & 0x3F) }
+        return (UnicodeScalar(v) ?? "\u{FFFD}", len)
+    }
+
+    /// A non-ASCII character of Jinja's `name_re` (`\w` plus the other identifier
+    /// continuation characters).
+    private func isWideWordChar(_ i: Int) -> Bool {
+        let p = scalar(i).0.properties
+        return p.isXIDContinue || p.isAlphabetic || p.numericType != nil
+    }
+
+    /// A name (`name_re`), which must then be a Python identifier.
+    private mutating func lexName() throws -> Token {
+        let a = pos
+        var ascii = true
+        while pos < src.count {
+            let c = src[pos]
+            if c < 0x80 {
+                guard Lexer.isNameChar(c) else { break }
+                pos += 1
+            } else {
+                guard isWideWordChar(pos) else { break }
+                ascii = false
+                pos += scalar(pos).1
+            }
+        }
+        let name = text(a, pos)
+        if !ascii {
+            var scalars = name.unicodeScalars.makeIterator()
+            let first = scalars.next()!
+            let valid =
+                (first == "_" || first.properties.isXIDStart)
+                && IteratorSequence(scalars).allSatisfy { $0.properties.isXIDContinue }
+            if !valid { throw fail("Invalid character in identifier") }
+        }
+        return Token(kind: .name, text: name, line: line)
     }
 
     @inline(__always) private static func isNameChar(_ c: UInt8) -> Bool {
@@ -515,6 +629,19 @@ struct Lexer {
                         template: name, line: line)
                 }
                 out.append(scalar)
+            case "N":
+                // `\N{NAME}`: a character by its Unicode name (or alias), any case.
+                guard it.first == "{", let close = it.firstIndex(of: "}"), close > it.startIndex + 1 else {
+                    throw TemplateError(
+                        .templateSyntaxError, "malformed \\N character escape", template: name, line: line)
+                }
+                let key = String(String.UnicodeScalarView(it[(it.startIndex + 1)..<close])).uppercased()
+                guard let scalar = unicodeNames[key] else {
+                    throw TemplateError(
+                        .templateSyntaxError, "unknown Unicode character name", template: name, line: line)
+                }
+                out.append(scalar)
+                it = it[(close + 1)...]
             default:
                 out.append("\\")
                 out.append(e)
@@ -523,3 +650,16 @@ struct Lexer {
         return String(out)
     }
 }
+
+/// Unicode character names and name aliases → scalars, for `\N{...}` escapes; built on
+/// first use (about 0.1 s), only by templates that use the escape.
+private let unicodeNames: [String: UnicodeScalar] = {
+    var names: [String: UnicodeScalar] = [:]
+    names.reserveCapacity(160_000)
+    for v in 0..<UInt32(0x110000) {
+        guard let u = UnicodeScalar(v) else { continue }
+        if let n = u.properties.name { names[n] = u }
+        if let a = u.properties.nameAlias { names[a] = u }
+    }
+    return names
+}()

@@ -3,12 +3,15 @@ struct ParsedTemplate: Sendable {
     let body: [Stmt]
     /// Blocks by name, as Jinja registers them at template creation.
     let blocks: [String: Stmt.BlockDef]
+    /// Blocks in source order (Jinja compiles their functions in this order).
+    let blockOrder: [Stmt.BlockDef]
+    /// The frame of the template's root render function. Set by the `Resolver`.
+    let root = FrameLayout()
 }
 
 /// Jinja2's recursive-descent parser (`jinja2/parser.py`), producing `Stmt`/`Expr` trees.
-/// Filters and tests are resolved here; an unknown one is a `TemplateAssertionError`
-/// unless it sits inside an `if` or conditional expression, where Jinja defers the error
-/// to the moment it is called.
+/// Filters and tests are looked up here; the `Resolver` then reports unknown ones as
+/// Jinja's code generator does.
 struct Parser {
     private var tokens: [Token]
     private var i = 0
@@ -18,10 +21,18 @@ struct Parser {
     private var tagStack: [String] = []
     private var endTokenStack: [[String]] = []
     private var blocks: [String: Stmt.BlockDef] = [:]
-    /// Inside an `if` body or conditional expression (a "soft" frame in Jinja's compiler).
-    private var soft = false
-    /// Unknown filters/tests met outside soft frames: the first one fails the template.
-    private var unknown: [(kind: String, name: String, line: Int)] = []
+    private var blockOrder: [Stmt.BlockDef] = []
+    /// Nesting of expressions and of statements: templates nested deeper than this
+    /// fail (Jinja2 hits Python's recursion or indentation limits earlier) instead of
+    /// exhausting the stack.
+    private var expressionNesting = 0
+    private var statementNesting = 0
+    static let maxExpressionNesting = 100
+    static let maxStatementNesting = 200
+
+    private func tooDeep() -> TemplateError {
+        fail("maximum recursion depth exceeded during compilation", kind: .recursionError)
+    }
 
     init(tokens: [Token], name: String?, filters: [String: Filter], tests: [String: Test]) {
         self.tokens = tokens
@@ -31,6 +42,9 @@ struct Parser {
     }
 
     // MARK: - token stream
+
+    /// True once the parser has reached the end of the tokens.
+    var atEnd: Bool { current.kind == .eof }
 
     private var current: Token { tokens[i] }
     private func look() -> Token { tokens[min(i + 1, tokens.count - 1)] }
@@ -96,10 +110,7 @@ struct Parser {
     /// Parses the whole token stream.
     mutating func parse() throws -> ParsedTemplate {
         let body = try subparse(endTokens: nil)
-        if let u = unknown.first {
-            throw fail("No \(u.kind) named '\(u.name)'.", line: u.line, kind: .templateAssertionError)
-        }
-        return ParsedTemplate(body: body, blocks: blocks)
+        return ParsedTemplate(body: body, blocks: blocks, blockOrder: blockOrder)
     }
 
     private mutating func subparse(endTokens: [String]?) throws -> [Stmt] {
@@ -169,6 +180,9 @@ struct Parser {
     ]
 
     private mutating func parseStatement() throws -> Stmt {
+        statementNesting += 1
+        defer { statementNesting -= 1 }
+        if statementNesting > Parser.maxStatementNesting { throw tooDeep() }
         let tok = current
         guard tok.kind == .name else { throw fail("tag name expected") }
         guard Parser.statementKeywords.contains(tok.text) else {
@@ -201,7 +215,7 @@ struct Parser {
             _ = next()
             let e = try parseExpression()
             let body = try parseStatements(["endautoescape"], dropNeedle: true)
-            return Stmt(.autoescape(e, body), line: tok.line)
+            return Stmt(.autoescape(e, body, frame: FrameLayout()), line: tok.line)
         case "call": return try parseCallBlock()
         default: return try parseFilterBlock()
         }
@@ -225,39 +239,28 @@ struct Parser {
         return result
     }
 
-    /// Runs `body` outside any soft frame (loops, macros, blocks open new frames).
-    private mutating func hard<T>(_ body: (inout Parser) throws -> T) rethrows -> T {
-        let saved = soft
-        soft = false
-        defer { soft = saved }
-        return try body(&self)
-    }
-
     private mutating func parseFor() throws -> Stmt {
         let line = next().line
-        return try hard { p in
-            let target = try p.parseAssignTarget(extraEnd: ["in"])
-            try p.expectName("in")
-            let iter = try p.parseTuple(withCondexpr: false, extraEnd: ["recursive"])
-            var test: Expr?
-            if p.skipName("if") { test = try p.parseExpression() }
-            let recursive = p.skipName("recursive")
-            let body = try p.parseStatements(["endfor", "else"])
-            var orElse: [Stmt] = []
-            if p.next().text != "endfor" {
-                orElse = try p.parseStatements(["endfor"], dropNeedle: true)
-            }
-            return Stmt(
-                .forLoop(target: target, iter: iter, body: body, orElse: orElse, filter: test, recursive: recursive),
-                line: line)
+        let target = try parseAssignTarget(extraEnd: ["in"])
+        try expectName("in")
+        let iter = try parseTuple(withCondexpr: false, extraEnd: ["recursive"])
+        var test: Expr?
+        if skipName("if") { test = try parseExpression() }
+        let recursive = skipName("recursive")
+        let body = try parseStatements(["endfor", "else"])
+        var orElse: [Stmt] = []
+        if next().text != "endfor" {
+            orElse = try parseStatements(["endfor"], dropNeedle: true)
         }
+        return Stmt(
+            .forLoop(
+                target: target, iter: iter, body: body, orElse: orElse, filter: test, recursive: recursive,
+                frames: Stmt.LoopFrames()),
+            line: line)
     }
 
     private mutating func parseIf() throws -> Stmt {
         let line = next().line
-        let saved = soft
-        soft = true
-        defer { soft = saved }
         var branches: [(Expr, [Stmt])] = []
         var orElse: [Stmt] = []
         while true {
@@ -282,7 +285,7 @@ struct Parser {
                 "Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead."
             )
         }
-        let body = try hard { p in try p.parseStatements(["endblock"], dropNeedle: true) }
+        let body = try parseStatements(["endblock"], dropNeedle: true)
         if required {
             for s in body {
                 guard case .output(let items) = s.kind,
@@ -296,6 +299,7 @@ struct Parser {
         }
         let def = Stmt.BlockDef(name: nameTok.text, scoped: scoped, required: required, body: body, templateName: name)
         blocks[nameTok.text] = def
+        blockOrder.append(def)
         return Stmt(.block(def), line: line)
     }
 
@@ -384,32 +388,28 @@ struct Parser {
 
     private mutating func parseMacro() throws -> Stmt {
         let line = next().line
-        return try hard { p in
-            let name = try p.expectKind(.name, "name").text
-            let sig = try p.parseSignature()
-            let body = try p.parseStatements(["endmacro"], dropNeedle: true)
-            return Stmt(.macro(Stmt.MacroDef(name: name, signature: sig, body: body)), line: line)
-        }
+        let name = try expectKind(.name, "name").text
+        let sig = try parseSignature()
+        let body = try parseStatements(["endmacro"], dropNeedle: true)
+        return Stmt(.macro(Stmt.MacroDef(name: name, signature: sig, body: body, line: line)), line: line)
     }
 
     private mutating func parseCallBlock() throws -> Stmt {
         let line = next().line
-        return try hard { p in
-            let sig = p.current.isOp("(") ? try p.parseSignature() : Stmt.Signature(params: [], defaults: [])
-            let call = try p.parseExpression()
-            guard case .call = call.kind else { throw p.fail("expected call", line: line) }
-            let body = try p.parseStatements(["endcall"], dropNeedle: true)
-            return Stmt(.callBlock(call: call, caller: Stmt.MacroDef(name: "caller", signature: sig, body: body)), line: line)
-        }
+        let sig = current.isOp("(") ? try parseSignature() : Stmt.Signature(params: [], defaults: [])
+        let call = try parseExpression()
+        guard case .call = call.kind else { throw fail("expected call", line: line) }
+        let body = try parseStatements(["endcall"], dropNeedle: true)
+        return Stmt(
+            .callBlock(call: call, caller: Stmt.MacroDef(name: "caller", signature: sig, body: body, line: line)),
+            line: line)
     }
 
     private mutating func parseFilterBlock() throws -> Stmt {
         let line = next().line
-        return try hard { p in
-            guard let filter = try p.parseFilter(nil, startInline: true) else { throw p.fail("expected filter") }
-            let body = try p.parseStatements(["endfilter"], dropNeedle: true)
-            return Stmt(.filterBlock(filter: filter, body: body), line: line)
-        }
+        guard let filter = try parseFilter(nil, startInline: true) else { throw fail("expected filter") }
+        let body = try parseStatements(["endfilter"], dropNeedle: true)
+        return Stmt(.filterBlock(filter: filter, body: body, frame: FrameLayout()), line: line)
     }
 
     private mutating func parseSet() throws -> Stmt {
@@ -418,27 +418,23 @@ struct Parser {
         if skipOp("=") {
             return Stmt(.set(target: target, value: try parseTuple()), line: line)
         }
-        return try hard { p in
-            let filter = try p.parseFilter(nil)
-            let body = try p.parseStatements(["endset"], dropNeedle: true)
-            return Stmt(.setBlock(target: target, filter: filter, body: body), line: line)
-        }
+        let filter = try parseFilter(nil)
+        let body = try parseStatements(["endset"], dropNeedle: true)
+        return Stmt(.setBlock(target: target, filter: filter, body: body, frame: FrameLayout()), line: line)
     }
 
     private mutating func parseWith() throws -> Stmt {
         let line = next().line
-        return try hard { p in
-            var targets: [Expr] = []
-            var values: [Expr] = []
-            while p.current.kind != .blockEnd {
-                if !targets.isEmpty { try p.expectOp(",") }
-                targets.append(try p.parseAssignTarget())
-                try p.expectOp("=")
-                values.append(try p.parseExpression())
-            }
-            let body = try p.parseStatements(["endwith"], dropNeedle: true)
-            return Stmt(.with(targets: targets, values: values, body: body), line: line)
+        var targets: [Expr] = []
+        var values: [Expr] = []
+        while current.kind != .blockEnd {
+            if !targets.isEmpty { try expectOp(",") }
+            targets.append(try parseAssignTarget())
+            try expectOp("=")
+            values.append(try parseExpression())
         }
+        let body = try parseStatements(["endwith"], dropNeedle: true)
+        return Stmt(.with(targets: targets, values: values, body: body, frame: FrameLayout()), line: line)
     }
 
     /// A name, a tuple of names (`a, (b, c)`), or with `withNamespace` an `ns.attr`.
@@ -466,19 +462,16 @@ struct Parser {
     // MARK: - expressions
 
     mutating func parseExpression(withCondexpr: Bool = true) throws -> Expr {
-        withCondexpr ? try parseCondexpr() : try parseOr()
+        expressionNesting += 1
+        defer { expressionNesting -= 1 }
+        if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
+        return withCondexpr ? try parseCondexpr() : try parseOr()
     }
 
     private mutating func parseCondexpr() throws -> Expr {
         var line = current.line
-        let mark = unknown.count
         var expr1 = try parseOr()
         while skipName("if") {
-            // Everything in a conditional expression is a soft frame.
-            unknown.removeSubrange(mark...)
-            let saved = soft
-            soft = true
-            defer { soft = saved }
             let test = try parseOr()
             var expr3: Expr?
             if skipName("else") { expr3 = try parseCondexpr() }
@@ -511,6 +504,9 @@ struct Parser {
     private mutating func parseNot() throws -> Expr {
         if current.isName("not") {
             let line = next().line
+            expressionNesting += 1
+            defer { expressionNesting -= 1 }
+            if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
             return Expr(.not(try parseNot()), line: line)
         }
         return try parseCompare()
@@ -584,6 +580,9 @@ struct Parser {
     private mutating func parseUnary(withFilter: Bool = true) throws -> Expr {
         let line = current.line
         var node: Expr
+        expressionNesting += 1
+        defer { expressionNesting -= 1 }
+        if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
         if skipOp("-") {
             node = Expr(.neg(try parseUnary(withFilter: false)), line: line)
         } else if skipOp("+") {
@@ -651,7 +650,7 @@ struct Parser {
             try expectOp("}")
             return Expr(.dict(pairs), line: tok.line)
         default:
-            if tok.kind == .eof { throw fail("unexpected end of template") }
+            if tok.kind == .eof { throw fail("unexpected 'end of template'") }
             throw fail("unexpected '\(tok.description)'")
         }
     }
@@ -800,10 +799,6 @@ struct Parser {
         return Expr(.call(node, try parseCallArgs()), line: line)
     }
 
-    private mutating func note(_ kind: String, _ name: String, line: Int) {
-        if !soft { unknown.append((kind, name, line)) }
-    }
-
     private mutating func parseFilter(_ node: Expr?, startInline: Bool = false) throws -> Expr? {
         var node = node
         var inline = startInline
@@ -813,9 +808,7 @@ struct Parser {
             var name = tok.text
             while skipOp(".") { name += "." + (try expectKind(.name, "name").text) }
             let args = current.isOp("(") ? try parseCallArgs() : Expr.Args()
-            let fn = filters[name]
-            if fn == nil { note("filter", name, line: tok.line) }
-            node = Expr(.filter(operand: node, name: name, function: fn, args: args), line: tok.line)
+            node = Expr(.filter(operand: node, name: name, function: filters[name], args: args), line: tok.line)
             inline = false
         }
         return node
@@ -838,9 +831,7 @@ struct Parser {
             arg = try parsePostfix(arg)
             args.positional = [arg]
         }
-        let fn = tests[name]
-        if fn == nil { note("test", name, line: tok.line) }
-        var result = Expr(.test(operand: node, name: name, function: fn, args: args), line: tok.line)
+        var result = Expr(.test(operand: node, name: name, function: tests[name], args: args), line: tok.line)
         if negated { result = Expr(.not(result), line: tok.line) }
         return result
     }

@@ -86,6 +86,13 @@ struct YAMLParser {
             p.skipBlank()
         }
         guard p.i < p.lines.count else { return .null }
+        if p.lines[p.i].text == "{}" || p.lines[p.i].text == "[]" {
+            let node: YAMLNode = p.lines[p.i].text == "{}" ? .mapping([]) : .sequence([])
+            p.i += 1
+            p.skipBlank()
+            if p.i < p.lines.count { throw YAMLError(message: "unexpected content", line: p.lines[p.i].number) }
+            return node
+        }
         let node = try p.block(indent: p.lines[p.i].indent)
         p.skipBlank()
         if p.i < p.lines.count, p.lines[p.i].text != "..." {

@@ -139,7 +139,8 @@ enum UserNamespace {
             setenv("KOLLA_OCI_ROOT", storeRoot(root), 1)
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             return try SandboxLauncher.reexecInUserNamespace(
-                executable: exe, arguments: Array(CommandLine.arguments.dropFirst()), mapping: mapping)
+                executable: exe, programName: CommandLine.arguments.first, arguments: Array(CommandLine.arguments.dropFirst()),
+                mapping: mapping)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// `kolla-oci build` (and `kolla-build`): kolla-build's pipeline — options, work dir,
 /// rendering, image list, parents, filters — then template-only, the listing modes, or a
@@ -34,7 +35,11 @@ struct BuildCommand {
             return 1
         }
         let log = Log(debug: conf.bool("debug"), quiet: conf.bool("quiet"))
+        let listing = conf.bool("template_only") || conf.string("save_dependency") != nil
+            || conf.bool("list_images") || conf.bool("list_dependencies") || conf.string("plan") != nil
         do {
+            // A rootless build runs as root of its own user namespace (re-executed).
+            if !listing, let status = try UserNamespace.enterIfNeeded(root: conf.string("root")) { return status }
             return try pipeline(conf, log)
         } catch let e as RenderError {
             log.error("Syntax error in template: \(e.image)")
@@ -55,9 +60,7 @@ struct BuildCommand {
         }
         let workDir = try WorkDir(configuration: conf)
         log.debug("Created working dir: \(workDir.path)")
-        let listing = conf.bool("template_only") || conf.string("save_dependency") != nil
-            || conf.bool("list_images") || conf.bool("list_dependencies")
-        defer { if !conf.bool("template_only") { workDir.cleanup() } }
+        defer { if !conf.bool("template_only") && conf.string("work_dir") == nil { workDir.cleanup() } }
 
         try DockerfileRenderer(conf: conf, workDir: workDir).renderAll()
         try workDir.createPatchFiles(patchesPath: conf.string("patches_path"))
@@ -70,9 +73,26 @@ struct BuildCommand {
         let unbuildable: Set<String> =
             conf.bool("enable_unbuildable")
             ? [] : ImageGraph.unbuildableNames(conf.catalog.unbuildable, base: conf.string("base") ?? "", arch: conf.string("base_arch") ?? "")
+        let listingOnly = conf.bool("template_only") || conf.string("save_dependency") != nil
+            || conf.bool("list_images") || conf.bool("list_dependencies") || conf.string("plan") != nil
+        let builder: DaemonlessBuilder? = listingOnly && !conf.bool("skip_existing") ? nil : try makeBuilder(conf)
         try graph.filter(
             patterns: try patterns(conf), unbuildable: unbuildable, skipParents: conf.bool("skip_parents"),
-            skipExisting: { _ in false })
+            skipExisting: { img in conf.bool("skip_existing") && builder?.exists(img.canonicalName) == true })
+
+        // kolla-oci's CI fan-out: the plan, and the slice of it this job builds.
+        let shard = try conf.string("shard").map(BuildPlan.parseShard)
+        let stage: Int? = conf["stage"] == .none ? nil : conf.int("stage")
+        if conf.string("plan") == "json" {
+            FileHandle.standardOutput.write(Data(BuildPlan(graph: graph, shards: shard?.count ?? 1).json().utf8))
+            return 0
+        }
+        if shard != nil || stage != nil {
+            let selected = BuildPlan(graph: graph, shards: shard?.count ?? 1).selection(shard: shard?.index, stage: stage)
+            for (i, img) in graph.images.enumerated() where img.status == .matched && !selected.contains(img.name) {
+                graph.setStatus(i, .skipped)
+            }
+        }
 
         if conf.bool("template_only") {
             for img in graph.images where img.status != .matched {
@@ -84,7 +104,27 @@ struct BuildCommand {
         workDir.resetTimes()
         if let file = conf.string("save_dependency") {
             do {
-                try Data(graph.dot().utf8).write(to: URL(fileURLWithPath: file))
+                let ext = (file as NSString).pathExtension.lowercased()
+                if ["png", "svg", "pdf"].contains(ext) {
+                    // A picture when Graphviz is installed (kolla writes dot source only).
+                    guard let dot = ["/usr/bin/dot", "/usr/local/bin/dot"].first(where: FileManager.default.isExecutableFile) else {
+                        throw ConfigError.dataFile(file, "rendering .\(ext) needs Graphviz's dot (apt-get install graphviz); use a .dot/.gv name for the source")
+                    }
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: dot)
+                    p.arguments = ["-T\(ext)", "-o", file]
+                    let input = Pipe()
+                    p.standardInput = input
+                    try p.run()
+                    input.fileHandleForWriting.write(Data(graph.dot().utf8))
+                    try input.fileHandleForWriting.close()
+                    p.waitUntilExit()
+                    guard p.terminationStatus == 0 else { throw ConfigError.dataFile(file, "dot failed") }
+                } else {
+                    try Data(graph.dot().utf8).write(to: URL(fileURLWithPath: file))
+                }
+            } catch let e as ConfigError {
+                throw e
             } catch {
                 throw ConfigError.dataFile(file, "cannot write the dependency graph: \(error.localizedDescription)")
             }
@@ -99,8 +139,137 @@ struct BuildCommand {
             FileHandle.standardOutput.write(Data(graph.listDependencies().utf8))
             return 0
         }
-        _ = listing
-        throw BuildUnavailable()
+        guard let builder else { throw CommandError("no builder") }
+        return try build(graph, builder: builder, conf: conf, log: log)
+    }
+
+    /// The store and the daemonless builder of this run.
+    private func makeBuilder(_ conf: Configuration) throws -> DaemonlessBuilder {
+        let store = try ImageStore(root: UserNamespace.storeRoot(conf.string("root")))
+        let builder = try DaemonlessBuilder(store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip)
+        var options = RegistryOptions()
+        options.insecureRegistries = Set(conf.multi("insecure_registry"))
+        options.retries = conf.int("retries")
+        let registry = RegistryClient(options: options)
+        builder.pusher = { store, descriptor, name, log in
+            let reference = try Reference(name)
+            do {
+                let report = try registry.push(store: store, manifest: descriptor, to: reference)
+                log("Pushed \(name): \(report.blobsUploaded) blob(s) uploaded (\(report.bytesUploaded) bytes), \(report.blobsSkipped) already there, \(report.blobsMounted) mounted")
+            } catch let error as RegistryError {
+                if case .transfer = error { throw ConnectionError(description: "\(error)") }
+                throw error
+            }
+        }
+        builder.prepare = { job, log in
+            try SourceArchives(conf: conf, log: log).prepare(image: job.name, context: job.context)
+        }
+        builder.puller = { image in
+            let reference = try Reference(image)
+            do {
+                return try registry.pull(reference, into: store, name: reference.familiarString)
+            } catch let error as RegistryError {
+                if case .manifestNotFound = error { return nil }
+                throw error
+            }
+        }
+        return builder
+    }
+
+    /// Builds (and pushes) the matched images, prints the summary, returns the exit status.
+    private func build(_ graph: ImageGraph, builder: DaemonlessBuilder, conf: Configuration, log: Log) throws -> Int32 {
+        if let dir = conf.string("logs_dir"), !FileManager.default.fileExists(atPath: dir) {
+            throw ConfigError.dataFile(dir, "--logs-dir does not exist")
+        }
+        let timestamp = (conf["timestamp"] == .none ? nil : conf.int("timestamp"))
+            ?? ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int.init)
+        let buildArgs = BuildCommand.buildArgs(conf)
+        let tag = conf.string("tag") ?? ""
+        let maintainer = conf.string("maintainer") ?? ""
+        let noCache = !conf.bool("cache")
+        let pull = conf.bool("pull")
+        let allImages = graph.images
+        let scheduler = BuildScheduler(
+            images: graph.images, builder: builder, threads: conf.int("threads"), pushThreads: conf.int("push_threads"),
+            retries: conf.int("retries"), push: conf.bool("push"), log: log, logsDir: conf.string("logs_dir")
+        ) { image in
+            var labels = [
+                "org.opencontainers.image.title": image.name,
+                "org.opencontainers.image.description": "OpenStack Kolla \(image.name) image",
+                "org.opencontainers.image.version": tag,
+                "org.opencontainers.image.authors": maintainer,
+                "org.opencontainers.image.url": "https://opendev.org/openstack/kolla",
+                "org.opencontainers.image.licenses": "Apache-2.0",
+            ]
+            // kolla stamps these with the wall clock on every run (quirk 11), so no two
+            // builds share a digest; kolla-oci sets them only for a fixed timestamp.
+            if let timestamp {
+                let date = Date(timeIntervalSince1970: Double(timestamp))
+                labels["org.opencontainers.image.created"] = ImageImport.rfc3339(date)
+                let f = DateFormatter()
+                f.dateFormat = "yyyyMMdd"
+                f.timeZone = TimeZone(identifier: "UTC")
+                labels["build-date"] = f.string(from: date)
+            }
+            var job = BuildJob(name: image.name, canonicalName: image.canonicalName, context: image.path)
+            job.labels = labels
+            job.buildArgs = buildArgs
+            job.noCache = noCache
+            // Roots fetch their FROM image; so do children of images another shard builds.
+            job.pull = (pull && image.parent == nil) || image.parent.map { allImages[$0].status == .skipped } == true
+            job.timestamp = timestamp
+            return job
+        }
+        let finished = scheduler.run()
+        let summary = BuildSummary(images: finished, allowedToFail: conf.list("allowed_to_fail"))
+        if conf.bool("summary") {
+            try report(summary, conf: conf, log: log)
+        }
+        return summary.exitStatus
+    }
+
+    /// kolla's summary: console sections, JSON (stdout or file), FAILED log links.
+    private func report(_ summary: BuildSummary, conf: Configuration, log: Log) throws {
+        var failedSection = false
+        for line in summary.consoleLines(debug: conf.bool("debug")) {
+            if line == "Images that failed to build" { failedSection = true }
+            if line.hasPrefix("Images ") && line != "Images that failed to build" { failedSection = false }
+            log.log(failedSection && line.contains(" Failed with status: ") ? .error : .info, line)
+        }
+        if let dir = conf.string("logs_dir") {
+            for f in summary.failed where f.status == .error {
+                let link = dir + "/000_FAILED_\(f.name).log"
+                unlink(link)
+                symlink("\(f.name).log", link)
+            }
+        }
+        guard conf.string("format") == "json" else { return }
+        if let file = conf.string("summary_json_file") {
+            do {
+                try Data(summary.json(indent: 4).utf8).write(to: URL(fileURLWithPath: file))
+            } catch {
+                log.error("Failed to write JSON build summary to \(file)")
+                throw CommandError("\(file): \(error.localizedDescription)")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(summary.json(indent: nil).utf8))
+        }
+    }
+
+    /// kolla's build args: `--build-args`, the proxy variables of the environment not
+    /// already set, then the pip options.
+    static func buildArgs(_ conf: Configuration) -> [String: String] {
+        var args: [String: String] = [:]
+        for kv in conf.dict("build_args") { args[kv.key] = kv.value }
+        let env = ProcessInfo.processInfo.environment
+        for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy"]
+        where args[name] == nil {
+            if let v = env[name] { args[name] = v }
+        }
+        for (arg, opt) in [("PIP_INDEX_URL", "pip_index_url"), ("PIP_TRUSTED_HOST", "pip_trusted_host"), ("PIP_EXTRA_INDEX_URL", "pip_extra_index_url")] {
+            if let v = conf.string(opt), !v.isEmpty { args[arg] = v }
+        }
+        return args
     }
 
     /// The regex patterns of this run: positional regexes, else every `--profile` list.
@@ -138,13 +307,6 @@ struct BuildCommand {
         for ignored in ["engine", "podman_base_url", "buildkit", "buildkit_builder", "keep"] where conf.origins(ignored) != nil {
             log.debug("Option \(ignored) has no effect in kolla-oci (no container engine)")
         }
-    }
-}
-
-/// The builder is not part of this version: said plainly, exit status 1.
-struct BuildUnavailable: Error, CustomStringConvertible {
-    var description: String {
-        "building images is not available in this version of kolla-oci yet; --template-only, --list-images, --list-dependencies and --save-dependency work"
     }
 }
 

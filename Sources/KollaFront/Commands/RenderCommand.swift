@@ -18,38 +18,24 @@ struct RenderCommand {
 
     /// Parses the arguments after `render`.
     init(arguments: [String]) throws {
-        var it = arguments.makeIterator()
-        func value(_ flag: String) throws -> String {
-            guard let v = it.next() else { throw UsageError("\(flag) needs a value") }
-            return v
-        }
-        while let arg = it.next() {
-            var flag = arg
-            var inline: String?
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                flag = String(arg[..<eq])
-                inline = String(arg[arg.index(after: eq)...])
+        let args = try ArgumentScanner(arguments, flags: [
+            .init("--vars"), .init("--search-path"), .init("--trim-blocks", value: false),
+            .init("--lstrip-blocks", value: false), .init("--keep-trailing-newline", value: false), .init("--undefined"),
+        ])
+        varFiles = args.all("--vars")
+        searchPaths = args.all("--search-path")
+        options.trimBlocks = args.isSet("--trim-blocks")
+        options.lstripBlocks = args.isSet("--lstrip-blocks")
+        options.keepTrailingNewline = args.isSet("--keep-trailing-newline")
+        if let v = args.value("--undefined") {
+            guard let u = Environment.UndefinedBehavior(rawValue: v) else {
+                throw UsageError("--undefined must be 'default' or 'strict', not '\(v)'")
             }
-            switch flag {
-            case "--vars": varFiles.append(try inline ?? value(flag))
-            case "--search-path": searchPaths.append(try inline ?? value(flag))
-            case "--trim-blocks": options.trimBlocks = true
-            case "--lstrip-blocks": options.lstripBlocks = true
-            case "--keep-trailing-newline": options.keepTrailingNewline = true
-            case "--undefined":
-                let v = try inline ?? value(flag)
-                guard let u = Environment.UndefinedBehavior(rawValue: v) else {
-                    throw UsageError("--undefined must be 'default' or 'strict', not '\(v)'")
-                }
-                options.undefined = u
-            case "-h", "--help": throw UsageError(nil)
-            default:
-                if arg.hasPrefix("-") && arg != "-" { throw UsageError("unknown option \(arg)") }
-                guard template == nil else { throw UsageError("only one TEMPLATE may be given") }
-                template = arg
-            }
+            options.undefined = u
         }
-        guard template != nil else { throw UsageError("a TEMPLATE is required") }
+        guard args.positionals.count <= 1 else { throw UsageError("only one TEMPLATE may be given") }
+        guard let t = args.positionals.first else { throw UsageError("a TEMPLATE is required") }
+        template = t
     }
 
     /// Runs the command; returns the exit status.

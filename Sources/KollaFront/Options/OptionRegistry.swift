@@ -128,6 +128,27 @@ enum OptionRegistry {
         OptionSpec(
             "data-dir", .string, group: kollaOCI,
             help: "kolla-oci: directory with the image tree (docker/) and the data files (data/*.yaml: profiles, users, sources, unbuildable, repos, distros). Default: the tree shipped with kolla-oci"),
+        OptionSpec(
+            "root", .string, group: kollaOCI,
+            help: "kolla-oci: the OCI image store images are built into. Default: $KOLLA_OCI_ROOT, else /var/lib/kolla-oci for root, else $XDG_DATA_HOME/kolla-oci or ~/.local/share/kolla-oci"),
+        OptionSpec(
+            "timestamp", .int(min: 0), group: kollaOCI,
+            help: "kolla-oci: SOURCE_DATE_EPOCH for the images: their created time, the upper bound of file times, and the created/build-date labels, so a rebuild gives identical digests. Default: $SOURCE_DATE_EPOCH"),
+        OptionSpec(
+            "compression", .string, default: .string("gzip"), choices: ["gzip", "zstd"], group: kollaOCI,
+            help: "kolla-oci: layer compression"),
+        OptionSpec(
+            "plan", .string, choices: ["json"], group: kollaOCI,
+            help: "kolla-oci: print the build plan (matched images, parents, stages by depth, shard of each image) and exit, for CI engines that fan builds out"),
+        OptionSpec(
+            "shard", .string, group: kollaOCI,
+            help: "kolla-oci: I/N: build only this deterministic slice of the matched images (within each stage, the I-th of every N by name); parents built by other shards are pulled from --registry"),
+        OptionSpec(
+            "stage", .int(min: 0), group: kollaOCI,
+            help: "kolla-oci: build only the images of this stage of the plan (depth below the root); with --shard, what one CI job of a stage runs"),
+        OptionSpec(
+            "insecure-registry", .multi, group: kollaOCI,
+            help: "kolla-oci: a registry (HOST[:PORT]) reached over plain http or with an unverified TLS certificate; repeatable"),
     ]
 
     static let byName: [String: OptionSpec] = {

@@ -63,7 +63,9 @@ extension BuildExecutor {
 
         let started = Date()
         let status = try withLogPipe(request.log) { fd in try SandboxLauncher.run(spec, stdout: fd, stderr: fd) }
-        counters.secondsInRun += Date().timeIntervalSince(started)
+        let elapsed = Date().timeIntervalSince(started)
+        counters.secondsInRun += elapsed
+        request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
         // overlay leaves a mode-000 directory in the work dir.
         chmod(work + "/work", 0o700)
         if status != 0 {

@@ -335,7 +335,11 @@ package final class BuildExecutor: @unchecked Sendable {
             let (path, _) = try layers.extract(layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
             dirs.append(path)
         }
-        return dirs.reversed()
+        // A layer can occur twice (identical steps, empty layers); overlayfs refuses a
+        // lower directory given twice (ELOOP, "overlapping layers"). Identical content
+        // applied again later wins anyway, so the topmost occurrence alone is the same tree.
+        var seen = Set<String>()
+        return dirs.reversed().filter { seen.insert($0).inserted }
     }
 
     /// A fresh scratch directory for one step.

@@ -29,6 +29,7 @@ private final class ReadPipeline {
     var failure: NativeError?
 
     init(file: FileDescriptor) throws(NativeError) {
+        ArchiveLocale.ensureUTF8()
         self.file = file
         blobHasher = try SHA256()
         tarHasher = try SHA256()

@@ -33,6 +33,7 @@ private final class WritePipeline {
     var failure: NativeError?
 
     init(output: FileDescriptor) throws(NativeError) {
+        ArchiveLocale.ensureUTF8()
         self.output = output
         tarHasher = try SHA256()
         blobHasher = try SHA256()

@@ -74,7 +74,7 @@ package enum SandboxLauncher {
 
     /// Re-executes `arguments` of this program inside a new user namespace (see
     /// `ko_userns_reexec`) and returns its exit status.
-    package static func reexecInUserNamespace(executable: String, arguments: [String], mapping: IDMapping) throws -> Int32 {
+    package static func reexecInUserNamespace(executable: String, programName: String? = nil, arguments: [String], mapping: IDMapping) throws -> Int32 {
         var env = ProcessInfo.processInfo.environment
         env[IDMapping.namespaceMarker] = "1"
         var strings: [UnsafeMutablePointer<CChar>] = []
@@ -84,7 +84,7 @@ package enum SandboxLauncher {
             strings.append(p)
             return UnsafePointer(p)
         }
-        var argv = ([executable] + arguments).map { c($0) } + [nil]
+        var argv = ([programName ?? executable] + arguments).map { c($0) } + [nil]
         var envp = env.map { c("\($0.key)=\($0.value)") } + [nil]
         var status: Int32 = 0
         var err = [CChar](repeating: 0, count: 1024)

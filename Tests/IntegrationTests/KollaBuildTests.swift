@@ -1,0 +1,75 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `kolla-oci build` on a small tree: parents before children, statuses, summary JSON,
+/// exit codes, per-image logs, a failing RUN.
+@Suite(.serialized) struct KollaBuildTests {
+    static var reason: String? {
+        if getuid() != 0 { return "needs root (or a cached Debian base) to import the debootstrapped base" }
+        return DebianBase.unavailableReason
+    }
+
+    /// A data directory: base ← parent ← {broken ← grandchild, sibling}, plus an unrelated image.
+    func makeTree(_ dir: String) throws {
+        let fm = FileManager.default
+        func image(_ path: String, _ text: String) throws {
+            try fm.createDirectory(atPath: dir + "/docker/" + path, withIntermediateDirectories: true)
+            try text.write(toFile: dir + "/docker/" + path + "/Dockerfile.j2", atomically: true, encoding: .utf8)
+        }
+        try image("base", "FROM {{ base_image }}:{{ base_distro_tag }}\nLABEL name=\"{{ image_name }}\"\nRUN echo base > /base.txt\n")
+        try image("parent", "FROM {{ namespace }}/{{ image_prefix }}base:{{ tag }}\nRUN echo parent > /parent.txt\n")
+        try image("parent/broken", "FROM {{ namespace }}/{{ image_prefix }}parent:{{ tag }}\nRUN echo ok\nRUN echo about to fail && false\n")
+        try image("parent/broken/grandchild", "FROM {{ namespace }}/{{ image_prefix }}broken:{{ tag }}\nRUN true\n")
+        try image("parent/sibling", "FROM {{ namespace }}/{{ image_prefix }}parent:{{ tag }}\nRUN cat /base.txt /parent.txt\n")
+        try image("other", "FROM {{ namespace }}/{{ image_prefix }}base:{{ tag }}\nRUN true\n")
+        try fm.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        try """
+        base: debian
+        distros:
+          debian: {image: debian, tag: bookworm, package_manager: apt, package_type: deb}
+        """.replacingOccurrences(of: "{image: debian, tag: bookworm, package_manager: apt, package_type: deb}", with: "\n    image: debian\n    tag: bookworm\n    package_manager: apt\n    package_type: deb")
+            .write(toFile: dir + "/data/defaults.yaml", atomically: true, encoding: .utf8)
+        try "test:\n  - sibling\n  - grandchild\n".write(toFile: dir + "/data/profiles.yaml", atomically: true, encoding: .utf8)
+        for f in ["users.yaml", "sources.yaml", "unbuildable.yaml"] {
+            try "{}\n".write(toFile: dir + "/data/" + f, atomically: true, encoding: .utf8)
+        }
+        try "deb: {}\n".write(toFile: dir + "/data/repos.yaml", atomically: true, encoding: .utf8)
+    }
+
+    @Test(.enabled(if: reason == nil, "\(reason ?? "")"))
+    func failingRunMarksChildrenAndKeepsSiblings() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-kbuild")
+        defer { try? dir.remove() }
+        try makeTree(dir.path)
+        let env = ["KOLLA_OCI_ROOT": dir.path + "/store", "HOME": dir.path]
+        let bin = kollaOCIBinary()
+        #expect(try runTool(bin, ["import", try DebianBase.tarball(), "debian:bookworm"], environment: env).status == 0)
+        try FileManager.default.createDirectory(atPath: dir.path + "/logs", withIntermediateDirectories: true)
+        let run = try runTool(
+            bin, ["build", "--data-dir", dir.path, "--profile", "test", "--threads", "2", "--retries", "0", "--logs-dir", dir.path + "/logs", "--work-dir", dir.path + "/work"],
+            environment: env)
+        #expect(run.status == 1)
+        #expect(
+            run.stdout
+                == #"{"built": [{"name": "base"}, {"name": "parent"}, {"name": "sibling"}], "failed": [{"name": "broken", "status": "error"}, {"name": "grandchild", "status": "parent_error"}], "not_matched": [{"name": "other"}], "skipped": [], "unbuildable": []}"#,
+            "\(run.stdout)\n\(run.stderr.suffix(2000))")
+        // The log names the failing step and its line.
+        #expect(run.stderr.contains("broken/Dockerfile:3: building at STEP \"RUN echo about to fail && false\": exit status 1"), "\(run.stderr.suffix(2000))")
+        let brokenLog = try String(contentsOfFile: dir.path + "/logs/broken.log", encoding: .utf8)
+        #expect(brokenLog.contains("about to fail"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/logs/000_FAILED_broken.log") == "broken.log")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/logs/sibling.log"))
+
+        // allowed_to_fail turns the exit code to 0 (the image is still listed as failed).
+        try "[DEFAULT]\nallowed_to_fail = broken,grandchild\n".write(toFile: dir.path + "/a.conf", atomically: true, encoding: .utf8)
+        let allowed = try runTool(
+            bin, ["build", "--config-file", dir.path + "/a.conf", "--data-dir", dir.path, "--profile", "test", "--retries", "0", "--summary-json-file", dir.path + "/s.json"],
+            environment: env)
+        #expect(allowed.status == 0, "\(allowed.stderr.suffix(1000))")
+        #expect(allowed.stdout.isEmpty)
+        let summary = try String(contentsOfFile: dir.path + "/s.json", encoding: .utf8)
+        #expect(summary.hasPrefix("{\n    \"built\": ["))
+        #expect(allowed.stderr.contains("broken Failed with status: error (allowed to fail)"))
+    }
+}
