@@ -40,8 +40,9 @@ let package = Package(
         ),
         .testTarget(name: "KollaFrontTests", dependencies: ["KollaFront", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "OCIBuildTests", dependencies: ["OCIBuild", "TestSupport"]),
-        // End to end through the kolla-oci binary: real namespaces, a debootstrapped Debian base.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+        // End to end through the kolla-oci binary: real namespaces, a debootstrapped Debian base,
+        // loopback registries (Helpers/: the Python token service and fault-injecting proxy).
+        .testTarget(name: "IntegrationTests", dependencies: ["OCIBuild", "TestSupport"], exclude: ["Helpers"]),
     ],
     swiftLanguageModes: [.v6]
 )

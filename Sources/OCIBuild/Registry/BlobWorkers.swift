@@ -2,6 +2,8 @@
 // on dedicated threads (not the Swift cooperative pool; ARCHITECTURE.md §17), each with its
 // own `RegistrySession`. The first failure cancels the rest: running transfers abort at
 // their next callback, queued ones never start, and the failure is what the caller sees.
+// The width is per registry, not per operation: pushes running side by side (the build
+// front end pushes several images at once) share one registry's slots.
 
 import Foundation
 import Synchronization
@@ -11,13 +13,18 @@ enum BlobWorkers {
     /// its own session. With one item or a width of 1 it runs on the calling thread with
     /// `session`. Returns when all are done; throws the first failure (not a cancellation
     /// it caused).
-    static func run(count: Int, width: Int, client: RegistryClient, session: RegistrySession,
+    static func run(count: Int, width: Int, registry: String, client: RegistryClient, session: RegistrySession,
                     _ body: @escaping @Sendable (Int, RegistrySession) throws(RegistryError) -> Void)
         throws(RegistryError) {
         guard count > 0 else { return }
+        let slots = client.transferSlots(for: registry)
         let threads = max(1, min(width, count))
         if threads == 1 {
-            for index in 0..<count { try body(index, session) }
+            for index in 0..<count {
+                try slots.acquire(cancellation: nil)
+                defer { slots.release() }
+                try body(index, session)
+            }
             return
         }
         struct Shared {
@@ -52,7 +59,11 @@ enum BlobWorkers {
                         return state.next
                     }
                     guard let index else { break }
-                    do throws(RegistryError) { try body(index, worker) } catch {
+                    do throws(RegistryError) {
+                        try slots.acquire(cancellation: cancellation)
+                        defer { slots.release() }
+                        try body(index, worker)
+                    } catch {
                         fail(error)
                         break
                     }
@@ -70,4 +81,22 @@ enum BlobWorkers {
         if case .cancelled = error { return true }
         return false
     }
+}
+
+/// The transfer slots of one registry: at most `RegistryOptions.maxConcurrentBlobs` blob
+/// transfers to it at once, across all operations of one client.
+final class TransferSlots: Sendable {
+    private let semaphore: DispatchSemaphore
+
+    init(_ count: Int) { semaphore = DispatchSemaphore(value: max(1, count)) }
+
+    /// Waits for a free slot; gives up when `cancellation` is set meanwhile.
+    func acquire(cancellation: TransferCancellation?) throws(RegistryError) {
+        while semaphore.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if cancellation?.isCancelled == true { throw .cancelled(operation: "wait for a transfer slot") }
+        }
+    }
+
+    /// Frees the slot taken by `acquire`.
+    func release() { semaphore.signal() }
 }

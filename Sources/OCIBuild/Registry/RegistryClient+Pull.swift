@@ -59,7 +59,7 @@ extension RegistryClient {
         var descriptor = fetched.descriptor
         try store.withWriteLease {
             let downloaded = Mutex<Int>(0)
-            try BlobWorkers.run(count: missing.count, width: options.maxConcurrentBlobs, client: self,
+            try BlobWorkers.run(count: missing.count, width: options.maxConcurrentBlobs, registry: reference.registry, client: self,
                                 session: session) { index, worker throws(RegistryError) in
                 let blob = missing[index]
                 try self.downloadBlob(blob, reference: reference, into: store, session: worker)

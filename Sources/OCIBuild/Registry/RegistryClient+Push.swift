@@ -34,7 +34,7 @@ extension RegistryClient {
         loadLocations(from: store)
 
         let report = Mutex(PushReport(manifestDigest: manifest.digest))
-        try BlobWorkers.run(count: blobs.count, width: options.maxConcurrentBlobs, client: self,
+        try BlobWorkers.run(count: blobs.count, width: options.maxConcurrentBlobs, registry: reference.registry, client: self,
                             session: session) { index, worker throws(RegistryError) in
             let outcome = try self.pushBlob(blobs[index], store: store, to: reference, session: worker)
             report.withLock { report in

@@ -23,6 +23,8 @@ package final class RegistryClient: @unchecked Sendable {
         var trustedCertificates: Result<[UInt8]?, RegistryError>?
         /// Digest → `registry/repository` names known to hold it, most recent first.
         var blobLocations: [Digest: [String]] = [:]
+        /// Per registry, the slots that bound concurrent blob transfers.
+        var slots: [String: TransferSlots] = [:]
     }
 
     private let state = Mutex(State())
@@ -159,6 +161,16 @@ package final class RegistryClient: @unchecked Sendable {
     /// Records what was learnt about a registry (its scheme, its challenge).
     func remember(_ endpoint: RegistryEndpoint) {
         state.withLock { $0.endpoints[endpoint.registry] = endpoint }
+    }
+
+    /// The transfer slots of `registry` (made on first use).
+    func transferSlots(for registry: String) -> TransferSlots {
+        state.withLock { state in
+            if let slots = state.slots[registry] { return slots }
+            let slots = TransferSlots(options.maxConcurrentBlobs)
+            state.slots[registry] = slots
+            return slots
+        }
     }
 
     /// A cached, unexpired token.

@@ -75,6 +75,12 @@ struct RegistryEndpoint: Sendable {
     /// `scheme://authority`.
     var base: String { "\(scheme)://\(authority)" }
 
+    /// Where requests for `registry` go: Docker Hub (`docker.io`) is served by
+    /// `registry-1.docker.io`; every other registry by its own name.
+    static func authority(for registry: String) -> String {
+        registry == Reference.dockerHub ? "registry-1.docker.io" : registry
+    }
+
     /// `base/v2/<repository>/<path>`.
     func url(_ repository: String, _ path: String) -> String { "\(base)/v2/\(repository)/\(path)" }
 }
@@ -105,7 +111,7 @@ final class RegistrySession {
     /// speaks TLS (tried first, unverified) or plain HTTP.
     func endpoint(_ registry: String) throws(RegistryError) -> RegistryEndpoint {
         if let known = client.knownEndpoint(registry) { return known }
-        let authority = registry == Reference.dockerHub ? "registry-1.docker.io" : registry
+        let authority = RegistryEndpoint.authority(for: registry)
         let insecure = options.isInsecure(registry)
         var endpoint = RegistryEndpoint(registry: registry, authority: authority, scheme: "https")
         var response: RegistryResponse

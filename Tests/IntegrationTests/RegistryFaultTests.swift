@@ -1,0 +1,235 @@
+// The registry client through a fault-injecting proxy (Helpers/fault_proxy.py) in front of
+// a real registry: 500s, 429 with Retry-After, connections reset in the middle of a blob,
+// truncated bodies, corrupted content both ways, a manifest PUT that keeps failing. Each
+// is survived by a retry or fails with a clear error — and afterwards the store passes
+// fsck with no temporary file left, and every blob the registry holds has its digest.
+
+import Foundation
+import OCIBuild
+import Testing
+import TestSupport
+
+/// A scenario store, a registry and the proxy in front of it.
+struct FaultScenario {
+    let s: RegistryScenario
+    let registry: TestRegistry
+    let proxy: FaultProxy
+
+    init(auth: TestRegistry.Auth = .none) throws {
+        s = try RegistryScenario()
+        registry = try TestRegistry(directory: s.dir.path + "/registry", auth: auth)
+        proxy = try FaultProxy(upstream: registry.address, directory: s.dir.path)
+    }
+
+    func stop() {
+        proxy.stop()
+        registry.stop()
+        try? s.dir.remove()
+    }
+
+    /// A client talking to the proxy, with quick retries; `chunkSize` for chunked uploads.
+    func client(retries: Int = 3, chunkSize: Int64? = nil, credentials: RegistryCredentials? = nil) -> RegistryClient {
+        RegistryClient(options: testOptions(insecure: [proxy.address]) {
+            $0.retries = retries
+            $0.chunkSize = chunkSize
+            $0.rememberBlobLocations = false
+            $0.credentials[proxy.address] = credentials
+        })
+    }
+
+    func reference(_ path: String) throws -> Reference { try Reference("\(proxy.address)/\(path)") }
+
+    /// The base image's big layer (the blob faults aim at).
+    func bigLayer() throws -> Digest {
+        let (_, manifest) = try s.store.manifest(s.base)
+        return manifest.layers[0].digest
+    }
+
+    /// The invariants after any fault: the store is clean with no temporary files, and
+    /// the registry holds no blob whose content differs from its digest.
+    func checkNothingCorrupt(_ stores: [ImageStore]) throws {
+        for store in stores {
+            let report = try store.fsck()
+            #expect(report.isClean, "\(report.problems)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.ingestDirectory)
+                .filter { $0.hasPrefix("tmp-") }
+            #expect(leftovers.isEmpty, "temporary files left in \(store.ingestDirectory): \(leftovers)")
+        }
+        #expect(try registry.corruptBlobs().isEmpty)
+    }
+}
+
+@Suite("Registry: faults between client and registry", .serialized)
+struct RegistryFaultTests {
+    static let reason = RegistryTestEnvironment.registryMissing
+
+    @Test("pull survives a reset mid-blob, a truncated body, corrupt content and a 500",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func pullRecovers() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        let target = try f.reference("kolla/base:1")
+        _ = try f.client().push(store: f.s.store, manifest: f.s.base, to: target)
+        let layer = try f.bigLayer()
+        try f.proxy.setFaults([
+            ["method": "GET", "path": "/blobs/\(layer)", "action": "reset", "count": 1],
+            ["method": "GET", "path": "/blobs/\(layer)", "action": "truncate", "count": 1],
+            ["method": "GET", "path": "/blobs/\(layer)", "action": "corrupt", "count": 1],
+            ["method": "GET", "path": "/blobs/\(layer)", "action": "status", "status": 500, "count": 1],
+        ])
+        let store = try f.s.emptyStore("pulled")
+        // Four faults in a row: the fifth attempt succeeds.
+        let pulled = try f.client(retries: 4).pull(target, into: store, name: "b:1")
+        #expect(pulled.digest == f.s.base.digest)
+        let fired = try f.proxy.stats().fired
+        #expect(fired == ["0": 1, "1": 1, "2": 1, "3": 1], "\(fired)")
+        #expect(try store.readBlob(layer) == (try f.s.store.readBlob(layer)))
+        try f.checkNothingCorrupt([store])
+    }
+
+    @Test("pull of content that stays corrupt fails with a digest error and stores nothing",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func pullCorruptFails() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        let target = try f.reference("kolla/base:1")
+        _ = try f.client().push(store: f.s.store, manifest: f.s.base, to: target)
+        let layer = try f.bigLayer()
+        try f.proxy.setFaults([["method": "GET", "path": "/blobs/\(layer)", "action": "corrupt", "count": -1]])
+        let store = try f.s.emptyStore("pulled")
+        let error = #expect(throws: RegistryError.self) { try f.client(retries: 2).pull(target, into: store, name: "b:1") }
+        guard case .digestMismatch(let operation, _, let expected, _) = error else {
+            Issue.record("expected a digest mismatch, got \(String(describing: error))")
+            return
+        }
+        #expect(operation == "GET blob \(layer)")
+        #expect(expected == layer)
+        #expect(error?.description.contains("content digest is") == true)
+        #expect(try f.proxy.stats().fired["0"] == 3)
+        #expect(!store.hasBlob(layer))
+        #expect(throws: StoreError.self) { try store.resolve("b:1") }
+        try f.checkNothingCorrupt([store])
+    }
+
+    @Test("push survives 500s on blob uploads and a 429 with Retry-After (which it honours)",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func pushRetries() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        try f.proxy.setFaults([
+            ["method": "PUT", "path": "/blobs/uploads/", "action": "status", "status": 500, "count": 2],
+            ["method": "HEAD", "path": "/blobs/", "action": "status", "status": 429,
+             "headers": ["Retry-After": "1"], "count": 1],
+        ])
+        let started = Date()
+        let report = try f.client().push(store: f.s.store, manifest: f.s.child, to: try f.reference("kolla/child:1"))
+        #expect(Date().timeIntervalSince(started) >= 1.0)
+        #expect(report.blobsUploaded == 3)
+        #expect(try f.proxy.stats().fired == ["0": 2, "1": 1])
+        let pulled = try f.client().pull(try f.reference("kolla/child:1"), into: try f.s.emptyStore("pulled"), name: "c:1")
+        #expect(pulled.digest == f.s.child.digest)
+        try f.checkNothingCorrupt([])
+    }
+
+    @Test("push restarts an upload cut mid-body and one the registry rejects as corrupt",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func pushRestarts() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        let layer = try f.bigLayer()
+        try f.proxy.setFaults([
+            ["method": "PUT", "path": "/blobs/uploads/", "action": "reset_request", "count": 1],
+            ["method": "PUT", "path": "/blobs/uploads/", "action": "corrupt_request", "count": 1],
+        ])
+        let report = try f.client(retries: 3).push(store: f.s.store, manifest: f.s.base, to: try f.reference("kolla/base:1"))
+        #expect(report.blobsUploaded == 2)
+        let (fired, requests) = try f.proxy.stats()
+        #expect(fired == ["0": 1, "1": 1])
+        // Every restart began with a fresh upload session.
+        #expect(requests.filter { $0.hasPrefix("POST ") }.count == 4, "\(requests)")
+        #expect(f.registry.hasBlob(layer))
+        try f.checkNothingCorrupt([])
+    }
+
+    @Test("chunked push resumes after a PATCH is cut, from the offset the registry reports",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func chunkedResume() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        try f.proxy.setFaults([
+            ["method": "PATCH", "path": "/blobs/uploads/", "action": "reset_request", "count": 1],
+            ["method": "PATCH", "path": "/blobs/uploads/", "action": "status", "status": 503, "count": 1],
+        ])
+        let report = try f.client(chunkSize: 256 << 10)
+            .push(store: f.s.store, manifest: f.s.base, to: try f.reference("kolla/base:1"))
+        #expect(report.blobsUploaded == 2)
+        let (fired, requests) = try f.proxy.stats()
+        #expect(fired == ["0": 1, "1": 1])
+        #expect(requests.contains { $0.hasPrefix("GET ") && $0.contains("/blobs/uploads/") }, "\(requests)")
+        #expect(requests.filter { $0.hasPrefix("POST ") }.count == 2)
+        let pulled = try f.client().pull(try f.reference("kolla/base:1"), into: try f.s.emptyStore("pulled"), name: "b:1")
+        #expect(pulled.digest == f.s.base.digest)
+        try f.checkNothingCorrupt([])
+    }
+
+    @Test("push whose uploads stay corrupt fails clearly; the registry keeps neither blob nor manifest",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func pushCorruptFails() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        let layer = try f.bigLayer()
+        try f.proxy.setFaults([["method": "PUT", "path": "/blobs/uploads/", "action": "corrupt_request", "count": -1]])
+        let target = try f.reference("kolla/base:1")
+        let error = #expect(throws: RegistryError.self) {
+            try f.client(retries: 1).push(store: f.s.store, manifest: f.s.base, to: target)
+        }
+        #expect(error?.description.contains("DIGEST_INVALID") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("after 2 attempts") == true, "\(String(describing: error))")
+        #expect(!f.registry.hasBlob(layer))
+        #expect(try f.proxy.stats().requests.allSatisfy { !$0.hasPrefix("PUT ") || !$0.contains("/manifests/") })
+        try f.proxy.setFaults([])
+        #expect(try f.client().manifestExists(target) == nil)
+        try f.checkNothingCorrupt([])
+    }
+
+    @Test("a manifest PUT that keeps failing leaves no manifest, after bounded retries",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func manifestFails() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        try f.proxy.setFaults([["method": "PUT", "path": "/manifests/", "action": "status", "status": 500, "count": -1]])
+        let target = try f.reference("kolla/base:1")
+        let error = #expect(throws: RegistryError.self) {
+            try f.client(retries: 2).push(store: f.s.store, manifest: f.s.base, to: target)
+        }
+        #expect(error?.description == "PUT manifest \(f.proxy.address)/kolla/base:1 "
+                + "http://\(f.proxy.address)/v2/kolla/base/manifests/1: HTTP 500 (INJECTED: injected 500) "
+                + "(after 3 attempts)")
+        #expect(try f.proxy.stats().fired["0"] == 3)
+        try f.proxy.setFaults([])
+        #expect(try f.client().manifestExists(target) == nil)
+        try f.checkNothingCorrupt([])
+    }
+
+    @Test("blob downloads follow redirects to another host without sending it the credentials",
+          .enabled(if: BasicAuthRegistryTests.reason == nil, "\(BasicAuthRegistryTests.reason ?? "")"))
+    func redirectDropsAuthorization() throws {
+        let credentials = RegistryCredentials(username: "kolla", password: "redirect-pw")
+        let f = try FaultScenario(auth: .basic(user: credentials.username, password: credentials.password))
+        defer { f.stop() }
+        let target = try f.reference("kolla/base:1")
+        _ = try f.client(credentials: credentials).push(store: f.s.store, manifest: f.s.base, to: target)
+        // "localhost:PORT" is the proxy under another name: a different host to the client.
+        try f.proxy.setFaults([["method": "GET", "path": "/blobs/sha256:", "action": "redirect", "count": -1,
+                                "host": "localhost:\(f.proxy.port)",
+                                "upstream_auth": "Basic \(credentials.encoded)"]])
+        let store = try f.s.emptyStore("pulled")
+        let pulled = try f.client(credentials: credentials).pull(target, into: store, name: "b:1")
+        #expect(pulled.digest == f.s.base.digest)
+        let stats = try runProcess("/usr/bin/curl", ["-s", "http://\(f.proxy.address)/__stats"])
+        let json = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        #expect(json?["redirected_without_auth"] as? Int == 2, "\(stats.stdout)")
+        #expect(json?["redirected_with_auth"] as? Int == 0)
+        try f.checkNothingCorrupt([store])
+    }
+}

@@ -1,0 +1,216 @@
+// The registry client's pieces that need no network: Location resolution and query
+// building, WWW-Authenticate parsing, token scopes and token responses, credentials files
+// and their redaction, Retry-After, manifest media-type detection, insecure-registry
+// matching, error messages, and libcurl failures as typed errors.
+
+import Foundation
+import Testing
+import TestSupport
+@testable import OCIBuild
+
+@Suite("Registry: URLs, challenges, credentials")
+struct RegistryUnitTests {
+    @Test("Location headers: absolute, other host, scheme-relative, absolute path, relative, query only",
+          arguments: [
+              ("http://r:5000/v2/a/blobs/uploads/u?_state=x", "http://r:5000/v2/a/blobs/uploads/u?_state=x"),
+              ("https://storage.example/up/1?sig=a%2Fb", "https://storage.example/up/1?sig=a%2Fb"),
+              ("//other:81/up", "http://other:81/up"),
+              ("/v2/a/blobs/uploads/u?_state=y==", "http://r:5000/v2/a/blobs/uploads/u?_state=y=="),
+              ("u2?x=1", "http://r:5000/v2/a/blobs/uploads/u2?x=1"),
+              ("../../other/x", "http://r:5000/v2/a/other/x"),
+              ("?_state=z", "http://r:5000/v2/a/blobs/uploads/?_state=z"),
+          ])
+    func resolveLocation(location: String, expected: String) {
+        #expect(RegistryURL.resolve(location, against: "http://r:5000/v2/a/blobs/uploads/?mount=1") == expected)
+    }
+
+    @Test("digest= is appended with ? or &, percent-encoded, before a fragment")
+    func appendQuery() {
+        let digest = "sha256:0123"
+        #expect(RegistryURL.appendingQuery("http://r/u", "digest", digest) == "http://r/u?digest=sha256%3A0123")
+        #expect(RegistryURL.appendingQuery("http://r/u?_state=a", "digest", digest)
+                == "http://r/u?_state=a&digest=sha256%3A0123")
+        #expect(RegistryURL.appendingQuery("http://r/u?", "from", "a/b") == "http://r/u?from=a%2Fb")
+        #expect(RegistryURL.appendingQuery("http://r/u#f", "n", "v w") == "http://r/u?n=v%20w#f")
+    }
+
+    @Test("authority, origin, host without port, redaction of user info")
+    func urlParts() {
+        #expect(RegistryURL.authority("https://User:Pw@Reg.Example:5000/v2/?x") == "reg.example:5000")
+        #expect(RegistryURL.origin("http://127.0.0.1:5000/v2/") == "http://127.0.0.1:5000")
+        #expect(RegistryURL.authority("/relative") == nil)
+        #expect(RegistryURL.hostWithoutPort("127.0.0.1:5000") == "127.0.0.1")
+        #expect(RegistryURL.hostWithoutPort("[::1]:5000") == "[::1]")
+        #expect(RegistryURL.redacted("https://user:secret@r/v2/") == "https://r/v2/")
+        #expect(RegistryURL.redacted("https://r/v2/?a=b@c") == "https://r/v2/?a=b@c")
+    }
+
+    @Test("WWW-Authenticate: Basic, Bearer with a comma in a quoted scope, several challenges, insufficient_scope")
+    func challenges() {
+        let basic = AuthChallenge.parse(header: #"Basic realm="kolla-oci test""#)
+        #expect(basic == [AuthChallenge(scheme: "basic", parameters: ["realm": "kolla-oci test"])])
+
+        let bearer = AuthChallenge.parse(header: #"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push",error="insufficient_scope""#)
+        #expect(bearer.count == 1)
+        #expect(bearer.first?.scheme == "bearer")
+        #expect(bearer.first?.realm == "https://auth.example/token")
+        #expect(bearer.first?.service == "registry.example")
+        #expect(bearer.first?.scopes == ["repository:a/b:pull,push"])
+        #expect(bearer.first?.parameters["error"] == "insufficient_scope")
+
+        let both = AuthChallenge.parse(header: #"Basic realm="x", Bearer realm="https://a/t", service=s"#)
+        #expect(both.map(\.scheme) == ["basic", "bearer"])
+        #expect(both.last?.service == "s")
+        let escaped = AuthChallenge.parse(header: #"Bearer realm="https://a/t?x=\"y\"""#)
+        #expect(escaped.first?.realm == #"https://a/t?x="y""#)
+        #expect(AuthChallenge.parse(header: "").isEmpty)
+    }
+
+    @Test("scopes merge per repository; parse repository:name:actions")
+    func scopes() {
+        let merged = AuthScope.merged([.push("b/child"), .pull("a/base"), .pull("b/child")])
+        #expect(merged.map(\.description) == ["repository:a/base:pull", "repository:b/child:pull,push"])
+        #expect(AuthScope(parsing: "repository:a/b:pull,push") == AuthScope.push("a/b"))
+        #expect(AuthScope(parsing: "registry:catalog:*") == nil)
+    }
+
+    @Test("token responses: token or access_token, expires_in default 60, issued_at")
+    func tokens() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let plain = try #require(BearerToken.parse(Array(#"{"token":"t1"}"#.utf8), receivedAt: now))
+        #expect(plain.value == "t1")
+        #expect(plain.expires == now.addingTimeInterval(54))
+        let access = try #require(BearerToken.parse(Array(#"{"access_token":"t2","expires_in":300}"#.utf8), receivedAt: now))
+        #expect(access.value == "t2")
+        #expect(access.expires == now.addingTimeInterval(270))
+        let issued = try #require(BearerToken.parse(
+            Array(#"{"token":"t3","expires_in":100,"issued_at":"2027-01-15T08:00:00Z"}"#.utf8), receivedAt: now))
+        #expect(issued.expires.timeIntervalSince1970 == 1_800_000_000 + 90)  // issued_at is in the future: ignored
+        #expect(BearerToken.parse(Array(#"{"token":""}"#.utf8)) == nil)
+        #expect(BearerToken.parse(Array("not json".utf8)) == nil)
+    }
+
+    @Test("Retry-After as seconds or an HTTP date")
+    func retryAfter() {
+        #expect(RegistrySession.retryAfterSeconds("3") == 3)
+        #expect(RegistrySession.retryAfterSeconds(" 0 ") == 0)
+        let past = RegistrySession.retryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT")
+        #expect(past.map { $0 < 0 } == true)
+        #expect(RegistrySession.retryAfterSeconds("soon") == nil)
+    }
+
+    @Test("manifest media type: Content-Type, else the body's mediaType, else guessed")
+    func mediaTypes() {
+        let body = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}"#.utf8)
+        #expect(RegistryClient.manifestMediaType(contentType: "application/vnd.oci.image.index.v1+json; charset=utf-8",
+                                                 body: body) == .ociIndex)
+        #expect(RegistryClient.manifestMediaType(contentType: "application/json", body: body) == .dockerManifest)
+        #expect(RegistryClient.manifestMediaType(contentType: nil, body: Array(#"{"manifests":[]}"#.utf8)) == .ociIndex)
+        #expect(RegistryClient.manifestMediaType(contentType: nil, body: Array(#"{"config":{}}"#.utf8)) == .ociManifest)
+    }
+
+    @Test("insecure registries match HOST:PORT exactly or by HOST alone; Docker Hub's endpoint")
+    func insecureMatching() throws {
+        var options = RegistryOptions()
+        options.insecureRegistries = ["127.0.0.1:5000", "build-host"]
+        #expect(options.isInsecure("127.0.0.1:5000"))
+        #expect(!options.isInsecure("127.0.0.1:5001"))
+        #expect(options.isInsecure("build-host:443"))
+        #expect(!options.isInsecure("quay.io"))
+        #expect(options.maxConcurrentBlobs == 4 && options.retries == 3)
+        let hub = try Reference("debian")
+        #expect(hub.registry == "docker.io" && hub.repository == "library/debian")
+        #expect(RegistryEndpoint.authority(for: hub.registry) == "registry-1.docker.io")
+        #expect(RegistryEndpoint.authority(for: "quay.io") == "quay.io")
+    }
+
+    @Test("credentials: redacted descriptions, lookup order and key forms, login file written 0600")
+    func credentialFiles() throws {
+        try withTemporaryDirectory { dir in
+            let credentials = RegistryCredentials(username: "me", password: "hunter2")
+            #expect(credentials.description == "me:<redacted>")
+            #expect("\(credentials)".contains("hunter2") == false)
+            #expect(String(reflecting: credentials).contains("hunter2") == false)
+            #expect(RegistryCredentials(encoded: credentials.encoded) == credentials)
+            #expect(RegistryCredentials(encoded: "bm9jb2xvbg==") == nil)  // "nocolon"
+
+            func auth(_ user: String) -> String { Data("\(user):pw".utf8).base64EncodedString() }
+            let home = dir.path
+            let runtime = dir.appending("run").path
+            try FileManager.default.createDirectory(atPath: runtime + "/containers", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: home + "/.docker", withIntermediateDirectories: true)
+            try #"{"auths":{"quay.io":{"auth":"\#(auth("quay"))"},"quay.io/team":{"auth":"\#(auth("team"))"}}}"#
+                .write(toFile: runtime + "/containers/auth.json", atomically: true, encoding: .utf8)
+            try #"{"auths":{"https://index.docker.io/v1/":{"auth":"\#(auth("hub"))"},"quay.io":{"auth":"\#(auth("late"))"},"helper.io":{"identitytoken":"x"}},"credsStore":"pass"}"#
+                .write(toFile: home + "/.docker/config.json", atomically: true, encoding: .utf8)
+            let environment = ["HOME": home, "XDG_RUNTIME_DIR": runtime]
+
+            func lookup(_ registry: String, _ repository: String?) throws -> String? {
+                try AuthFile.lookup(registry: registry, repository: repository, explicit: nil,
+                                    environment: environment)?.username
+            }
+            #expect(try lookup("quay.io", "team/app") == "team")
+            #expect(try lookup("quay.io", "other/app") == "quay")
+            #expect(try lookup("docker.io", "library/debian") == "hub")
+            #expect(try lookup("helper.io", "x") == nil)
+            #expect(try lookup("nowhere.example", "x") == nil)
+            #expect(AuthFile.searchPaths(explicit: "/e.json", environment: environment + ["REGISTRY_AUTH_FILE": "/r.json"])
+                    == ["/e.json", "/r.json", runtime + "/containers/auth.json", home + "/.config/containers/auth.json",
+                        home + "/.docker/config.json"])
+            #expect(AuthFile.searchPaths(explicit: nil, environment: ["HOME": home, "DOCKER_CONFIG": "/dc"]).last
+                    == "/dc/config.json")
+
+            try "{not json".write(toFile: dir.appending("broken.json").path, atomically: true, encoding: .utf8)
+            #expect(throws: RegistryError.self) {
+                try AuthFile.lookup(registry: "x.io", repository: nil, explicit: dir.appending("broken.json").path,
+                                    environment: [:])
+            }
+
+            // login keeps other entries and keys; the file is 0600; logout removes aliases too.
+            let file = dir.appending("login/auth.json").path
+            #expect(AuthFile.loginPath(explicit: nil, environment: ["HOME": home]) == home + "/.config/containers/auth.json")
+            try AuthFile.store(RegistryCredentials(username: "a", password: "b"), registry: "r.io", path: file)
+            try AuthFile.store(credentials, registry: "docker.io", path: file)
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            #expect(try AuthFile.lookup(registry: "docker.io", repository: "library/x", explicit: file,
+                                        environment: [:]) == credentials)
+            #expect(try AuthFile.remove(registry: "index.docker.io", path: file))
+            #expect(try AuthFile.remove(registry: "docker.io", path: file) == false)
+            #expect(try AuthFile.lookup(registry: "r.io", repository: nil, explicit: file, environment: [:])?.username == "a")
+        }
+    }
+
+    @Test("error messages name operation, URL and status, with the registry's codes")
+    func errorMessages() {
+        let errors = RegistryServerError.parse(Array(#"{"errors":[{"code":"DENIED","message":"no","detail":{}}]}"#.utf8))
+        #expect(errors == [RegistryServerError(code: "DENIED", message: "no")])
+        let http = RegistryError.http(operation: "PUT manifest r/a:1", url: "https://r/v2/a/manifests/1", status: 403,
+                                      errors: errors, attempts: 1)
+        #expect(http.description == "PUT manifest r/a:1 https://r/v2/a/manifests/1: HTTP 403 (DENIED: no)")
+        #expect(!http.isTransient)
+        #expect(RegistryError.http(operation: "x", url: "u", status: 503, errors: [], attempts: 4).description
+                == "x u: HTTP 503 (after 4 attempts)")
+        #expect(RegistryServerError.parse(Array("<html>".utf8)).isEmpty)
+    }
+
+    @Test("libcurl failures are typed errors naming the URL")
+    func curlFailure() throws {
+        let curl = try CurlEasy()
+        // Port 1 on loopback: nothing listens there.
+        let error = #expect(throws: NativeError.self) {
+            try curl.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:1/v2/"))
+        }
+        #expect(error?.library == .libcurl)
+        #expect(error?.code == 7)  // CURLE_COULDNT_CONNECT
+        #expect(error?.path == "http://127.0.0.1:1/v2/")
+        let refused = #expect(throws: NativeError.self) {
+            try curl.perform(HTTPRequest(method: "GET", url: "ftp://127.0.0.1/x"))
+        }
+        #expect(refused?.code == 1)  // CURLE_UNSUPPORTED_PROTOCOL: only http and https
+    }
+}
+
+extension Dictionary where Key == String, Value == String {
+    fileprivate static func + (lhs: Self, rhs: Self) -> Self { lhs.merging(rhs) { $1 } }
+}
