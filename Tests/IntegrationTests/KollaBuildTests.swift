@@ -73,3 +73,75 @@ import Testing
         #expect(allowed.stderr.contains("broken Failed with status: error (allowed to fail)"))
     }
 }
+
+/// The CI job of issue 8: kolla-oci's own `ci` profile (base → openstack-base →
+/// keystone-base → keystone from Debian packages) built rootless from a fresh store,
+/// pushed to a loopback registry, then rebuilt with no change: every step cached,
+/// nothing uploaded, the same statuses.
+@Suite(.serialized) struct CIProfileTests {
+    static let user = "kolla-oci-it"
+    static var reason: String? {
+        if getuid() != 0 { return "needs root to create the unprivileged test user" }
+        if RegistryTestEnvironment.registryMissing != nil { return RegistryTestEnvironment.registryMissing }
+        return DebianBase.unavailableReason
+    }
+
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test(.enabled(if: reason == nil, "\(reason ?? "")"))
+    func ciProfileRootlessPushAndNoChangeRebuild() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-ci")
+        defer { _ = try? runTool("/bin/rm", ["-rf", dir.path]) }
+        chmod(dir.path, 0o755)
+        // The unprivileged user with subordinate ids (as in BudTests).
+        if (try? runTool("/usr/bin/id", [Self.user]))?.status != 0 { _ = try runTool("/usr/sbin/useradd", ["-m", Self.user]) }
+        for file in ["/etc/subuid", "/etc/subgid"] {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            if !text.contains("\(Self.user):") { try (text + "\(Self.user):300000:65536\n").write(toFile: file, atomically: true, encoding: .utf8) }
+        }
+        // kolla-oci's tree, copied where the test user can read it.
+        _ = try runTool("/bin/mkdir", ["-p", dir.path + "/tree/data"])
+        _ = try runTool("/bin/cp", ["-a", Self.repoRoot + "/docker", dir.path + "/tree/"])
+        _ = try runTool("/bin/sh", ["-c", "cp -a \(Self.repoRoot)/etc/kolla/data/. \(dir.path)/tree/data/"])
+        try FileManager.default.copyItem(atPath: try DebianBase.tarball(), toPath: dir.path + "/base.tar")
+        _ = try runTool("/bin/chown", ["-R", Self.user, dir.path])
+        let registry = try TestRegistry(directory: dir.path + "/registry")
+        defer { registry.stop() }
+
+        func kollaOCI(_ args: [String]) throws -> ToolRun {
+            try runTool(
+                "/usr/sbin/runuser",
+                ["-u", Self.user, "--", "/usr/bin/env", "KOLLA_OCI_ROOT=\(dir.path)/store", "HOME=\(dir.path)", kollaOCIBinary()] + args,
+                directory: dir.path)
+        }
+        #expect(try kollaOCI(["import", "base.tar", "debian:bookworm"]).status == 0)
+        let common = ["build", "--data-dir", dir.path + "/tree", "--profile", "ci", "--threads", "2", "--push",
+                      "--registry", registry.address, "--insecure-registry", registry.address]
+        let cold = try kollaOCI(common + ["--work-dir", dir.path + "/w1"])
+        let expected = #"{"built": [{"name": "base"}, {"name": "keystone"}, {"name": "keystone-base"}, {"name": "openstack-base"}], "failed": []"#
+        try #require(cold.status == 0, "\(cold.stderr.suffix(3000))")
+        #expect(cold.stdout.hasPrefix(expected), "\(cold.stdout)")
+        #expect(cold.stderr.components(separatedBy: "Pushed successfully").count - 1 == 4)
+
+        // The registry has every image.
+        let plan = try kollaOCI(["build", "--data-dir", dir.path + "/tree", "--profile", "ci", "--registry", registry.address, "--plan", "json"])
+        let tag = plan.stdout.components(separatedBy: "\"image\": \"").dropFirst().first?.components(separatedBy: "\"").first?.split(separator: ":").last.map(String.init) ?? ""
+        for image in ["base", "openstack-base", "keystone-base", "keystone"] {
+            let head = try runTool("/usr/bin/curl", [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-I", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                "http://\(registry.address)/v2/kolla/\(image)/manifests/\(tag)",
+            ])
+            #expect(head.stdout == "200", "\(image):\(tag)")
+        }
+
+        // No change: everything from the cache, nothing uploaded, same summary.
+        let warm = try kollaOCI(common + ["--work-dir", dir.path + "/w2"])
+        #expect(warm.status == 0, "\(warm.stderr.suffix(2000))")
+        #expect(warm.stdout == cold.stdout)
+        #expect(!warm.stderr.contains("RUN took"), "a step ran again")
+        let pushes = warm.stderr.split(separator: "\n").filter { $0.contains("Pushed \(registry.address)") }
+        #expect(pushes.count == 4)
+        #expect(pushes.allSatisfy { $0.contains(" 0 blob(s) uploaded (0 bytes)") }, "\(pushes)")
+    }
+}
