@@ -145,3 +145,55 @@ import Testing
         #expect(pushes.allSatisfy { $0.contains(" 0 blob(s) uploaded (0 bytes)") }, "\(pushes)")
     }
 }
+
+/// `--plan json`, `--shard I/N` and `--stage K`: two shards as two processes with separate
+/// stores sharing one loopback registry, stage by stage as a CI engine would run them.
+@Suite(.serialized) struct ShardTests {
+    static var reason: String? {
+        if RegistryTestEnvironment.registryMissing != nil { return RegistryTestEnvironment.registryMissing }
+        if getuid() != 0 { return "needs root (or a cached Debian base) to import the debootstrapped base" }
+        return DebianBase.unavailableReason
+    }
+
+    @Test(.enabled(if: reason == nil, "\(reason ?? "")"))
+    func twoShardsShareARegistry() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-shards")
+        defer { try? dir.remove() }
+        try KollaBuildTests().makeTree(dir.path)
+        // No failing image here.
+        try FileManager.default.removeItem(atPath: dir.path + "/docker/parent/broken")
+        try "all:\n  - sibling\n  - other\n".write(toFile: dir.path + "/data/profiles.yaml", atomically: true, encoding: .utf8)
+        let registry = try TestRegistry(directory: dir.path + "/registry")
+        defer { registry.stop() }
+        let bin = kollaOCIBinary()
+        func env(_ shard: Int) -> [String: String] { ["KOLLA_OCI_ROOT": dir.path + "/store\(shard)", "HOME": dir.path] }
+        for shard in 0..<2 {
+            #expect(try runTool(bin, ["import", try DebianBase.tarball(), "debian:bookworm"], environment: env(shard)).status == 0)
+        }
+        let common = ["build", "--data-dir", dir.path, "--profile", "all", "--registry", registry.address,
+                      "--insecure-registry", registry.address]
+        let plan = try runTool(bin, common + ["--plan", "json", "--shard", "0/2"], environment: env(0))
+        #expect(plan.status == 0)
+        #expect(plan.stdout.contains(#""stages": [\#n    ["base"],\#n    ["other", "parent"],\#n    ["sibling"]\#n  ]"#), "\(plan.stdout)")
+        #expect(plan.stdout.contains(#"{"name": "parent", "image": "\#(registry.address)/kolla/parent:"#))
+
+        // Stage by stage, both shards at once; each pushes what it built.
+        var built: [Int: [String]] = [0: [], 1: []]
+        for stage in 0..<3 {
+            let runs = try (0..<2).map { shard in
+                try runTool(bin, common + ["--shard", "\(shard)/2", "--stage", "\(stage)", "--push", "--work-dir", dir.path + "/w\(shard)-\(stage)"], environment: env(shard))
+            }
+            for (shard, run) in runs.enumerated() {
+                #expect(run.status == 0, "stage \(stage) shard \(shard): \(run.stderr.suffix(1500))")
+                let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+                built[shard]! += ((json?["built"] as? [[String: String]]) ?? []).compactMap { $0["name"] }
+            }
+        }
+        #expect(Set(built[0]! + built[1]!) == ["base", "other", "parent", "sibling"])
+        #expect(Set(built[0]!).isDisjoint(with: built[1]!))
+        // sibling (shard 0) was built on parent (shard 1), pulled from the registry.
+        #expect(built[0]!.contains("sibling") && built[1]!.contains("parent"))
+        let run = try runTool(bin, ["run", "\(registry.address)/kolla/sibling:" + (plan.stdout.components(separatedBy: "kolla/sibling:").last?.prefix { $0 != "\"" }.description ?? ""), "cat", "/base.txt", "/parent.txt"], environment: env(0))
+        #expect(run.stdout == "base\nparent\n", "\(run.stderr)")
+    }
+}
