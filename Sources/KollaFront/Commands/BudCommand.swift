@@ -56,15 +56,7 @@ struct BudCommand {
         let store = try ImageStore(root: UserNamespace.storeRoot(args.value("--root")))
         // FROM an image the store lacks: pull it from its registry.
         let registry = RegistryClient(options: try RegistryCommand.options(args, quiet: quiet))
-        request.pull = { image in
-            let reference = try Reference(image)
-            do {
-                return try registry.pull(reference, into: store, name: reference.familiarString)
-            } catch let error as RegistryError {
-                if case .manifestNotFound = error { return nil }
-                throw error
-            }
-        }
+        request.pull = registry.fromImagePuller(into: store)
         let executor = try BuildExecutor(store: store, mapping: IDMapping.detect())
         let started = Date()
         let result = try executor.build(request)
@@ -155,5 +147,21 @@ enum UserNamespace {
 
     static func storeRoot(_ root: String?) -> String {
         root ?? StoreLocation.defaultRoot(environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+extension RegistryClient {
+    /// The FROM hook of builds: pulls an image the store lacks from its registry under its
+    /// familiar name; nil when the registry has no such image.
+    func fromImagePuller(into store: ImageStore) -> @Sendable (String) throws -> Descriptor? {
+        { image in
+            let reference = try Reference(image)
+            do {
+                return try self.pull(reference, into: store, name: reference.familiarString)
+            } catch let error as RegistryError {
+                if case .manifestNotFound = error { return nil }
+                throw error
+            }
+        }
     }
 }

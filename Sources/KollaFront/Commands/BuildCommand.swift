@@ -164,15 +164,7 @@ struct BuildCommand {
         builder.prepare = { job, log in
             try SourceArchives(conf: conf, log: log).prepare(image: job.name, context: job.context)
         }
-        builder.puller = { image in
-            let reference = try Reference(image)
-            do {
-                return try registry.pull(reference, into: store, name: reference.familiarString)
-            } catch let error as RegistryError {
-                if case .manifestNotFound = error { return nil }
-                throw error
-            }
-        }
+        builder.puller = registry.fromImagePuller(into: store)
         return builder
     }
 
