@@ -22,6 +22,8 @@ final class Log: @unchecked Sendable {
     let level: Level
     let consoleLevel: Level
     private let lock = NSLock()
+    /// The live status board, when lines must scroll above it.
+    var board: StatusBoard?
 
     init(debug: Bool, quiet: Bool) {
         level = debug ? .debug : .info
@@ -34,6 +36,10 @@ final class Log: @unchecked Sendable {
         let text = message.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map {
             $0.offset == 0 ? "\(l.name):\(name):\($0.element)" : String($0.element)
         }.joined(separator: "\n")
+        if let board, board.isEnabled {
+            board.print(text)
+            return
+        }
         lock.lock()
         FileHandle.standardError.write(Data((text + "\n").utf8))
         lock.unlock()

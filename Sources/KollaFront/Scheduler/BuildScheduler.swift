@@ -21,6 +21,8 @@ final class BuildScheduler: @unchecked Sendable {
     private var pushQueue: [Int] = []
     private var inFlight = 0
     private var logFiles: [String: FileHandle] = [:]
+    /// The live status on a terminal (build output then goes to the log files only).
+    let board: StatusBoard
 
     init(
         images: [ImageNode], builder: any ImageBuilding, threads: Int, pushThreads: Int, retries: Int, push: Bool,
@@ -35,6 +37,8 @@ final class BuildScheduler: @unchecked Sendable {
         self.log = log
         self.logsDir = logsDir
         self.makeJob = makeJob
+        self.board = StatusBoard(enabled: StatusBoard.terminal() && log.level != .debug && log.consoleLevel != .critical)
+        log.board = board
     }
 
     /// Runs every queue to the end and returns the images with their final statuses.
@@ -53,6 +57,8 @@ final class BuildScheduler: @unchecked Sendable {
         for _ in 0..<pushThreads { workers.append(worker(build: false, done)) }
         workers.forEach { $0.start() }
         done.wait()
+        board.finish()
+        log.board = nil
         for f in logFiles.values { try? f.close() }
         return images
     }
@@ -104,7 +110,8 @@ final class BuildScheduler: @unchecked Sendable {
         lock.lock()
         images[i].status = s
         lock.unlock()
-        imageLog(i, "Status: \(s.rawValue)", level: s.isError ? .error : .info)
+        imageLog(i, "Status: \(s.rawValue)", level: s.isError ? .error : .info, status: true)
+        board.set(images[i].name, s == .building ? "building" : nil)
     }
 
     private func runBuild(_ i: Int) {
@@ -158,6 +165,8 @@ final class BuildScheduler: @unchecked Sendable {
     private func runPush(_ i: Int) {
         let image = images[i]
         var lastError: Error?
+        board.set(image.name, "pushing")
+        defer { board.set(image.name, nil) }
         for _ in 1...(retries + 1) {
             do {
                 try builder.push(image.canonicalName) { [self] line in imageLog(i, line) }
@@ -171,15 +180,23 @@ final class BuildScheduler: @unchecked Sendable {
         if let lastError {
             setStatus(i, lastError is ConnectionError ? .connectionError : .pushError)
         } else {
-            imageLog(i, "Pushed successfully")
+            imageLog(i, "Pushed successfully", status: true)
         }
     }
 
     /// A line of one image's log: the console (`LEVEL:kolla.common.utils.<image>:…`) and,
     /// with `--logs-dir`, `<dir>/<image>.log` (opened on first use, as kolla does).
-    private func imageLog(_ i: Int, _ line: String, level: Log.Level = .info) {
+    private func imageLog(_ i: Int, _ line: String, level: Log.Level = .info, status: Bool = false) {
         let name = images[i].name
-        log.log(level, line, image: name)
+        if board.isEnabled {
+            // On a terminal: state changes and errors scroll, build output feeds the board.
+            if line.hasPrefix("STEP "), let steps = line.split(separator: ":").first {
+                board.set(name, "building " + steps.lowercased())
+            }
+            if status || level >= .error { log.log(level, line, image: name) }
+        } else {
+            log.log(level, line, image: name)
+        }
         guard let logsDir else { return }
         lock.lock()
         defer { lock.unlock() }
