@@ -35,11 +35,9 @@ struct BuildCommand {
             return 1
         }
         let log = Log(debug: conf.bool("debug"), quiet: conf.bool("quiet"))
-        let listing = conf.bool("template_only") || conf.string("save_dependency") != nil
-            || conf.bool("list_images") || conf.bool("list_dependencies") || conf.string("plan") != nil
         do {
             // A rootless build runs as root of its own user namespace (re-executed).
-            if !listing, let status = try UserNamespace.enterIfNeeded(root: conf.string("root")) { return status }
+            if !conf.buildsNothing, let status = try UserNamespace.enterIfNeeded(root: conf.string("root")) { return status }
             return try pipeline(conf, log)
         } catch let e as RenderError {
             log.error("Syntax error in template: \(e.image)")
@@ -73,9 +71,7 @@ struct BuildCommand {
         let unbuildable: Set<String> =
             conf.bool("enable_unbuildable")
             ? [] : ImageGraph.unbuildableNames(conf.catalog.unbuildable, base: conf.string("base") ?? "", arch: conf.string("base_arch") ?? "")
-        let listingOnly = conf.bool("template_only") || conf.string("save_dependency") != nil
-            || conf.bool("list_images") || conf.bool("list_dependencies") || conf.string("plan") != nil
-        let builder: DaemonlessBuilder? = listingOnly && !conf.bool("skip_existing") ? nil : try makeBuilder(conf)
+        let builder: DaemonlessBuilder? = conf.buildsNothing && !conf.bool("skip_existing") ? nil : try makeBuilder(conf)
         try graph.filter(
             patterns: try patterns(conf), unbuildable: unbuildable, skipParents: conf.bool("skip_parents"),
             skipExisting: { img in conf.bool("skip_existing") && builder?.exists(img.canonicalName) == true })
@@ -303,6 +299,13 @@ struct BuildCommand {
 }
 
 extension Configuration {
+    /// True for the modes that render and report but build nothing: template-only, the
+    /// listings and the plan.
+    var buildsNothing: Bool {
+        bool("template_only") || string("save_dependency") != nil || bool("list_images") || bool("list_dependencies")
+            || string("plan") != nil
+    }
+
     /// Where a value came from, or nil for defaults.
     func origins(_ dest: String) -> String? { originOf(dest) }
 }

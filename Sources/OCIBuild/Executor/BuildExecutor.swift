@@ -38,10 +38,7 @@ package final class BuildExecutor: @unchecked Sendable {
 
     /// Builds the request's Dockerfile and names the result; returns what was built.
     package func build(_ request: BuildRequest) throws -> BuildResult {
-        let file: Dockerfile
-        do {
-            file = try DockerfileParser.parse(request.dockerfileText, name: request.dockerfilePath)
-        }
+        let file = try DockerfileParser.parse(request.dockerfileText, name: request.dockerfilePath)
         let ignore = try loadDockerignore(request.contextDirectory)
         var globalArgs: [String: String] = [:]
         let words = ShellWords(escape: file.escape)
