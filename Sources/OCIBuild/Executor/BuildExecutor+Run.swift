@@ -8,7 +8,7 @@ extension BuildExecutor {
         counters: inout BuildCounters
     ) throws {
         var argv = try commandArgv(cmd, state)
-        var environment = state.expansionEnvironment
+        let environment = state.expansionEnvironment
         // Here-documents: a RUN whose command is `<<EOF` runs the body with the shell.
         if let doc = ins.heredocs.first {
             // The shell expands the script's variables at run time, as with BuildKit.
@@ -26,65 +26,23 @@ extension BuildExecutor {
             counters.cached += 1
             return
         }
-        let lowers = try extractedLayers(state)
-        let view = RootfsView(layers: lowers, opaqueXattr: overlayXattrPrefix + "opaque")
         let containerConfig = state.config.config ?? ContainerConfig()
-        let identity = try view.user(containerConfig.user.flatMap { $0.isEmpty ? nil : $0 } ?? "root")
-        if environment["PATH"] == nil {
-            environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        }
-        if environment["HOME"] == nil { environment["HOME"] = identity.home }
-
-        let scratch = try scratchDirectory()
-        defer { try? FileSystem.removeTree(scratch) }
-        let upper = scratch + "/upper"
-        let work = scratch + "/work"
-        let merged = scratch + "/merged"
-        let empty = scratch + "/empty"
-        for d in [upper, work, merged, empty] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        // The working directory must exist for chdir: create missing ones in the layer.
-        let workdir = containerConfig.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-        let resolvedWorkdir = try view.resolve(workdir)
-        if view.lookup(resolvedWorkdir) == nil {
-            try mirrorParents(view, resolvedWorkdir, into: upper, includeSelf: false)
-            try FileManager.default.createDirectory(atPath: upper + "/" + resolvedWorkdir, withIntermediateDirectories: true)
-        }
-        var spec = RunSpec(
-            rootfs: merged, argv: argv, environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
-            mapping: sandboxMapping)
-        spec.workingDirectory = "/" + resolvedWorkdir
-        spec.uid = identity.uid
-        spec.gid = identity.gid
-        spec.supplementaryGroups = identity.groups
-        // Short lower paths: relative to the layer cache (the mount options hold one page).
-        let base = layers.directory
-        let relative = (lowers.isEmpty ? [empty] : lowers).map { $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0 }
-        spec.overlay = .init(lower: relative, upper: upper, work: work, lowerBase: base)
+        let sandbox = try prepareSandbox(
+            state, argv: argv, environment: environment, user: containerConfig.user ?? "", workdir: containerConfig.workingDir ?? "")
+        defer { sandbox.remove() }
 
         let started = Date()
-        let status = try withLogPipe(request.log) { fd in try SandboxLauncher.run(spec, stdout: fd, stderr: fd) }
+        let status = try withLogPipe(request.log) { fd in try SandboxLauncher.run(sandbox.spec, stdout: fd, stderr: fd) }
         let elapsed = Date().timeIntervalSince(started)
         counters.secondsInRun += elapsed
         request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
-        // overlay leaves a mode-000 directory in the work dir.
-        chmod(work + "/work", 0o700)
         if status != 0 {
             throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)
         }
         try commitLayer(
-            changes: try Differ.overlayChanges(upper: upper), upper: upper, state: &state, createdBy: createdBy, cacheKey: key,
-            request: request)
+            changes: try Differ.overlayChanges(upper: sandbox.upper), upper: sandbox.upper, state: &state, createdBy: createdBy,
+            cacheKey: key, request: request)
         counters.run += 1
-    }
-
-    /// The mapping RUN uses from inside this process: a process already in its own user
-    /// namespace runs RUN with mount/pid namespaces only.
-    var sandboxMapping: IDMapping {
-        switch mapping {
-        case .none: return .none
-        case .inherited: return .inherited
-        case .single, .subordinate: return mapping
-        }
     }
 
     /// Runs `body` with a descriptor whose output is forwarded line by line to `log`.
@@ -130,36 +88,71 @@ extension BuildExecutor {
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
+        var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir)
+        defer { sandbox.remove() }
+        sandbox.spec.binds = binds
+        fflush(nil)
+        return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: 0)
+    }
+}
+
+/// A sandbox ready to run: the overlay of a stage's extracted layers under a scratch
+/// directory (upper, work, merged) and the spec that runs in it.
+struct OverlaySandbox {
+    let scratch: String
+    var spec: RunSpec
+    var upper: String { scratch + "/upper" }
+
+    /// Removes the scratch directory (overlay leaves a mode-000 directory in work/).
+    func remove() {
+        chmod(scratch + "/work/work", 0o700)
+        try? FileSystem.removeTree(scratch)
+    }
+}
+
+extension BuildExecutor {
+    /// Prepares RUN's sandbox over `state`'s layers: the user resolved in the image, PATH and
+    /// HOME defaulted, a missing working directory created in the upper layer (its missing
+    /// parents mirrored from the image).
+    func prepareSandbox(
+        _ state: StageState, argv: [String], environment: [String: String], user: String, workdir: String
+    ) throws -> OverlaySandbox {
         let lowers = try extractedLayers(state)
         let view = RootfsView(layers: lowers, opaqueXattr: overlayXattrPrefix + "opaque")
         let identity = try view.user(user.isEmpty ? "root" : user)
-        var env = environment
-        if env["PATH"] == nil { env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
-        if env["HOME"] == nil { env["HOME"] = identity.home }
+        var environment = environment
+        if environment["PATH"] == nil { environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
+        if environment["HOME"] == nil { environment["HOME"] = identity.home }
+
         let scratch = try scratchDirectory()
-        defer {
-            chmod(scratch + "/work/work", 0o700)
+        do {
+            for d in ["upper", "work", "merged", "empty"] {
+                try FileManager.default.createDirectory(atPath: scratch + "/" + d, withIntermediateDirectories: true)
+            }
+            let upper = scratch + "/upper"
+            // The working directory must exist for chdir: create missing ones in the layer.
+            let resolvedWorkdir = try view.resolve(workdir.isEmpty ? "/" : workdir)
+            if view.lookup(resolvedWorkdir) == nil {
+                try mirrorParents(view, resolvedWorkdir, into: upper, includeSelf: false)
+                try FileManager.default.createDirectory(atPath: upper + "/" + resolvedWorkdir, withIntermediateDirectories: true)
+            }
+            var spec = RunSpec(
+                rootfs: scratch + "/merged", argv: argv,
+                environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, mapping: mapping)
+            spec.workingDirectory = "/" + resolvedWorkdir
+            spec.uid = identity.uid
+            spec.gid = identity.gid
+            spec.supplementaryGroups = identity.groups
+            // Short lower paths: relative to the layer cache (the mount options hold one page).
+            let base = layers.directory
+            let relative = (lowers.isEmpty ? [scratch + "/empty"] : lowers).map {
+                $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0
+            }
+            spec.overlay = .init(lower: relative, upper: upper, work: scratch + "/work", lowerBase: base)
+            return OverlaySandbox(scratch: scratch, spec: spec)
+        } catch {
             try? FileSystem.removeTree(scratch)
+            throw error
         }
-        for d in ["upper", "work", "merged", "empty"] {
-            try FileManager.default.createDirectory(atPath: scratch + "/" + d, withIntermediateDirectories: true)
-        }
-        let resolved = try view.resolve(workdir)
-        if view.lookup(resolved) == nil {
-            try FileManager.default.createDirectory(atPath: scratch + "/upper/" + resolved, withIntermediateDirectories: true)
-        }
-        var spec = RunSpec(
-            rootfs: scratch + "/merged", argv: argv, environment: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
-            mapping: sandboxMapping)
-        spec.workingDirectory = "/" + resolved
-        spec.uid = identity.uid
-        spec.gid = identity.gid
-        spec.supplementaryGroups = identity.groups
-        let base = layers.directory
-        let relative = (lowers.isEmpty ? [scratch + "/empty"] : lowers).map { $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0 }
-        spec.overlay = .init(lower: relative, upper: scratch + "/upper", work: scratch + "/work", lowerBase: base)
-        spec.binds = binds
-        fflush(nil)
-        return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: 0)
     }
 }
