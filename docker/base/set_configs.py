@@ -181,6 +181,14 @@ def resolve_owner(owner):
     return uid, gid
 
 
+def id_name(lookup, ident):
+    """The name `lookup` (pwd.getpwuid or grp.getgrgid) gives `ident`, or the number."""
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)
+
+
 def parse_perm(perm):
     """'644', '0644' or '0o644' (3-4 octal digits) -> int; anything else is an error."""
     if isinstance(perm, str):
@@ -367,24 +375,13 @@ class ConfigFile:
                     return False
         st = os.stat(d)
         perm, user, group = self._expected(source)
-        actual = '%04o' % stat.S_IMODE(st.st_mode)
-        if actual != perm:
-            LOG.error('Dest file %s does not have expected perm: %s, actual: %s', dest, perm, actual)
-            return False
-        try:
-            actual_user = pwd.getpwuid(st.st_uid).pw_name
-        except KeyError:
-            actual_user = str(st.st_uid)
-        if actual_user != user:
-            LOG.error('Dest file %s does not have expected user: %s, actual: %s', dest, user, actual_user)
-            return False
-        try:
-            actual_group = grp.getgrgid(st.st_gid).gr_name
-        except KeyError:
-            actual_group = str(st.st_gid)
-        if actual_group != group:
-            LOG.error('Dest file %s does not have expected group: %s, actual: %s', dest, group, actual_group)
-            return False
+        checks = (('perm', perm, '%04o' % stat.S_IMODE(st.st_mode)),
+                  ('user', user, id_name(pwd.getpwuid, st.st_uid)),
+                  ('group', group, id_name(grp.getgrgid, st.st_gid)))
+        for what, expected, actual in checks:
+            if actual != expected:
+                LOG.error('Dest file %s does not have expected %s: %s, actual: %s', dest, what, expected, actual)
+                return False
         return True
 
     def _matches_tree(self, source, dest):
