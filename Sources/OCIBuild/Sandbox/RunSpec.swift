@@ -15,8 +15,21 @@ package struct RunSpec: Sendable {
     /// Host files bound onto `/etc/resolv.conf` and `/etc/hosts` (buildah does the same).
     package var resolvConf: String? = "/etc/resolv.conf"
     package var hosts: String? = "/etc/hosts"
-    /// Extra bind mounts: host path → container path (`kolla-oci run -v`).
+    /// Extra bind mounts: host path → container path (`kolla-oci run -v`, `RUN --mount`).
     package var binds: [Bind] = []
+    /// Empty tmpfs mounts at these container paths (`RUN --mount=type=tmpfs`).
+    package var tmpfs: [String] = []
+    /// The network the command sees.
+    package var network: NetworkMode = .host
+    /// Attach the command to the caller's terminal as its controlling terminal (`run -t`).
+    package var terminal: Bool = false
+
+    /// kolla-build's `--network_mode` and `RUN --network`: the host's network (kolla's
+    /// default) or a private network namespace with only loopback up.
+    package enum NetworkMode: String, Sendable, CaseIterable {
+        case host
+        case none
+    }
 
     /// A host file or directory bound into the container.
     package struct Bind: Sendable {
