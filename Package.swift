@@ -21,6 +21,7 @@ let package = Package(
                 .linkedLibrary("curl"),
                 .linkedLibrary("crypto"),
                 .linkedLibrary("zstd"),
+                .linkedLibrary("seccomp"),
             ]
         ),
         // Standalone Jinja2 engine: stdlib + Foundation only.

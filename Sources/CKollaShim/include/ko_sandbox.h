@@ -1,18 +1,31 @@
 /*
  * The RUN sandbox: a C child path from fork to exec, because a multithreaded Swift
  * process may not run Swift code between fork and exec, and the kernel refuses
- * unshare(CLONE_NEWUSER) in a multithreaded process.
+ * unshare(CLONE_NEWUSER) in a multithreaded process. Everything that allocates
+ * (paths, the seccomp program) is prepared by the parent before fork.
  *
- *   parent ── fork ──► child: [unshare(USER)] + unshare(NS|PID|UTS|IPC)
- *                              "ready" ──► parent writes the id maps
- *                              (single id itself, full range via newuidmap/newgidmap)
- *                      ◄── "go"
- *                      setresuid/gid(0) in the namespace, fork ──► init (pid 1):
- *                              make mounts private; overlay (lower/upper/work) at
- *                              ROOT; proc; /dev as tmpfs with host nodes bound in;
- *                              /sys read-only; resolv.conf and hosts bound;
- *                              sethostname; chroot; chdir; groups/gid/uid; exec
- *                      relays the exit status of init
+ * Namespace isolation (the default), in the order container runtimes use:
+ *
+ *   parent ── fork ──► relay: [unshare(USER), maps by the parent]  (SINGLE, SUBID)
+ *                             [user namespace holder: fork, unshare(USER),
+ *                              relay writes the range maps]          (RANGE)
+ *                             unshare(NS|PID|UTS|IPC[|NET])
+ *                             fork ──► init (pid 1 of the new pid namespace):
+ *     mounts private; overlay (nodev, nosuid) or the rootfs bound on itself; proc with
+ *     masked and read-only paths; /dev tmpfs with host nodes bound in, devpts, shm;
+ *     /sys bound read-only all the way down; resolv.conf, hosts and -v/--mount binds
+ *     (idmapped for RANGE) — every mount point resolved inside the root with
+ *     openat2(RESOLVE_IN_ROOT) and mounted through its /proc/self/fd path;
+ *     loopback up (network none); hostname; pivot_root + detach the old root;
+ *     [setns into the range's user namespace]                          (RANGE)
+ *     setsid; stdio; every other descriptor close-on-exec; chdir + check the cwd is
+ *     inside the root; bounding set cut to Docker's default capabilities; groups,
+ *     gid, uid; no_new_privs; seccomp filter; execve.
+ *
+ * Chroot isolation (no mount privilege, no user namespaces: a Docker-default CI
+ * container): fork ──► setsid; chroot; chdir + check; stdio; close-on-exec; bounding set
+ * without CAP_SYS_CHROOT; groups, gid, uid; no_new_privs; seccomp filter that also
+ * refuses chroot, ptrace and signals to the builder; execve.
  *
  * Setup failures in the child are reported through a close-on-exec pipe as text
  * ("step: strerror"), so the caller gets an error instead of an exit code.
@@ -33,6 +46,18 @@ enum ko_idmap_mode {
     KO_IDMAP_SUBID = 2,
     /* Already inside a prepared user namespace as its root: like NONE. */
     KO_IDMAP_INHERITED = 3,
+    /* Real root: the command runs in its own user namespace mapping container ids
+       0…count-1 to the host range subuid_start… / subgid_start… (root's own range),
+       entered after the mounts, so uid 0 inside is never uid 0 outside. */
+    KO_IDMAP_RANGE = 4,
+};
+
+/* How the command is isolated. */
+enum ko_isolation {
+    /* Mount, pid, uts, ipc (and net) namespaces, pivot_root. */
+    KO_ISOLATION_NAMESPACES = 0,
+    /* chroot(2) into a plain directory only: no mounts, no namespaces. */
+    KO_ISOLATION_CHROOT = 1,
 };
 
 typedef struct {
@@ -80,10 +105,21 @@ typedef struct {
     const int *bind_readonly;
     size_t nbinds;
 
+    /* Empty tmpfs mounts at these container paths. */
+    const char *const *tmpfs_targets;
+    size_t ntmpfs;
+
     /* Descriptors for the command's stdin/stdout/stderr (-1: /dev/null). */
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
+
+    int isolation;                /* enum ko_isolation */
+    int network_none;             /* own network namespace with only loopback up */
+    int terminal;                 /* make stdin the controlling terminal (run -t) */
+    /* CHROOT: the builder's pid and process group, which the command may not signal. */
+    pid_t protect_pid;
+    pid_t protect_pgid;
 } ko_sandbox_spec;
 
 /*
@@ -93,6 +129,16 @@ typedef struct {
  * set up. Blocking; call from a thread that may block.
  */
 int ko_sandbox_run(const ko_sandbox_spec *spec, int *status, char *err, size_t errlen);
+
+/*
+ * Probes what this process may do, each in a short-lived child: 1 when a new mount
+ * namespace can be made and a tmpfs mounted in it (CAP_SYS_ADMIN in the current user
+ * namespace, not refused by seccomp), 0 when not, with the failing step in `err`.
+ */
+int ko_sandbox_probe_mount(char *err, size_t errlen);
+
+/* 1 when a new user namespace can be created here (probe in a child), else 0 with `err`. */
+int ko_sandbox_probe_userns(char *err, size_t errlen);
 
 /*
  * Re-executes the running program inside a new user namespace with the given id maps

@@ -10,7 +10,8 @@ struct BudCommand {
     static let usage = """
         usage: kolla-oci bud [-f Dockerfile] [-t NAME[:TAG]]... [--build-arg K=V]... [--no-cache]
                              [--compression gzip|zstd] [--timestamp EPOCH] [--target STAGE]
-                             [--label K=V]... [--root DIR] [--insecure-registry HOST[:PORT]]...
+                             [--label K=V]... [--root DIR] [--isolation auto|userns|chroot]
+                             [--insecure-registry HOST[:PORT]]...
                              [--tls-ca-file FILE] [--authfile FILE] CONTEXT
         """
 
@@ -20,12 +21,13 @@ struct BudCommand {
         let args = try ArgumentScanner(arguments, flags: [
             .init("--file", "-f"), .init("--tag", "-t"), .init("--build-arg"), .init("--no-cache", value: false),
             .init("--compression"), .init("--timestamp"), .init("--target"), .init("--label"), .init("--root"),
-            .init("--quiet", "-q", value: false),
+            .init("--quiet", "-q", value: false), .init("--isolation"),
         ] + RegistryCommand.connectionFlags)
         guard args.positionals.count == 1, let context = args.positionals.first else {
             throw UsageError("exactly one CONTEXT directory is required")
         }
-        if let status = try UserNamespace.enterIfNeeded(root: args.value("--root")) { return status }
+        let isolation = try UserNamespace.request(args.value("--isolation"))
+        if let status = try UserNamespace.enterIfNeeded(root: args.value("--root"), isolation: isolation) { return status }
         let dockerfile = args.value("--file") ?? (context as NSString).appendingPathComponent("Dockerfile")
         guard let data = FileManager.default.contents(atPath: dockerfile) else {
             throw CommandError("\(dockerfile): cannot read the Dockerfile")
@@ -57,7 +59,7 @@ struct BudCommand {
         // FROM an image the store lacks: pull it from its registry.
         let registry = RegistryClient(options: try RegistryCommand.options(args, quiet: quiet))
         request.pull = registry.fromImagePuller(into: store)
-        let executor = try BuildExecutor(store: store, mapping: IDMapping.detect())
+        let executor = try BuildExecutor(store: store, plan: try UserNamespace.plan(isolation))
         let started = Date()
         let result = try executor.build(request)
         print(result.manifest.digest.description)
@@ -81,8 +83,8 @@ struct BudCommand {
 /// overlay, with the same sandbox as RUN; exits with the command's status.
 struct RunCommand {
     static let usage = """
-        usage: kolla-oci run [--rm] [--user U] [--env K=V]... [--workdir DIR] [--entrypoint CMD]
-                             [-v HOST:PATH[:ro]]... [--root DIR] REF [CMD...]
+        usage: kolla-oci run [--rm] [-t] [-i] [--user U] [--env K=V]... [--workdir DIR] [--entrypoint CMD]
+                             [-v HOST:PATH[:ro]]... [--root DIR] [--isolation auto|userns|chroot] REF [CMD...]
         """
 
     let arguments: [String]
@@ -90,12 +92,14 @@ struct RunCommand {
     func run() throws -> Int32 {
         let args = try ArgumentScanner(arguments, flags: [
             .init("--rm", value: false), .init("--user", "-u"), .init("--env", "-e"), .init("--workdir", "-w"),
-            .init("--root"), .init("--entrypoint"), .init("--volume", "-v"),
+            .init("--root"), .init("--entrypoint"), .init("--volume", "-v"), .init("--isolation"),
+            .init("--tty", "-t", value: false), .init("--interactive", "-i", value: false),
         ], stopAtPositional: true)
         guard let ref = args.positionals.first else { throw UsageError("an image REF is required") }
-        if let status = try UserNamespace.enterIfNeeded(root: args.value("--root")) { return status }
+        let isolation = try UserNamespace.request(args.value("--isolation"))
+        if let status = try UserNamespace.enterIfNeeded(root: args.value("--root"), isolation: isolation) { return status }
         let store = try ImageStore(root: UserNamespace.storeRoot(args.value("--root")))
-        let executor = try BuildExecutor(store: store, mapping: IDMapping.detect())
+        let executor = try BuildExecutor(store: store, plan: try UserNamespace.plan(isolation))
         let (_, descriptor) = try store.resolve(ref)
         let (_, manifest) = try store.manifest(descriptor)
         let config = try store.readJSON(ImageConfig.self, manifest.config)
@@ -123,30 +127,8 @@ struct RunCommand {
         }
         return try executor.runContainer(
             layers: manifest.layers, diffIDs: config.rootfs.diffIDs, argv: argv, environment: env,
-            user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/", binds: binds)
-    }
-}
-
-/// Entering the build's own user namespace when not root.
-enum UserNamespace {
-    /// For a non-root caller, re-executes this command inside a user namespace and returns
-    /// its exit status; nil when the current process should do the work itself.
-    static func enterIfNeeded(root: String?) throws -> Int32? {
-        let mapping = IDMapping.detect()
-        switch mapping {
-        case .none, .inherited: return nil
-        case .single, .subordinate:
-            // The child is uid 0 in its namespace: pass the store location explicitly.
-            setenv("KOLLA_OCI_ROOT", storeRoot(root), 1)
-            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            return try SandboxLauncher.reexecInUserNamespace(
-                executable: exe, programName: CommandLine.arguments.first, arguments: Array(CommandLine.arguments.dropFirst()),
-                mapping: mapping)
-        }
-    }
-
-    static func storeRoot(_ root: String?) -> String {
-        root ?? StoreLocation.defaultRoot(environment: ProcessInfo.processInfo.environment)
+            user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/", binds: binds,
+            terminal: args.isSet("--tty"), interactive: args.isSet("--interactive") || args.isSet("--tty"))
     }
 }
 

@@ -37,7 +37,12 @@ struct BuildCommand {
         let log = Log(debug: conf.bool("debug"), quiet: conf.bool("quiet"))
         do {
             // A rootless build runs as root of its own user namespace (re-executed).
-            if !conf.buildsNothing, let status = try UserNamespace.enterIfNeeded(root: conf.string("root")) { return status }
+            if !conf.buildsNothing,
+                let status = try UserNamespace.enterIfNeeded(
+                    root: conf.string("root"), isolation: try UserNamespace.request(conf.string("isolation")))
+            {
+                return status
+            }
             return try pipeline(conf, log)
         } catch let e as RenderError {
             log.error("Syntax error in template: \(e.image)")
@@ -142,7 +147,9 @@ struct BuildCommand {
     /// The store and the daemonless builder of this run.
     private func makeBuilder(_ conf: Configuration) throws -> DaemonlessBuilder {
         let store = try ImageStore(root: UserNamespace.storeRoot(conf.string("root")))
-        let builder = try DaemonlessBuilder(store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip)
+        let builder = try DaemonlessBuilder(
+            store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip,
+            isolation: try UserNamespace.request(conf.string("isolation")))
         var options = RegistryOptions()
         options.insecureRegistries = Set(conf.multi("insecure_registry"))
         options.retries = conf.int("retries")

@@ -138,6 +138,11 @@ enum OptionRegistry {
             "compression", .string, default: .string("gzip"), choices: ["gzip", "zstd"], group: kollaOCI,
             help: "kolla-oci: layer compression"),
         OptionSpec(
+            "isolation", .string, default: .string("auto"), choices: ["auto", "userns", "chroot"], group: kollaOCI,
+            help: "kolla-oci: how RUN is isolated: auto probes (user namespace with pivot_root where the kernel "
+                + "allows it, else chroot into a plain directory), userns or chroot force a rung "
+                + "(kolla-oci info shows the choice)"),
+        OptionSpec(
             "plan", .string, choices: ["json"], group: kollaOCI,
             help: "kolla-oci: print the build plan (matched images, parents, stages by depth, shard of each image) and exit, for CI engines that fan builds out"),
         OptionSpec(

@@ -43,9 +43,9 @@ final class DaemonlessBuilder: ImageBuilding, @unchecked Sendable {
     /// Puts the image's source archives into its context before the build.
     var prepare: (@Sendable (BuildJob, @escaping @Sendable (String) -> Void) throws -> Void)?
 
-    init(store: ImageStore, compression: Compression = .gzip) throws {
+    init(store: ImageStore, compression: Compression = .gzip, isolation: IsolationRequest = .auto) throws {
         self.store = store
-        self.executor = try BuildExecutor(store: store, mapping: IDMapping.detect())
+        self.executor = try BuildExecutor(store: store, plan: try UserNamespace.plan(isolation))
         self.compression = compression
     }
 

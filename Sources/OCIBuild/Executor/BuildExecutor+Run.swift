@@ -41,7 +41,7 @@ extension BuildExecutor {
         }
         try commitLayer(
             changes: try Differ.overlayChanges(upper: sandbox.upper), upper: sandbox.upper, state: &state, createdBy: createdBy,
-            cacheKey: key, request: request)
+            cacheKey: key, request: request, hostIDs: true)
         counters.run += 1
     }
 
@@ -84,15 +84,16 @@ extension BuildExecutor {
     /// RUN sandbox, attached to this process's standard streams; returns the exit status.
     package func runContainer(
         layers imageLayers: [Descriptor], diffIDs: [Digest], argv: [String], environment: [String: String], user: String,
-        workdir: String, binds: [RunSpec.Bind] = []
+        workdir: String, binds: [RunSpec.Bind] = [], terminal: Bool = false, interactive: Bool = true
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir)
         defer { sandbox.remove() }
         sandbox.spec.binds = binds
+        sandbox.spec.terminal = terminal
         fflush(nil)
-        return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: 0)
+        return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
     }
 }
 
@@ -136,6 +137,9 @@ extension BuildExecutor {
                 try mirrorParents(view, resolvedWorkdir, into: upper, includeSelf: false)
                 try FileManager.default.createDirectory(atPath: upper + "/" + resolvedWorkdir, withIntermediateDirectories: true)
             }
+            // What this process wrote (and the upper directory itself, the merged root's
+            // owner) in host ids, as RUN's own writes will be.
+            try shiftToHost(upper)
             var spec = RunSpec(
                 rootfs: scratch + "/merged", argv: argv,
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, mapping: mapping)
@@ -149,6 +153,7 @@ extension BuildExecutor {
                 $0.hasPrefix(base + "/") ? String($0.dropFirst(base.count + 1)) : $0
             }
             spec.overlay = .init(lower: relative, upper: upper, work: scratch + "/work", lowerBase: base)
+            spec.isolation = plan.isolation
             return OverlaySandbox(scratch: scratch, spec: spec)
         } catch {
             try? FileSystem.removeTree(scratch)

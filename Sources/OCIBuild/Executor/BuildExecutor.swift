@@ -12,16 +12,23 @@ import Foundation
 package final class BuildExecutor: @unchecked Sendable {
     package let store: ImageStore
     package let layers: LayerCache
-    package let mapping: IDMapping
+    /// The isolation rung RUN uses.
+    package let plan: SandboxPlan
+    /// How container ids map to host ids for RUN (`plan.mapping`).
+    package var mapping: IDMapping { plan.mapping }
+    /// Container ids ↔ the ids on disk in extracted layers and RUN's upper directories.
+    let idMap: IDMap
     let cache: BuildCache
     /// Where build steps keep their scratch directories (on the store's file system, so
     /// upper directories can be renamed into the layer cache).
     let scratchRoot: String
 
-    package init(store: ImageStore, mapping: IDMapping) throws {
+    package init(store: ImageStore, plan: SandboxPlan) throws {
         self.store = store
+        self.plan = plan
+        self.idMap = plan.mapping.storage
         self.layers = LayerCache(directory: store.root + "/layers")
-        self.mapping = mapping
+        try layers.adopt(idMap: plan.mapping.storage)
         self.cache = BuildCache(directory: store.root + "/cache")
         self.scratchRoot = store.root + "/ingest/build"
         try FileManager.default.createDirectory(atPath: scratchRoot, withIntermediateDirectories: true)
@@ -30,8 +37,10 @@ package final class BuildExecutor: @unchecked Sendable {
     /// The overlay xattr namespace of this process's mounts: `user.` inside a user
     /// namespace (`userxattr`), `trusted.` as real root.
     var overlayXattrPrefix: String {
-        if case .none = mapping { return "trusted.overlay." }
-        return "user.overlay."
+        switch mapping {
+        case .none, .range: return "trusted.overlay."
+        default: return "user.overlay."
+        }
     }
 
     // MARK: - build
@@ -277,11 +286,16 @@ package final class BuildExecutor: @unchecked Sendable {
 
     /// Writes the layer for `changes`, stores its blob, keeps `upper` as the extracted
     /// layer, appends it to the stage and records the cache entry.
+    ///
+    /// `hostIDs`: the upper directory holds host ids (RUN's, written through the sandbox)
+    /// rather than container ids (COPY's and WORKDIR's, written by this process); either
+    /// way the layer gets container ids and the cache entry host ids.
     func commitLayer(
         changes: [LayerChange], upper: String, state: inout StageState, createdBy: String, cacheKey: String,
-        request: BuildRequest
+        request: BuildRequest, hostIDs: Bool = false
     ) throws {
         var options = LayerWriteOptions()
+        if hostIDs { options.idMap = idMap }
         options.compression = CompressionOptions(request.compression)
         options.sourceDateEpoch = request.timestamp
         let (descriptor, diffID) = try store.withWriteLease { () throws -> (Descriptor, Digest) in
@@ -291,6 +305,7 @@ package final class BuildExecutor: @unchecked Sendable {
             return (Descriptor(mediaType: .ociLayer(digests.compression), digest: digests.digest, size: digests.size), digests.diffID)
         }
         // The upper directory already is the layer in overlay form: keep it as the cache entry.
+        if !hostIDs { try shiftToHost(upper) }
         let dest = layers.path(for: diffID)
         if layers.contains(diffID) {
             try? FileSystem.removeTree(upper)
@@ -328,6 +343,7 @@ package final class BuildExecutor: @unchecked Sendable {
         var dirs: [String] = []
         var options = UnpackOptions()
         options.whiteouts = .overlay(xattrPrefix: overlayXattrPrefix)
+        options.idMap = idMap
         for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
             let (path, _) = try layers.extract(layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
             dirs.append(path)
@@ -374,6 +390,25 @@ package final class BuildExecutor: @unchecked Sendable {
         counters.run += 1
     }
 
+    /// Rewrites the owners in `tree` (the directory itself included) from container ids to
+    /// host ids, for a tree this process wrote that becomes an overlay layer of RUN.
+    func shiftToHost(_ tree: String) throws {
+        if idMap == .identity { return }
+        func shift(_ path: String) throws {
+            guard let info = try FileSystem.status(path) else { return }
+            guard let uid = idMap.hostUID(info.uid), let gid = idMap.hostGID(info.gid) else {
+                throw ExecutorError.source("\(path): owner \(info.uid):\(info.gid) is outside the id range RUN maps (\(mapping.maxContainerID + 1) ids)")
+            }
+            try FileSystem.setOwner(path, uid: uid, gid: gid)
+            // chown clears setuid/setgid bits of files: put the mode back.
+            if info.kind != .symlink, info.permissions & 0o6000 != 0 { try FileSystem.setMode(path, info.permissions) }
+            if info.kind == .directory {
+                for name in try FileSystem.directoryEntries(path) { try shift(path + "/" + name) }
+            }
+        }
+        try shift(tree)
+    }
+
     /// Creates in `upper` every parent directory of `path` that exists in the image, with
     /// the image's mode, owner and times, so a layer never changes the metadata of
     /// directories it only passes through.
@@ -389,7 +424,8 @@ package final class BuildExecutor: @unchecked Sendable {
             if let (_, info) = view.lookup(rel), info.kind == .directory {
                 mkdir(target, mode_t(info.permissions))
                 chmod(target, mode_t(info.permissions))
-                lchown(target, info.uid, info.gid)
+                // The image's owner, in container ids (the tree is shifted as a whole later).
+                lchown(target, idMap.containerUID(info.uid) ?? info.uid, idMap.containerGID(info.gid) ?? info.gid)
                 var times = [timespec(tv_sec: info.mtimeSeconds, tv_nsec: info.mtimeNanoseconds), timespec(tv_sec: info.mtimeSeconds, tv_nsec: info.mtimeNanoseconds)]
                 utimensat(AT_FDCWD, target, &times, AT_SYMLINK_NOFOLLOW)
             } else {

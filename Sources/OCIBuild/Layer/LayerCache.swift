@@ -1,3 +1,4 @@
+import Glibc
 // Extracted layers, keyed by diff_id, so a base layer is unpacked once and shared by every
 // image built on it (each layer in its own directory, ready to be an overlay lower dir).
 //
@@ -17,6 +18,26 @@ package struct LayerCache: Sendable {
     /// A cache in `directory` (created on first use).
     package init(directory: String) {
         self.directory = directory
+    }
+
+    /// Makes the cache hold layers with owners stored through `idMap`: the map is recorded
+    /// in `CACHE/idmap`, and layers extracted under another map (root's builds before and
+    /// after RUN got its own id range, say) are dropped, since their owners would be wrong.
+    package func adopt(idMap: IDMap) throws(LayerError) {
+        let text = idMap == .identity ? "identity\n"
+            : (idMap.uids + idMap.gids).map { "\($0.container) \($0.host) \($0.count)" }.joined(separator: "\n") + "\n"
+        let marker = directory + "/idmap"
+        let current = (try? FileDescriptor(path: marker, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+        if current == text { return }
+        try layerCall { () throws(NativeError) in
+            try FileSystem.createDirectory(directory)
+            // A cache without a marker predates it and was extracted with the identity.
+            if (current ?? "identity\n") != text { try FileSystem.removeTree(directory + "/sha256") }
+            let tmp = marker + ".tmp"
+            let fd = try FileDescriptor(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+            try fd.write(Array(text.utf8))
+            try FileSystem.rename(tmp, to: marker)
+        }
     }
 
     /// Where the layer with `diffID` is (or would be) extracted.

@@ -269,6 +269,16 @@ package enum FileSystem {
         guard mkdir(path, mode) == 0 || errno == EEXIST else { throw .posix("mkdir", path: path) }
     }
 
+    /// lchown(2): the owner of `path` itself, never a symlink's target.
+    package static func setOwner(_ path: String, uid: UInt32, gid: UInt32) throws(NativeError) {
+        guard lchown(path, uid, gid) == 0 else { throw .posix("lchown", path: path) }
+    }
+
+    /// chmod(2) of the permission bits (setuid, setgid and sticky included).
+    package static func setMode(_ path: String, _ mode: UInt32) throws(NativeError) {
+        guard chmod(path, mode_t(mode & 0o7777)) == 0 else { throw .posix("chmod", path: path) }
+    }
+
     /// rename(2).
     package static func rename(_ from: String, to: String) throws(NativeError) {
         guard Glibc.rename(from, to) == 0 else { throw .posix("rename", path: "\(from) -> \(to)") }

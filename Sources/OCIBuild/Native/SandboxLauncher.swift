@@ -21,9 +21,11 @@ package enum SandboxLauncher {
         let bindSources = spec.binds.map { c($0.source) }
         let bindTargets = spec.binds.map { c(String($0.target.drop { $0 == "/" })) }
         let bindReadOnly = spec.binds.map { Int32($0.readOnly ? 1 : 0) }
+        let tmpfsTargets = spec.tmpfs.map { c(String($0.drop { $0 == "/" })) }
         var status: Int32 = 0
         var err = [CChar](repeating: 0, count: 1024)
-        let rc: Int32 = withPointers(bindSources, bindTargets, bindReadOnly) { bindSourcesPointer, bindTargetsPointer, bindReadOnlyPointer in
+        let rc: Int32 = withPointers(bindSources, bindTargets, bindReadOnly, tmpfsTargets) {
+            bindSourcesPointer, bindTargetsPointer, bindReadOnlyPointer, tmpfsPointer in
           argv.withUnsafeMutableBufferPointer { argvBuf in
             envp.withUnsafeMutableBufferPointer { envBuf in
                 groups.withUnsafeMutableBufferPointer { groupBuf in
@@ -44,6 +46,12 @@ package enum SandboxLauncher {
                         s.idmap_mode = Int32(KO_IDMAP_SINGLE.rawValue)
                         s.host_uid = uid
                         s.host_gid = gid
+                    case .range(let us, let uc, let gs, let gc):
+                        s.idmap_mode = Int32(KO_IDMAP_RANGE.rawValue)
+                        s.subuid_start = us
+                        s.subuid_count = uc
+                        s.subgid_start = gs
+                        s.subgid_count = gc
                     case .subordinate(let uid, let gid, let us, let uc, let gs, let gc):
                         s.idmap_mode = Int32(KO_IDMAP_SUBID.rawValue)
                         s.host_uid = uid
@@ -60,8 +68,12 @@ package enum SandboxLauncher {
                         s.overlay_upper = c(o.upper)
                         s.overlay_work = c(o.work)
                         s.overlay_lower_base = c(o.lowerBase)
-                        // Inside any user namespace overlay must keep its xattrs in user.* .
-                        if case .none = spec.mapping { s.overlay_userxattr = 0 } else { s.overlay_userxattr = 1 }
+                        // Mounted by real root for .none and .range (trusted.* xattrs); inside
+                        // any other user namespace overlay keeps its xattrs in user.* .
+                        switch spec.mapping {
+                        case .none, .range: s.overlay_userxattr = 0
+                        default: s.overlay_userxattr = 1
+                        }
                     }
                     s.resolv_conf = c(spec.resolvConf)
                     s.hosts = c(spec.hosts)
@@ -69,6 +81,13 @@ package enum SandboxLauncher {
                     s.bind_sources = bindSourcesPointer
                     s.bind_targets = bindTargetsPointer
                     s.bind_readonly = bindReadOnlyPointer
+                    s.ntmpfs = spec.tmpfs.count
+                    s.tmpfs_targets = tmpfsPointer
+                    s.network_none = spec.network == .none ? 1 : 0
+                    s.terminal = spec.terminal ? 1 : 0
+                    s.isolation = Int32(spec.isolation == .chroot ? KO_ISOLATION_CHROOT.rawValue : KO_ISOLATION_NAMESPACES.rawValue)
+                    s.protect_pid = getpid()
+                    s.protect_pgid = getpgrp()
                     s.stdin_fd = stdin
                     s.stdout_fd = stdout
                     s.stderr_fd = stderr
@@ -83,9 +102,11 @@ package enum SandboxLauncher {
 
     /// Re-executes `arguments` of this program inside a new user namespace (see
     /// `ko_userns_reexec`) and returns its exit status.
-    package static func reexecInUserNamespace(executable: String, programName: String? = nil, arguments: [String], mapping: IDMapping) throws -> Int32 {
+    package static func reexecInUserNamespace(
+        executable: String, programName: String? = nil, arguments: [String], mapping: IDMapping, rung: SandboxPlan.Rung
+    ) throws -> Int32 {
         var env = ProcessInfo.processInfo.environment
-        env[IDMapping.namespaceMarker] = "1"
+        env[IDMapping.namespaceMarker] = rung.rawValue
         var strings: [UnsafeMutablePointer<CChar>] = []
         defer { strings.forEach { free($0) } }
         func c(_ s: String) -> UnsafePointer<CChar>? {
@@ -123,14 +144,19 @@ private func cText(_ buf: [CChar]) -> String {
     String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// Runs `body` with stable base pointers of the three bind-mount arrays.
+/// Runs `body` with stable base pointers of the bind-mount and tmpfs arrays.
 private func withPointers<R>(
-    _ a: [UnsafePointer<CChar>?], _ b: [UnsafePointer<CChar>?], _ c: [Int32],
-    _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?) -> R
+    _ a: [UnsafePointer<CChar>?], _ b: [UnsafePointer<CChar>?], _ c: [Int32], _ d: [UnsafePointer<CChar>?],
+    _ body: (
+        UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?,
+        UnsafePointer<UnsafePointer<CChar>?>?
+    ) -> R
 ) -> R {
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
-            c.withUnsafeBufferPointer { pc in body(pa.baseAddress, pb.baseAddress, pc.baseAddress) }
+            c.withUnsafeBufferPointer { pc in
+                d.withUnsafeBufferPointer { pd in body(pa.baseAddress, pb.baseAddress, pc.baseAddress, pd.baseAddress) }
+            }
         }
     }
 }

@@ -12,6 +12,32 @@ package enum IDMapping: Sendable, Equatable {
     /// Container 0 → the caller, 1…count → the subordinate range from /etc/subuid,
     /// /etc/subgid, set up by the setuid helpers newuidmap/newgidmap.
     case subordinate(uid: UInt32, gid: UInt32, uidStart: UInt, uidCount: UInt, gidStart: UInt, gidCount: UInt)
+    /// Real root: RUN gets its own user namespace mapping container ids 0…count-1 to the
+    /// host range root owns (`root:` lines of /etc/subuid and /etc/subgid, else
+    /// `defaultRootRange`), so uid 0 inside is never uid 0 outside. Extracted layers
+    /// and RUN's upper directories hold host ids of that range.
+    case range(uidStart: UInt, uidCount: UInt, gidStart: UInt, gidCount: UInt)
+
+    /// The range root uses without `root:` lines in /etc/subuid and /etc/subgid:
+    /// 65536 ids from 1 000 000 000 (container id N is host id 1 000 000 000 + N), far
+    /// above the ids `useradd` hands out and below the 32-bit limit.
+    package static let defaultRootRange: (start: UInt, count: UInt) = (1_000_000_000, 65536)
+
+    /// Container ids ↔ the ids stored on the host's disk by this process: the range for
+    /// `.range`, else the identity (a user namespace the process itself runs in already
+    /// translates, and real root without a namespace stores container ids as they are).
+    package var storage: IDMap {
+        guard case .range(let us, let uc, let gs, let gc) = self else { return .identity }
+        return IDMap(uids: [.init(container: 0, host: UInt32(us), count: UInt32(uc))],
+                     gids: [.init(container: 0, host: UInt32(gs), count: UInt32(gc))])
+    }
+
+    /// The range root maps for RUN: its own lines in the subordinate-id files, else the default.
+    package static func rootRange(subuid: String = "/etc/subuid", subgid: String = "/etc/subgid") -> IDMapping {
+        let u = range(in: subuid, user: "root", id: 0) ?? defaultRootRange
+        let g = range(in: subgid, user: "root", id: 0) ?? defaultRootRange
+        return .range(uidStart: u.start, uidCount: u.count, gidStart: g.start, gidCount: g.count)
+    }
 
     /// The environment variable a re-executed kolla-oci finds itself with inside its namespace.
     package static let namespaceMarker = "KOLLA_OCI_USERNS"
@@ -22,11 +48,13 @@ package enum IDMapping: Sendable, Equatable {
         case .none, .inherited: return UInt(UInt32.max)
         case .single: return 0
         case .subordinate(_, _, _, let uc, _, let gc): return min(uc, gc)
+        case .range(_, let uc, _, let gc): return min(uc, gc) - 1
         }
     }
 
-    /// Decides the mapping for this process: root → none (or inherited inside our own
-    /// namespace); otherwise the subordinate ranges of the user when /etc/subuid and
+    /// Decides the mapping for this process (without probing; `SandboxPlan.detect`
+    /// chooses the rung): root → its range (or inherited inside our own namespace or any
+    /// other user namespace); otherwise the subordinate ranges of the user when /etc/subuid and
     /// /etc/subgid have them and newuidmap/newgidmap are installed; else single.
     package static func detect(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -35,7 +63,8 @@ package enum IDMapping: Sendable, Equatable {
         let uid = getuid()
         let gid = getgid()
         if uid == 0 {
-            return environment[namespaceMarker] == "1" ? .inherited : .none
+            if environment[namespaceMarker] != nil || !FileSystem.isFullyPrivileged { return .inherited }
+            return rootRange(subuid: subuid, subgid: subgid)
         }
         let name = userName(uid)
         guard let u = range(in: subuid, user: name, id: UInt(uid)), let g = range(in: subgid, user: name, id: UInt(uid)),

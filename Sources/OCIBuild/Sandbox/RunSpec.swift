@@ -23,6 +23,14 @@ package struct RunSpec: Sendable {
     package var network: NetworkMode = .host
     /// Attach the command to the caller's terminal as its controlling terminal (`run -t`).
     package var terminal: Bool = false
+    /// Namespaces and pivot_root, or chroot(2) into a plain directory (no mount privilege).
+    package var isolation: Isolation = .namespaces
+
+    /// The two ways the sandbox can be built (see `SandboxPlan` for when each is used).
+    package enum Isolation: String, Sendable {
+        case namespaces
+        case chroot
+    }
 
     /// kolla-build's `--network_mode` and `RUN --network`: the host's network (kolla's
     /// default) or a private network namespace with only loopback up.
