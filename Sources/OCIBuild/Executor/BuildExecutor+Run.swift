@@ -26,6 +26,23 @@ extension BuildExecutor {
             counters.cached += 1
             return
         }
+        if plan.isolation == .chroot {
+            let started = Date()
+            let (status, changes, root) = try runChrootStep(
+                argv: argv, environment: environment, &state, request: request, network: .host)
+            let elapsed = Date().timeIntervalSince(started)
+            counters.secondsInRun += elapsed
+            request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
+            guard status == 0, let changes else {
+                throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)
+            }
+            try commitLayer(
+                changes: changes, upper: root.path, state: &state, createdBy: createdBy, cacheKey: key, request: request,
+                hostIDs: true, cacheUpper: false)
+            root.applied = state.layers.count
+            counters.run += 1
+            return
+        }
         let containerConfig = state.config.config ?? ContainerConfig()
         let sandbox = try prepareSandbox(
             state, argv: argv, environment: environment, user: containerConfig.user ?? "", workdir: containerConfig.workingDir ?? "")
@@ -88,6 +105,17 @@ extension BuildExecutor {
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
+        if plan.isolation == .chroot {
+            let root = try materializedRoot(&state)
+            defer { removeMaterialized([root]) }
+            var spec = try chrootSpec(root, argv: argv, environment: environment, user: user, workdir: workdir)
+            spec.binds = binds
+            guard binds.isEmpty else { throw SandboxError("-v needs a mount, which the chroot isolation rung cannot make") }
+            let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
+            defer { emulated.undo() }
+            fflush(nil)
+            return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
+        }
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir)
         defer { sandbox.remove() }
         sandbox.spec.binds = binds

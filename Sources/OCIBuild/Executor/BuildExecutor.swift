@@ -14,6 +14,23 @@ package final class BuildExecutor: @unchecked Sendable {
     package let layers: LayerCache
     /// The isolation rung RUN uses.
     package let plan: SandboxPlan
+    /// Materialised roots of the chroot rung, removed when a build ends.
+    private let materializedLock = NSLock()
+    nonisolated(unsafe) private var materializedRoots: [MaterializedRoot] = []
+
+    func registerMaterialized(_ root: MaterializedRoot) {
+        materializedLock.lock()
+        materializedRoots.append(root)
+        materializedLock.unlock()
+    }
+
+    /// Removes the materialised roots `roots` made (at the end of a build or a run).
+    func removeMaterialized(_ roots: [MaterializedRoot]) {
+        materializedLock.lock()
+        materializedRoots.removeAll { r in roots.contains { $0 === r } }
+        materializedLock.unlock()
+        for r in roots { try? FileSystem.removeTree(r.scratch) }
+    }
     /// How container ids map to host ids for RUN (`plan.mapping`).
     package var mapping: IDMapping { plan.mapping }
     /// Container ids ↔ the ids on disk in extracted layers and RUN's upper directories.
@@ -79,6 +96,9 @@ package final class BuildExecutor: @unchecked Sendable {
             step += 1
             request.log("STEP \(step)/\(totalSteps): \(stage.from.text)")
             var state = try startStage(stage, index: index, globalArgs: globalArgs, finished: finished, file: file, request: request)
+            // A stage built on an earlier one starts from its layers, never its chroot root.
+            state.materialized = nil
+            defer { if let root = state.materialized { removeMaterialized([root]) } }
             state.globalArgs = globalArgs
             for ins in stage.instructions {
                 step += 1
@@ -292,7 +312,7 @@ package final class BuildExecutor: @unchecked Sendable {
     /// way the layer gets container ids and the cache entry host ids.
     func commitLayer(
         changes: [LayerChange], upper: String, state: inout StageState, createdBy: String, cacheKey: String,
-        request: BuildRequest, hostIDs: Bool = false
+        request: BuildRequest, hostIDs: Bool = false, cacheUpper: Bool = true
     ) throws {
         var options = LayerWriteOptions()
         if hostIDs { options.idMap = idMap }
@@ -305,9 +325,12 @@ package final class BuildExecutor: @unchecked Sendable {
             return (Descriptor(mediaType: .ociLayer(digests.compression), digest: digests.digest, size: digests.size), digests.diffID)
         }
         // The upper directory already is the layer in overlay form: keep it as the cache entry.
-        if !hostIDs { try shiftToHost(upper) }
+        if !cacheUpper {
+            // The chroot rung's root stays where it is; the layer is extracted on demand.
+        } else if !hostIDs { try shiftToHost(upper) }
         let dest = layers.path(for: diffID)
-        if layers.contains(diffID) {
+        if !cacheUpper {
+        } else if layers.contains(diffID) {
             try? FileSystem.removeTree(upper)
         } else {
             try FileManager.default.createDirectory(atPath: FileSystem.parentPath(dest), withIntermediateDirectories: true)
@@ -455,6 +478,8 @@ struct StageState: Sendable {
     var cmdSetInStage = false
     /// The `created` time of the newest layer step (or of the base image).
     var lastCreated: String?
+    /// The chroot rung's materialised root of this stage (created by its first RUN).
+    var materialized: MaterializedRoot?
 
     init(config: ImageConfig, layers: [Descriptor], cacheKey: String, baseName: String) {
         self.config = config

@@ -140,6 +140,10 @@ package struct FileInfo: Sendable, Hashable {
     package var mtimeSeconds: Int
     /// Modification time, nanoseconds part.
     package var mtimeNanoseconds: Int
+    /// Status change time (set by the kernel on every write, chmod, chown, link or
+    /// rename; no user call can set it back), seconds and nanoseconds.
+    package var ctimeSeconds: Int = 0
+    package var ctimeNanoseconds: Int = 0
     /// Device of the file system holding the file.
     package var device: UInt64
     /// Inode number.
@@ -160,6 +164,8 @@ package struct FileInfo: Sendable, Hashable {
         size = Int64(st.st_size)
         mtimeSeconds = st.st_mtim.tv_sec
         mtimeNanoseconds = st.st_mtim.tv_nsec
+        ctimeSeconds = st.st_ctim.tv_sec
+        ctimeNanoseconds = st.st_ctim.tv_nsec
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
         linkCount = UInt64(st.st_nlink)

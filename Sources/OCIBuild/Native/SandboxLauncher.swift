@@ -6,6 +6,11 @@ import Foundation
 package enum SandboxLauncher {
     /// Runs the command and returns its exit status (128+N for signal N).
     package static func run(_ spec: RunSpec, stdout: Int32, stderr: Int32, stdin: Int32 = -1) throws -> Int32 {
+        if spec.isolation == .chroot {
+            // Each of these needs a mount or a namespace; never silently run without it.
+            if spec.network == .none { throw SandboxError("RUN sandbox: --network none needs a network namespace, which the chroot isolation rung cannot make") }
+            if !spec.binds.isEmpty || !spec.tmpfs.isEmpty { throw SandboxError("RUN sandbox: mounts (-v, RUN --mount) need mount privilege, which the chroot isolation rung lacks") }
+        }
         var strings: [UnsafeMutablePointer<CChar>] = []
         defer { strings.forEach { free($0) } }
         func c(_ s: String?) -> UnsafePointer<CChar>? {
