@@ -567,6 +567,13 @@ static int drop_capabilities(int keep_chroot) {
     return 0;
 }
 
+/* Closes descriptors first…last (close_range, or one by one on kernels before 5.9). */
+static void close_from_to(unsigned first, unsigned last) {
+    if (first > last) return;
+    if (syscall(SYS_close_range, first, last, 0) == 0) return;
+    for (unsigned fd = first; fd <= last && fd < 65536; fd++) close((int)fd);
+}
+
 /* True when setgroups(2) is denied in this user namespace (a single-id map). */
 static int setgroups_denied(void) {
     int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
@@ -586,10 +593,11 @@ static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, 
     if (dup2(s->stdout_fd >= 0 ? s->stdout_fd : nullfd, 1) < 0) child_fail(errfd, "stdout");
     if (dup2(s->stderr_fd >= 0 ? s->stderr_fd : nullfd, 2) < 0) child_fail(errfd, "stderr");
     if (s->terminal && isatty(0)) ioctl(0, TIOCSCTTY, 0);
-    /* Nothing of the builder survives exec but 0, 1 and 2 (the error pipe is CLOEXEC). */
-    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-        for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    /* Nothing of the builder stays open but 0, 1, 2 and the error pipe (close-on-exec),
+       and that before chdir: a host directory's descriptor named as /proc/self/fd/N would
+       otherwise be a way out (runc CVE-2024-21626). */
+    if (errfd > 3) close_from_to(3, (unsigned)errfd - 1);
+    close_from_to((unsigned)errfd + 1, ~0U);
     const char *cwd = s->cwd ? s->cwd : "/";
     if (chdir(cwd) < 0) child_fail(errfd, cwd);
     /* The cwd must be inside the root (a leaked descriptor's path would not be). */
