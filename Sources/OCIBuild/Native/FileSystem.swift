@@ -300,6 +300,30 @@ package enum FileSystem {
         throw .posix("lstat", path: path)
     }
 
+    /// What `statusBeneath` found.
+    package enum BeneathStatus: Sendable, Hashable {
+        /// The entry exists (a final symlink is reported itself).
+        case found(FileInfo)
+        /// Nothing at the path.
+        case absent
+        /// A component on the way is a symlink or not a directory, so the path names
+        /// nothing inside the tree.
+        case blocked
+    }
+
+    /// The status of `relative` below directory `root`, found without following any
+    /// symlink (the tree's own included): a symlink on the way can lead nowhere, least of
+    /// all outside the tree.
+    package static func statusBeneath(_ root: String, _ relative: String) throws(NativeError) -> BeneathStatus {
+        var st = stat()
+        if ko_fs_lstat_beneath(root, relative, &st) == 0 { return .found(FileInfo(st)) }
+        switch errno {
+        case ENOENT: return .absent
+        case ELOOP, ENOTDIR: return .blocked
+        default: throw .posix("lstat", path: relative.isEmpty ? root : "\(root)/\(relative)")
+        }
+    }
+
     /// Creates `path` and missing parents with `mode`; an existing directory is fine.
     package static func createDirectory(_ path: String, mode: mode_t = 0o755) throws(NativeError) {
         if mkdir(path, mode) == 0 || errno == EEXIST {
