@@ -133,8 +133,9 @@ extension BuildExecutor {
             // The working directory must exist for chdir: create missing ones in the layer.
             let resolvedWorkdir = try view.resolve(workdir.isEmpty ? "/" : workdir)
             if view.lookup(resolvedWorkdir) == nil {
-                try mirrorParents(view, resolvedWorkdir, into: upper, includeSelf: false)
-                try FileManager.default.createDirectory(atPath: upper + "/" + resolvedWorkdir, withIntermediateDirectories: true)
+                let upperTree = try ConfinedDirectory(path: upper)
+                try mirrorParents(view, resolvedWorkdir, into: upperTree, includeSelf: false)
+                _ = try upperTree.directory(resolvedWorkdir, create: true)
             }
             var spec = RunSpec(
                 rootfs: scratch + "/merged", argv: argv,

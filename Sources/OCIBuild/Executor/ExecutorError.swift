@@ -9,6 +9,14 @@ package enum ExecutorError: Error, CustomStringConvertible {
     case noSuchStage(String)
     case source(String)
 
+    /// True for the cases that already name the Dockerfile file and line.
+    package var isLocated: Bool {
+        switch self {
+        case .step, .runFailed: return true
+        default: return false
+        }
+    }
+
     package var description: String {
         switch self {
         case let .step(file, line, instruction, cause):
