@@ -88,9 +88,8 @@ extension BuildExecutor {
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
-        var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir)
+        let sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
-        sandbox.spec.binds = binds
         fflush(nil)
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: 0)
     }
@@ -113,9 +112,10 @@ struct OverlaySandbox {
 extension BuildExecutor {
     /// Prepares RUN's sandbox over `state`'s layers: the user resolved in the image, PATH and
     /// HOME defaulted, a missing working directory created in the upper layer (its missing
-    /// parents mirrored from the image).
+    /// parents mirrored from the image), bind targets resolved inside the image.
     func prepareSandbox(
-        _ state: StageState, argv: [String], environment: [String: String], user: String, workdir: String
+        _ state: StageState, argv: [String], environment: [String: String], user: String, workdir: String,
+        binds: [RunSpec.Bind] = []
     ) throws -> OverlaySandbox {
         let lowers = try extractedLayers(state)
         let view = RootfsView(layers: lowers, opaqueXattr: overlayXattrPrefix + "opaque")
@@ -141,6 +141,11 @@ extension BuildExecutor {
                 rootfs: scratch + "/merged", argv: argv,
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, mapping: mapping)
             spec.workingDirectory = "/" + resolvedWorkdir
+            // The sandbox mounts onto these paths in the merged tree as they are: resolved
+            // here, a symlink in the image cannot move a mount point out of it.
+            spec.binds = try binds.map { bind in
+                RunSpec.Bind(source: bind.source, target: "/" + (try view.mountPoint(bind.target)), readOnly: bind.readOnly)
+            }
             spec.uid = identity.uid
             spec.gid = identity.gid
             spec.supplementaryGroups = identity.groups

@@ -80,6 +80,26 @@ package struct RootfsView: Sendable {
         return resolved.joined(separator: "/")
     }
 
+    /// Where a bind mount for container path `path` goes: the path resolved as `resolve`
+    /// does (symlinks followed inside the root), relative to the root and free of
+    /// symlinks, so that mounting onto it in the merged tree stays inside it. Every
+    /// component on the way must be a directory or missing (created by the sandbox); the
+    /// mount point itself a directory, a regular file or missing; never the root.
+    package func mountPoint(_ path: String) throws -> String {
+        let resolved = try resolve(path)
+        guard !resolved.isEmpty else { throw ExecutorError.mountPoint(path, "cannot bind over the root directory") }
+        let parts = resolved.split(separator: "/").map(String.init)
+        var rel = ""
+        for (index, part) in parts.enumerated() {
+            rel = rel.isEmpty ? part : rel + "/" + part
+            // Missing from here on: the sandbox creates the rest inside the overlay.
+            guard let (_, info) = lookup(rel) else { break }
+            if info.kind == .directory || (index == parts.count - 1 && info.kind == .regular) { continue }
+            throw ExecutorError.mountPoint(path, "/\(rel) is not a directory in the image (\(info.kind))")
+        }
+        return resolved
+    }
+
     /// The text of a regular file in the merged view (after symlinks).
     package func read(_ path: String) -> String? {
         guard let rel = try? resolve(path), let (host, info) = lookup(rel), info.kind == .regular,
