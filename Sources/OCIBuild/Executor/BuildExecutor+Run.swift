@@ -82,6 +82,7 @@ extension BuildExecutor {
 extension BuildExecutor {
     /// Runs `argv` in an image (its layers extracted, a throwaway upper directory) with the
     /// RUN sandbox, attached to this process's standard streams; returns the exit status.
+    /// Bind targets are resolved inside the image first (`RootfsView.mountPoint`).
     package func runContainer(
         layers imageLayers: [Descriptor], diffIDs: [Digest], argv: [String], environment: [String: String], user: String,
         workdir: String, binds: [RunSpec.Bind] = []
