@@ -42,6 +42,34 @@ int ko_fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
     return (int)fd;
 }
 
+int ko_fs_lstat_beneath(const char *root, const char *path, struct stat *st)
+{
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return -1;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    /* O_PATH|O_NOFOLLOW: a final symlink is opened itself, as lstat(2) would see it. */
+    how.flags = (uint64_t)(O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+    const char *p = (path == NULL || path[0] == '\0') ? "." : path;
+    long fd;
+    do {
+        fd = syscall(SYS_openat2, rootfd, p, &how, sizeof how);
+    } while (fd < 0 && errno == EAGAIN);
+    int saved = errno;
+    close(rootfd);
+    if (fd < 0) {
+        errno = saved;
+        return -1;
+    }
+    int result = fstat((int)fd, st);
+    saved = errno;
+    close((int)fd);
+    errno = saved;
+    return result;
+}
+
 int ko_fs_mkdir_all_in_root(int rootfd, const char *path, mode_t mode)
 {
     int fd = ko_fs_open_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);

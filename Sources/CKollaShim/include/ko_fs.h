@@ -28,6 +28,14 @@ int ko_fs_open_root(const char *path);
  */
 int ko_fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
 
+/*
+ * lstat(2) of `path` below directory `root` without following any symlink on the
+ * way (openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a symlink before the
+ * last component fails with ELOOP, a non-directory with ENOTDIR. A final symlink
+ * is reported itself.
+ */
+int ko_fs_lstat_beneath(const char *root, const char *path, struct stat *st);
+
 /* The value of O_PATH, which Swift's Glibc module does not export. */
 int ko_fs_o_path(void);
 

@@ -44,6 +44,12 @@ extension BuildExecutor {
             sourceRoot = dir + "/rootfs"
             fromKey = other.config.rootfs.diffIDs.map(\.description).joined(separator: ",")
         }
+        // Each COPY/ADD here-document becomes one file named after its marker.
+        for doc in ins.heredocs {
+            if let problem = TreeCopier.heredocNameProblem(doc.name) {
+                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: problem)
+            }
+        }
         let heredocNames = Set(ins.heredocs.map(\.name))
         var sources: [String] = []
         for s in rawSources {
@@ -55,11 +61,15 @@ extension BuildExecutor {
         if isAdd, let url = sources.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
             throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "ADD from a URL (\(url)) is not supported yet; download it into the context")
         }
-        // Expand globs inside the source root; `..` cannot leave it.
+        // Every source is read through this root: symlinks and `..` resolve as if it were
+        // `/`, so a context link to `/` names the context itself, never the host.
+        let sourceTree = try ConfinedDirectory(path: sourceRoot)
+        let sourceIgnore = fromScratch == nil ? ignore : nil
+        // Expand globs inside the source root.
         var matches: [String] = []
         for s in sources {
             let rel = RootfsView.clean(s)
-            let found = try glob(rel, in: sourceRoot, ignore: fromScratch == nil ? ignore : nil)
+            let found = try glob(rel, in: sourceTree, ignore: sourceIgnore)
             if found.isEmpty {
                 throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "no source files were specified or found for \(s)")
             }
@@ -67,7 +77,7 @@ extension BuildExecutor {
         }
 
         // The cache key covers the content of every source.
-        let contentDigest = try digestSources(matches, root: sourceRoot, ignore: fromScratch == nil ? ignore : nil)
+        let contentDigest = try digestSources(matches, root: sourceTree, ignore: sourceIgnore)
         let docs = ins.heredocs.map { "\($0.name)\u{1}\($0.content)" }.joined(separator: "\u{2}")
         let key = BuildCache.key(state.cacheKey, ins.text, contentDigest, docs, fromKey, absDest, chown ?? "", chmod.map { String($0, radix: 8) } ?? "")
         if reuse(key, &state, request: request) {
@@ -80,46 +90,52 @@ extension BuildExecutor {
         let scratch = try scratchDirectory()
         defer { try? FileSystem.removeTree(scratch) }
         let upper = scratch + "/upper"
-        try FileManager.default.createDirectory(atPath: upper, withIntermediateDirectories: true)
+        try FileSystem.createDirectory(upper)
+        // Everything below is written through this root, never by host path.
+        let upperTree = try ConfinedDirectory(path: upper)
 
         let total = matches.count + ins.heredocs.count
         let destIsDir = absDest.hasSuffix("/") || total > 1
             || (view.lookup((try? view.resolve(absDest)) ?? "").map { $0.info.kind == .directory } ?? false)
         let resolvedDest = try view.resolve(absDest)
-        let copier = TreeCopier(owner: owner, chownGiven: chown != nil, chmod: chmod, ignore: fromScratch == nil ? ignore : nil, sourceRoot: sourceRoot, timestamp: request.timestamp)
+        let copier = TreeCopier(
+            owner: owner, chownGiven: chown != nil, chmod: chmod, ignore: sourceIgnore, source: sourceTree, upper: upperTree,
+            timestamp: request.timestamp)
         if destIsDir {
-            try mirrorParents(view, resolvedDest, into: upper, includeSelf: true)
-            try copier.makeDirectories(upper, resolvedDest, view: view)
+            try mirrorParents(view, resolvedDest, into: upperTree, includeSelf: true)
+            try copier.makeDirectories(resolvedDest)
         } else {
-            try mirrorParents(view, resolvedDest, into: upper, includeSelf: false)
+            try mirrorParents(view, resolvedDest, into: upperTree, includeSelf: false)
         }
         for doc in ins.heredocs {
-            let target = destIsDir ? upper + "/" + resolvedDest + "/" + doc.name : upper + "/" + resolvedDest
-            try copier.writeFile(target, Array(doc.content.utf8), mode: 0o644)
+            let target = destIsDir ? TreeCopier.join(resolvedDest, doc.name) : resolvedDest
+            try copier.writeFile(target, Array(doc.content.utf8), mode: 0o644, mtime: Int(Date().timeIntervalSince1970))
         }
         for rel in matches {
-            let src = sourceRoot + (rel.isEmpty ? "" : "/" + rel)
-            var st = stat()
-            guard lstat(src, &st) == 0 else { continue }
-            let isDir = (st.st_mode & S_IFMT) == S_IFDIR
-            if isAdd && !isDir && fromScratch == nil && TreeCopier.isArchive(src) {
-                // ADD unpacks local archives into the destination directory.
-                let target = upper + "/" + resolvedDest
-                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            // A source named directly is followed when it is a symlink (inside the root).
+            guard let entry = try sourceTree.entry(rel, followLast: true) else {
+                throw ExecutorError.step(
+                    file: file.name, line: ins.line, instruction: ins.text,
+                    cause: "\(rel): no such file or directory (a symlink to nothing inside the \(fromScratch == nil ? "context" : "source stage")?)")
+            }
+            let info = try entry.info()
+            if try isAdd && info.kind == .regular && fromScratch == nil && TreeCopier.isArchive(entry) {
+                // ADD unpacks local archives into the destination directory, confined to it.
                 var options = UnpackOptions()
                 options.whiteouts = .apply
-                _ = try Unpacker(options: options).unpack(layerPath: src, into: target)
+                _ = try Unpacker(options: options).unpack(
+                    file: try entry.reopen(flags: O_RDONLY), into: try upperTree.subtree(resolvedDest, create: true))
                 continue
             }
-            if isDir {
+            if info.kind == .directory {
                 // A directory source copies its contents, not itself.
-                let target = upper + "/" + resolvedDest
-                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-                try copier.copyContents(of: src, relative: rel, to: target)
-            } else {
-                let target = destIsDir ? upper + "/" + resolvedDest + "/" + (rel as NSString).lastPathComponent : upper + "/" + resolvedDest
-                try copier.copy(src, relative: rel, to: target)
+                _ = try upperTree.directory(resolvedDest, create: true)
+                try copier.copyContents(of: entry, relative: rel, to: resolvedDest)
+            } else if info.kind == .regular {
+                let target = destIsDir ? TreeCopier.join(resolvedDest, FileSystem.baseName(rel)) : resolvedDest
+                try copier.copyFile(try entry.reopen(flags: O_RDONLY), info, to: target)
             }
+            // Sockets, FIFOs and devices are not copied.
         }
         let createdBy = "/bin/sh -c #(nop) \(isAdd ? "ADD" : "COPY") \(sources.joined(separator: " ")) in \(absDest)"
         try commitLayer(
@@ -138,8 +154,10 @@ extension BuildExecutor {
         }
     }
 
-    /// Paths (relative to `root`) matching a source pattern with `*`, `?` and `[…]`.
-    func glob(_ pattern: String, in root: String, ignore: DockerIgnore?) throws -> [String] {
+    /// Paths (relative to `root`) matching a source pattern with `*`, `?` and `[…]`,
+    /// spelled as in the pattern (symlinks on the way are resolved inside `root` whenever
+    /// the paths are opened).
+    func glob(_ pattern: String, in root: ConfinedDirectory, ignore: DockerIgnore?) throws -> [String] {
         if pattern.isEmpty { return [""] }
         let parts = pattern.split(separator: "/").map(String.init)
         var current = [""]
@@ -147,16 +165,14 @@ extension BuildExecutor {
             var next: [String] = []
             let wild = part.contains(where: { "*?[".contains($0) })
             for base in current {
-                let dir = root + (base.isEmpty ? "" : "/" + base)
                 if wild {
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-                    for n in names.sorted() where fnmatch(part, n, 0) == 0 {
-                        next.append(base.isEmpty ? n : base + "/" + n)
+                    guard let dir = try root.entry(base, followLast: true), try dir.info().kind == .directory else { continue }
+                    for n in try root.entries(of: dir) where fnmatch(part, n, 0) == 0 {
+                        next.append(TreeCopier.join(base, n))
                     }
                 } else {
-                    let p = base.isEmpty ? part : base + "/" + part
-                    var st = stat()
-                    if lstat(root + "/" + p, &st) == 0 { next.append(p) }
+                    let p = TreeCopier.join(base, part)
+                    if try root.entry(p, followLast: false) != nil { next.append(p) }
                 }
             }
             current = next
@@ -165,30 +181,42 @@ extension BuildExecutor {
     }
 
     /// A digest of the sources' paths, modes and contents (symlink targets), the
-    /// content part of a COPY/ADD cache key.
-    func digestSources(_ paths: [String], root: String, ignore: DockerIgnore?) throws -> String {
+    /// content part of a COPY/ADD cache key. Read as the copy reads them: the named
+    /// sources followed inside `root`, the entries below them never followed.
+    func digestSources(_ paths: [String], root: ConfinedDirectory, ignore: DockerIgnore?) throws -> String {
         var bytes: [UInt8] = []
-        func add(_ rel: String) {
-            let full = root + (rel.isEmpty ? "" : "/" + rel)
-            var st = stat()
-            guard lstat(full, &st) == 0 else { return }
-            bytes += Array("\(rel)\u{0}\(st.st_mode)\u{0}".utf8)
-            switch st.st_mode & S_IFMT {
-            case S_IFREG:
-                if let d = try? Digest.sha256(of: FileManager.default.contents(atPath: full) ?? Data()) { bytes += Array(d.encoded.utf8) }
-            case S_IFLNK:
-                bytes += Array(((try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? "").utf8)
-            case S_IFDIR:
-                for n in ((try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []).sorted() {
-                    let child = rel.isEmpty ? n : rel + "/" + n
-                    if ignore?.excludes(child) == true { continue }
-                    add(child)
+        func header(_ rel: String, _ info: FileInfo) {
+            bytes += Array("\(rel)\u{0}\(info.kind.typeBits | info.permissions)\u{0}".utf8)
+        }
+        func addContents(of directory: FileDescriptor, _ rel: String) throws {
+            for name in try root.entries(of: directory) {
+                let child = TreeCopier.join(rel, name)
+                if ignore?.excludes(child) == true { continue }
+                guard let info = try root.status(name, in: directory) else { continue }
+                header(child, info)
+                switch info.kind {
+                case .regular:
+                    bytes += Array(try Digest.sha256(of: root.openEntry(name, in: directory, directory: false).readAll()).encoded.utf8)
+                case .symlink:
+                    bytes += Array(try root.linkTarget(name, in: directory).utf8)
+                case .directory:
+                    try addContents(of: root.openEntry(name, in: directory, directory: true), child)
+                default: break
                 }
+                bytes.append(1)
+            }
+        }
+        for rel in paths {
+            guard let entry = try root.entry(rel, followLast: true) else { continue }
+            let info = try entry.info()
+            header(rel, info)
+            switch info.kind {
+            case .regular: bytes += Array(try Digest.sha256(of: entry.reopen(flags: O_RDONLY).readAll()).encoded.utf8)
+            case .directory: try addContents(of: entry, rel)
             default: break
             }
             bytes.append(1)
         }
-        for p in paths { add(p) }
         return try Digest.sha256(of: bytes).encoded
     }
 }
@@ -196,18 +224,37 @@ extension BuildExecutor {
 /// Copies files into an upper directory as COPY does: modes kept (or `--chmod`), owner
 /// 0:0 (or `--chown`), mtimes kept (clamped to SOURCE_DATE_EPOCH when set), symlinks as
 /// links, `.dockerignore`d paths skipped.
+///
+/// Sources are read from `source` and written to `upper`, both confined trees: entries
+/// below a source directory are opened relative to their parent's descriptor without
+/// following symlinks, and every write resolves its parent inside the upper directory.
 struct TreeCopier {
     let owner: (uid: UInt32, gid: UInt32)
     let chownGiven: Bool
     let chmod: mode_t?
     let ignore: DockerIgnore?
-    let sourceRoot: String
+    /// Where sources are read: the context, or the root of a `--from` stage or image.
+    let source: ConfinedDirectory
+    /// The step's upper directory, where everything is written.
+    let upper: ConfinedDirectory
     let timestamp: Int?
 
-    static func isArchive(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        let head = [UInt8](h.readData(ofLength: 512))
+    /// `a/b`, or `b` when `a` is the root.
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.isEmpty ? name : directory + "/" + name
+    }
+
+    /// Why `name` cannot be a COPY/ADD here-document's file name, nil when it can: it must
+    /// be one path component, so that the file lands in the destination directory.
+    static func heredocNameProblem(_ name: String) -> String? {
+        guard name.isEmpty || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) else { return nil }
+        return "invalid here-document name \"\(name)\": a COPY/ADD here-document names one file (not empty, \".\" or \"..\", no \"/\")"
+    }
+
+    /// True when the file open as `file` (an O_PATH descriptor of a regular file) starts
+    /// like an archive ADD unpacks.
+    static func isArchive(_ file: FileDescriptor) throws -> Bool {
+        let head = try file.reopen(flags: O_RDONLY).read(upTo: 512)
         if head.count >= 3 && head[0] == 0x1f && head[1] == 0x8b { return true }  // gzip
         if head.count >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd { return true }  // zstd
         if head.count >= 3 && head[0] == 0x42 && head[1] == 0x5a && head[2] == 0x68 { return true }  // bzip2
@@ -216,95 +263,99 @@ struct TreeCopier {
         return false
     }
 
-    func finish(_ path: String, mode: mode_t, isLink: Bool = false, mtime: Int) {
-        lchown(path, owner.uid, owner.gid)
-        if !isLink { Glibc.chmod(path, chmod ?? mode) }
-        let t = timestamp.map { min($0, mtime) } ?? mtime
-        var times = [timespec(tv_sec: t, tv_nsec: 0), timespec(tv_sec: t, tv_nsec: 0)]
-        utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW)
+    /// The parent of `path` in the upper tree (created when missing) and the last name.
+    private func destination(_ path: String) throws -> (parent: FileDescriptor, name: String) {
+        let (directory, name) = LayerPath.split(path)
+        guard !name.isEmpty else { throw ExecutorError.source("cannot copy onto the root directory") }
+        return (try upper.directory(directory, create: true), name)
     }
 
-    func writeFile(_ target: String, _ bytes: [UInt8], mode: mode_t) throws {
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: target, contents: Data(bytes)) else {
-            throw ExecutorError.source("cannot write \(target)")
+    /// Removes a non-directory already at `name` (an earlier source of the same step).
+    private func clear(_ name: String, in parent: FileDescriptor) throws {
+        if let existing = try upper.status(name, in: parent), existing.kind != .directory {
+            try upper.remove(name, in: parent)
         }
-        finish(target, mode: mode, mtime: Int(Date().timeIntervalSince1970))
+    }
+
+    private func finish(_ name: String, in parent: FileDescriptor, mode: mode_t, isLink: Bool = false, mtime: Int) throws {
+        // Best effort, as before: a rootless user namespace cannot set ids it does not map,
+        // and the entry then keeps the caller's.
+        try? upper.setOwner(name, in: parent, uid: owner.uid, gid: owner.gid)
+        if !isLink { try upper.setMode(name, in: parent, UInt32(chmod ?? mode)) }
+        let t = timestamp.map { min($0, mtime) } ?? mtime
+        try upper.setTimes(name, in: parent, seconds: t, nanoseconds: 0)
+    }
+
+    /// Writes `bytes` as regular file `path` of the upper tree (a here-document).
+    func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t, mtime: Int) throws {
+        let (parent, name) = try destination(path)
+        try clear(name, in: parent)
+        try upper.createFile(name, in: parent).write(bytes)
+        try finish(name, in: parent, mode: mode, mtime: mtime)
     }
 
     /// Directories created for the destination itself (not mirrored from the image) get
     /// the copy's owner, as Docker does.
-    func makeDirectories(_ upper: String, _ dest: String, view: RootfsView) throws {
+    func makeDirectories(_ dest: String) throws {
+        var parent = try upper.directory("", create: false)
         var rel = ""
-        for part in dest.split(separator: "/") {
-            rel = rel.isEmpty ? String(part) : rel + "/" + part
-            let target = upper + "/" + rel
-            var st = stat()
-            if lstat(target, &st) == 0 { continue }
-            mkdir(target, 0o755)
-            if chownGiven { lchown(target, owner.uid, owner.gid) }
-        }
-    }
-
-    func copy(_ src: String, relative: String, to target: String) throws {
-        var st = stat()
-        guard lstat(src, &st) == 0 else { return }
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var existing = stat()
-        if lstat(target, &existing) == 0 && (existing.st_mode & S_IFMT) != S_IFDIR { unlink(target) }
-        switch st.st_mode & S_IFMT {
-        case S_IFLNK:
-            let dest = try FileManager.default.destinationOfSymbolicLink(atPath: src)
-            guard symlink(dest, target) == 0 else { throw ExecutorError.source("symlink \(target): \(String(cString: strerror(errno)))") }
-            finish(target, mode: 0o777, isLink: true, mtime: st.st_mtim.tv_sec)
-        case S_IFDIR:
-            if mkdir(target, mode_t(st.st_mode & 0o7777)) != 0 && errno != EEXIST {
-                throw ExecutorError.source("mkdir \(target): \(String(cString: strerror(errno)))")
+        for part in dest.split(separator: "/").map(String.init) {
+            if try upper.status(part, in: parent) == nil {
+                try upper.makeDirectory(part, in: parent)
+                if chownGiven { try? upper.setOwner(part, in: parent, uid: owner.uid, gid: owner.gid) }
             }
-            try copyContents(of: src, relative: relative, to: target)
-            finish(target, mode: mode_t(st.st_mode & 0o7777), mtime: st.st_mtim.tv_sec)
-        case S_IFREG:
-            try copyFile(src, target)
-            finish(target, mode: mode_t(st.st_mode & 0o7777), mtime: st.st_mtim.tv_sec)
-        default:
-            break  // sockets, fifos and devices are not copied
+            rel = Self.join(rel, part)
+            parent = try upper.directory(rel, create: false)
         }
     }
 
-    func copyContents(of dir: String, relative: String, to target: String) throws {
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
-            let rel = relative.isEmpty ? name : relative + "/" + name
-            if ignore?.excludes(rel) == true && ignore?.hasExceptions != true { continue }
+    /// Copies the regular file open for reading as `file` (status `info`) to `target`.
+    func copyFile(_ file: FileDescriptor, _ info: FileInfo, to target: String) throws {
+        let (parent, name) = try destination(target)
+        try clear(name, in: parent)
+        try upper.createFile(name, in: parent).copy(from: file)
+        try finish(name, in: parent, mode: mode_t(info.permissions), mtime: info.mtimeSeconds)
+    }
+
+    /// Copies the entries of source directory `directory` (at `relative` in the source
+    /// root, for `.dockerignore`) into directory `target` of the upper tree.
+    func copyContents(of directory: FileDescriptor, relative: String, to target: String) throws {
+        for name in try source.entries(of: directory) {
+            let rel = Self.join(relative, name)
             if ignore?.excludes(rel) == true {
                 // An exception below may re-include something: descend without copying this entry.
-                var st = stat()
-                if lstat(dir + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-                    try copyContents(of: dir + "/" + name, relative: rel, to: target + "/" + name)
+                if ignore?.hasExceptions == true, try source.status(name, in: directory)?.kind == .directory {
+                    try copyContents(of: source.openEntry(name, in: directory, directory: true), relative: rel, to: Self.join(target, name))
                 }
                 continue
             }
-            try copy(dir + "/" + name, relative: rel, to: target + "/" + name)
+            try copyEntry(name, in: directory, relative: rel, to: Self.join(target, name))
         }
     }
 
-    private func copyFile(_ src: String, _ dst: String) throws {
-        let inFD = open(src, O_RDONLY | O_CLOEXEC)
-        guard inFD >= 0 else { throw ExecutorError.source("open \(src): \(String(cString: strerror(errno)))") }
-        defer { close(inFD) }
-        let outFD = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard outFD >= 0 else { throw ExecutorError.source("create \(dst): \(String(cString: strerror(errno)))") }
-        defer { close(outFD) }
-        var buf = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = read(inFD, &buf, buf.count)
-            if n < 0 { throw ExecutorError.source("read \(src): \(String(cString: strerror(errno)))") }
-            if n == 0 { break }
-            var off = 0
-            while off < n {
-                let w = buf.withUnsafeBytes { write(outFD, $0.baseAddress! + off, n - off) }
-                if w < 0 { throw ExecutorError.source("write \(dst): \(String(cString: strerror(errno)))") }
-                off += w
+    /// Copies entry `name` of source directory `parent` to `target`, a symlink as a
+    /// symlink (never followed).
+    private func copyEntry(_ name: String, in parent: FileDescriptor, relative: String, to target: String) throws {
+        guard let info = try source.status(name, in: parent) else { return }
+        switch info.kind {
+        case .symlink:
+            let link = try source.linkTarget(name, in: parent)
+            let (destParent, destName) = try destination(target)
+            try clear(destName, in: destParent)
+            try upper.makeSymlink(destName, in: destParent, target: link)
+            try finish(destName, in: destParent, mode: 0o777, isLink: true, mtime: info.mtimeSeconds)
+        case .directory:
+            let (destParent, destName) = try destination(target)
+            try clear(destName, in: destParent)
+            if try upper.status(destName, in: destParent) == nil {
+                try upper.makeDirectory(destName, in: destParent, mode: 0o700)
             }
+            try copyContents(of: source.openEntry(name, in: parent, directory: true), relative: relative, to: target)
+            try finish(destName, in: destParent, mode: mode_t(info.permissions), mtime: info.mtimeSeconds)
+        case .regular:
+            try copyFile(source.openEntry(name, in: parent, directory: false), info, to: target)
+        default:
+            break  // sockets, FIFOs and devices are not copied
         }
     }
 }

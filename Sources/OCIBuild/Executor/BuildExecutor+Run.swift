@@ -99,6 +99,7 @@ extension BuildExecutor {
 extension BuildExecutor {
     /// Runs `argv` in an image (its layers extracted, a throwaway upper directory) with the
     /// RUN sandbox, attached to this process's standard streams; returns the exit status.
+    /// Bind targets are resolved inside the image first (`RootfsView.mountPoint`).
     package func runContainer(
         layers imageLayers: [Descriptor], diffIDs: [Digest], argv: [String], environment: [String: String], user: String,
         workdir: String, binds: [RunSpec.Bind] = [], terminal: Bool = false, interactive: Bool = true
@@ -116,9 +117,8 @@ extension BuildExecutor {
             fflush(nil)
             return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
         }
-        var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir)
+        var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
-        sandbox.spec.binds = binds
         sandbox.spec.terminal = terminal
         fflush(nil)
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
@@ -142,9 +142,10 @@ struct OverlaySandbox {
 extension BuildExecutor {
     /// Prepares RUN's sandbox over `state`'s layers: the user resolved in the image, PATH and
     /// HOME defaulted, a missing working directory created in the upper layer (its missing
-    /// parents mirrored from the image).
+    /// parents mirrored from the image), bind targets resolved inside the image.
     func prepareSandbox(
-        _ state: StageState, argv: [String], environment: [String: String], user: String, workdir: String
+        _ state: StageState, argv: [String], environment: [String: String], user: String, workdir: String,
+        binds: [RunSpec.Bind] = []
     ) throws -> OverlaySandbox {
         let lowers = try extractedLayers(state)
         let view = RootfsView(layers: lowers, opaqueXattr: overlayXattrPrefix + "opaque")
@@ -162,8 +163,9 @@ extension BuildExecutor {
             // The working directory must exist for chdir: create missing ones in the layer.
             let resolvedWorkdir = try view.resolve(workdir.isEmpty ? "/" : workdir)
             if view.lookup(resolvedWorkdir) == nil {
-                try mirrorParents(view, resolvedWorkdir, into: upper, includeSelf: false)
-                try FileManager.default.createDirectory(atPath: upper + "/" + resolvedWorkdir, withIntermediateDirectories: true)
+                let upperTree = try ConfinedDirectory(path: upper)
+                try mirrorParents(view, resolvedWorkdir, into: upperTree, includeSelf: false)
+                _ = try upperTree.directory(resolvedWorkdir, create: true)
             }
             // What this process wrote (and the upper directory itself, the merged root's
             // owner) in host ids, as RUN's own writes will be.
@@ -172,6 +174,11 @@ extension BuildExecutor {
                 rootfs: scratch + "/merged", argv: argv,
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, mapping: mapping)
             spec.workingDirectory = "/" + resolvedWorkdir
+            // The sandbox mounts onto these paths in the merged tree as they are: resolved
+            // here, a symlink in the image cannot move a mount point out of it.
+            spec.binds = try binds.map { bind in
+                RunSpec.Bind(source: bind.source, target: "/" + (try view.mountPoint(bind.target)), readOnly: bind.readOnly)
+            }
             spec.uid = identity.uid
             spec.gid = identity.gid
             spec.supplementaryGroups = identity.groups

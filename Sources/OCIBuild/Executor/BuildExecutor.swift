@@ -105,7 +105,7 @@ package final class BuildExecutor: @unchecked Sendable {
                 request.log("STEP \(step)/\(totalSteps): \(ins.text)")
                 do {
                     try execute(ins, &state, file: file, words: words, request: request, ignore: ignore, finished: finished, counters: &counters)
-                } catch let e as ExecutorError {
+                } catch let e as ExecutorError where e.isLocated {
                     throw e
                 } catch {
                     throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "\(error)")
@@ -133,7 +133,11 @@ package final class BuildExecutor: @unchecked Sendable {
 
     private func loadDockerignore(_ context: String) throws -> DockerIgnore? {
         let path = context + "/.dockerignore"
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        // Read inside the context like every source: a link to a host file is no ignore file.
+        guard let tree = try? ConfinedDirectory(path: context), let entry = try tree.entry(".dockerignore", followLast: true),
+            try entry.info().kind == .regular
+        else { return nil }
+        let data = try entry.reopen(flags: O_RDONLY).readAll()
         return try DockerIgnore(String(decoding: data, as: UTF8.self), file: path)
     }
 
@@ -405,8 +409,10 @@ package final class BuildExecutor: @unchecked Sendable {
         let scratch = try scratchDirectory()
         defer { try? FileSystem.removeTree(scratch) }
         let upper = scratch + "/upper"
-        try mirrorParents(view, resolved, into: upper, includeSelf: false)
-        try FileManager.default.createDirectory(atPath: upper + "/" + resolved, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileSystem.createDirectory(upper)
+        let upperTree = try ConfinedDirectory(path: upper)
+        try mirrorParents(view, resolved, into: upperTree, includeSelf: false)
+        try upperTree.directory(resolved, create: true).reopen(flags: O_RDONLY | O_DIRECTORY).setMode(0o755)
         try commitLayer(
             changes: Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state,
             createdBy: "/bin/sh -c #(nop) \(ins.text)", cacheKey: key, request: request)
@@ -435,25 +441,27 @@ package final class BuildExecutor: @unchecked Sendable {
     /// Creates in `upper` every parent directory of `path` that exists in the image, with
     /// the image's mode, owner and times, so a layer never changes the metadata of
     /// directories it only passes through.
-    func mirrorParents(_ view: RootfsView, _ path: String, into upper: String, includeSelf: Bool) throws {
+    func mirrorParents(_ view: RootfsView, _ path: String, into upper: ConfinedDirectory, includeSelf: Bool) throws {
         let parts = path.split(separator: "/").map(String.init)
         let count = includeSelf ? parts.count : max(0, parts.count - 1)
-        try FileManager.default.createDirectory(atPath: upper, withIntermediateDirectories: true)
+        var parent = try upper.directory("", create: false)
         var rel = ""
         for part in parts.prefix(count) {
             rel = rel.isEmpty ? part : rel + "/" + part
-            let target = upper + "/" + rel
-            if FileManager.default.fileExists(atPath: target) { continue }
-            if let (_, info) = view.lookup(rel), info.kind == .directory {
-                mkdir(target, mode_t(info.permissions))
-                chmod(target, mode_t(info.permissions))
-                // The image's owner, in container ids (the tree is shifted as a whole later).
-                lchown(target, idMap.containerUID(info.uid) ?? info.uid, idMap.containerGID(info.gid) ?? info.gid)
-                var times = [timespec(tv_sec: info.mtimeSeconds, tv_nsec: info.mtimeNanoseconds), timespec(tv_sec: info.mtimeSeconds, tv_nsec: info.mtimeNanoseconds)]
-                utimensat(AT_FDCWD, target, &times, AT_SYMLINK_NOFOLLOW)
-            } else {
-                mkdir(target, 0o755)
+            if try upper.status(part, in: parent) == nil {
+                if let (_, info) = view.lookup(rel), info.kind == .directory {
+                    try upper.makeDirectory(part, in: parent, mode: 0o700)
+                    try upper.setMode(part, in: parent, info.permissions)
+                    // The image's owner in container ids (the tree is shifted as a whole
+                    // later); best effort: a rootless namespace cannot set ids it does not map.
+                    try? upper.setOwner(
+                        part, in: parent, uid: idMap.containerUID(info.uid) ?? info.uid, gid: idMap.containerGID(info.gid) ?? info.gid)
+                    try upper.setTimes(part, in: parent, seconds: info.mtimeSeconds, nanoseconds: info.mtimeNanoseconds)
+                } else {
+                    try upper.makeDirectory(part, in: parent)
+                }
             }
+            parent = try upper.directory(rel, create: false)
         }
     }
 }

@@ -8,6 +8,16 @@ package enum ExecutorError: Error, CustomStringConvertible {
     case missingImage(String)
     case noSuchStage(String)
     case source(String)
+    /// A bind mount's container path that cannot be a mount point inside the image.
+    case mountPoint(String, String)
+
+    /// True for the cases that already name the Dockerfile file and line.
+    package var isLocated: Bool {
+        switch self {
+        case .step, .runFailed: return true
+        default: return false
+        }
+    }
 
     package var description: String {
         switch self {
@@ -21,6 +31,7 @@ package enum ExecutorError: Error, CustomStringConvertible {
         case .missingImage(let r): return "image \(r) is not in the store (import or pull it first)"
         case .noSuchStage(let s): return "no stage or image named \(s)"
         case .source(let m): return m
+        case let .mountPoint(path, reason): return "bind mount target \(path): \(reason)"
         }
     }
 }

@@ -17,17 +17,25 @@ package struct RootfsView: Sendable {
 
     /// The host path providing `path` (relative, no symlink resolution) and its status,
     /// or nil when the path does not exist in the merged view.
+    ///
+    /// No symlink inside a layer is followed while looking: a layer whose `a` is a symlink
+    /// (`a -> /`) or a file hides `a/b` of the layers below, as overlayfs does, instead of
+    /// lending the host's `/b`.
     package func lookup(_ path: String) -> (hostPath: String, info: FileInfo)? {
         let rel = RootfsView.clean(path)
         for layer in layers {
             let host = rel.isEmpty ? layer : layer + "/" + rel
-            guard let info = (try? FileSystem.status(host)) ?? nil else {
+            switch (try? FileSystem.statusBeneath(layer, rel)) ?? .blocked {
+            case .found(let info):
+                if info.kind == .characterDevice && info.deviceMajor == 0 && info.deviceMinor == 0 { return nil }
+                return (host, info)
+            case .blocked:
+                // A whiteout, file or symlink on the way in this layer hides the lower ones.
+                return nil
+            case .absent:
                 // An opaque parent in this layer hides everything below it.
                 if hiddenByOpaque(layer, rel) { return nil }
-                continue
             }
-            if info.kind == .characterDevice && info.deviceMajor == 0 && info.deviceMinor == 0 { return nil }
-            return (host, info)
         }
         return nil
     }
@@ -53,6 +61,7 @@ package struct RootfsView: Sendable {
         var hops = 0
         while !pending.isEmpty {
             let part = pending.removeFirst()
+            if part == "." { continue }
             if part == ".." {
                 if !resolved.isEmpty { resolved.removeLast() }
                 continue
@@ -69,6 +78,26 @@ package struct RootfsView: Sendable {
             resolved.append(part)
         }
         return resolved.joined(separator: "/")
+    }
+
+    /// Where a bind mount for container path `path` goes: the path resolved as `resolve`
+    /// does (symlinks followed inside the root), relative to the root and free of
+    /// symlinks, so that mounting onto it in the merged tree stays inside it. Every
+    /// component on the way must be a directory or missing (created by the sandbox); the
+    /// mount point itself a directory, a regular file or missing; never the root.
+    package func mountPoint(_ path: String) throws -> String {
+        let resolved = try resolve(path)
+        guard !resolved.isEmpty else { throw ExecutorError.mountPoint(path, "cannot bind over the root directory") }
+        let parts = resolved.split(separator: "/").map(String.init)
+        var rel = ""
+        for (index, part) in parts.enumerated() {
+            rel = rel.isEmpty ? part : rel + "/" + part
+            // Missing from here on: the sandbox creates the rest inside the overlay.
+            guard let (_, info) = lookup(rel) else { break }
+            if info.kind == .directory || (index == parts.count - 1 && info.kind == .regular) { continue }
+            throw ExecutorError.mountPoint(path, "/\(rel) is not a directory in the image (\(info.kind))")
+        }
+        return resolved
     }
 
     /// The text of a regular file in the merged view (after symlinks).

@@ -85,6 +85,18 @@ package struct Unpacker: Sendable {
     package func unpack(layerPath: String, into rootPath: String) throws(LayerError) -> UnpackReport {
         let reader = try layerCall { () throws(NativeError) in try LayerArchiveReader(path: layerPath) }
         let tree = try layerCall { () throws(NativeError) in try ConfinedDirectory(path: rootPath) }
+        return try unpack(reader, into: tree)
+    }
+
+    /// Applies the archive open as `file` (ADD of a local archive, found by a confined
+    /// lookup) onto the confined tree `tree`.
+    package func unpack(file: FileDescriptor, into tree: ConfinedDirectory) throws(LayerError) -> UnpackReport {
+        let reader = try layerCall { () throws(NativeError) in try LayerArchiveReader(file: file) }
+        return try unpack(reader, into: tree)
+    }
+
+    private func unpack(_ reader: LayerArchiveReader, into tree: ConfinedDirectory) throws(LayerError) -> UnpackReport {
+        let layerPath = reader.path
         var run = UnpackRun(options: options, reader: reader, tree: tree, layer: layerPath)
         try run.applyAll()
         let digests = try layerCall { () throws(NativeError) in try reader.finish() }

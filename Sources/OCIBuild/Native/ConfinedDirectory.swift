@@ -30,6 +30,51 @@ package final class ConfinedDirectory {
         root = FileDescriptor(owning: fd, path: path)
     }
 
+    /// Takes ownership of `root`, an O_PATH descriptor of a directory known as `rootPath`.
+    private init(root: FileDescriptor, rootPath: String) {
+        self.root = root
+        self.rootPath = rootPath
+    }
+
+    /// The directory `relative` (created with missing parents when `create` is true) as a
+    /// confined tree of its own: nothing done through it can leave that directory.
+    package func subtree(_ relative: String, create: Bool) throws(NativeError) -> ConfinedDirectory {
+        let fd = try directory(relative, create: create)
+        return ConfinedDirectory(root: fd, rootPath: display(relative))
+    }
+
+    /// An O_PATH descriptor of entry `relative`, or nil when it does not exist (or a
+    /// component on the way is not a directory). Symlinks
+    /// on the way, and the entry itself when `followLast` is true, are resolved as if the
+    /// root were `/`: a link to `/` or `../..` names the root, never a host path.
+    package func entry(_ relative: String, followLast: Bool) throws(NativeError) -> FileDescriptor? {
+        let flags = FileSystem.O_PATH_VALUE | (followLast ? 0 : O_NOFOLLOW)
+        let fd = ko_fs_open_in_root(root.raw, relative, flags, 0)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw .posix("open", path: display(relative))
+        }
+        return FileDescriptor(owning: fd, path: display(relative))
+    }
+
+    /// Opens entry `name` of `parent` for reading (a directory when `directory` is true),
+    /// failing rather than following it when it is a symlink.
+    package func openEntry(_ name: String, in parent: FileDescriptor, directory: Bool) throws(NativeError) -> FileDescriptor {
+        let fd = openat(parent.raw, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0))
+        guard fd >= 0 else { throw .posix("open", path: "\(parent.path)/\(name)") }
+        return FileDescriptor(owning: fd, path: "\(parent.path)/\(name)")
+    }
+
+    /// The target of symlink `name` in `parent`, verbatim (never resolved here).
+    package func linkTarget(_ name: String, in parent: FileDescriptor) throws(NativeError) -> String {
+        var buffer = [UInt8](repeating: 0, count: 4097)
+        let n = buffer.withUnsafeMutableBytes {
+            readlinkat(parent.raw, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096)
+        }
+        guard n >= 0 else { throw .posix("readlink", path: "\(parent.path)/\(name)") }
+        return String(decoding: buffer[..<n], as: UTF8.self)
+    }
+
     /// The host path of `relative`, for messages only (never opened by path).
     package func display(_ relative: String) -> String {
         relative.isEmpty ? rootPath : "\(rootPath)/\(relative)"

@@ -34,6 +34,50 @@ package final class FileDescriptor {
         self.init(owning: fd, path: path)
     }
 
+    /// A new descriptor for the file this one refers to, opened with `flags` (O_CLOEXEC
+    /// is added): turns an O_PATH descriptor found by a confined lookup into a readable
+    /// one without resolving any path again. Not for symlinks (the kernel would follow them).
+    package func reopen(flags: Int32) throws(NativeError) -> FileDescriptor {
+        let fd = open("/proc/self/fd/\(raw)", flags | O_CLOEXEC)
+        guard fd >= 0 else { throw .posix("open", path: path) }
+        return FileDescriptor(owning: fd, path: path)
+    }
+
+    /// Reads up to `count` bytes from the current offset (fewer at end of file).
+    package func read(upTo count: Int) throws(NativeError) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            var failure: NativeError?
+            let n = result.withUnsafeMutableBytes { buffer in
+                do throws(NativeError) {
+                    return try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                } catch { failure = error; return 0 }
+            }
+            if let failure { throw failure }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(result[..<filled])
+    }
+
+    /// Copies everything from the current offset of `source` to this descriptor.
+    package func copy(from source: FileDescriptor) throws(NativeError) {
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            var failure: NativeError?
+            let n = chunk.withUnsafeMutableBytes { buffer in
+                do throws(NativeError) { return try source.read(into: buffer) } catch { failure = error; return 0 }
+            }
+            if let failure { throw failure }
+            if n == 0 { return }
+            chunk.withUnsafeBytes { buffer in
+                do throws(NativeError) { try write(UnsafeRawBufferPointer(rebasing: buffer[..<n])) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
+
     /// Writes all of `buffer`, retrying short writes and EINTR.
     package func write(_ buffer: UnsafeRawBufferPointer) throws(NativeError) {
         var offset = 0
@@ -260,6 +304,30 @@ package enum FileSystem {
         if lstat(path, &st) == 0 { return FileInfo(st) }
         if errno == ENOENT { return nil }
         throw .posix("lstat", path: path)
+    }
+
+    /// What `statusBeneath` found.
+    package enum BeneathStatus: Sendable, Hashable {
+        /// The entry exists (a final symlink is reported itself).
+        case found(FileInfo)
+        /// Nothing at the path.
+        case absent
+        /// A component on the way is a symlink or not a directory, so the path names
+        /// nothing inside the tree.
+        case blocked
+    }
+
+    /// The status of `relative` below directory `root`, found without following any
+    /// symlink (the tree's own included): a symlink on the way can lead nowhere, least of
+    /// all outside the tree.
+    package static func statusBeneath(_ root: String, _ relative: String) throws(NativeError) -> BeneathStatus {
+        var st = stat()
+        if ko_fs_lstat_beneath(root, relative, &st) == 0 { return .found(FileInfo(st)) }
+        switch errno {
+        case ENOENT: return .absent
+        case ELOOP, ENOTDIR: return .blocked
+        default: throw .posix("lstat", path: relative.isEmpty ? root : "\(root)/\(relative)")
+        }
     }
 
     /// Creates `path` and missing parents with `mode`; an existing directory is fine.

@@ -96,8 +96,14 @@ package final class LayerArchiveReader {
     private var atEnd = false
 
     /// Opens the blob at `path`.
-    package init(path: String) throws(NativeError) {
-        let file = try FileDescriptor(path: path, flags: O_RDONLY)
+    package convenience init(path: String) throws(NativeError) {
+        try self.init(file: FileDescriptor(path: path, flags: O_RDONLY))
+    }
+
+    /// Reads the blob from `file`, open for reading at its start (a file found by a
+    /// confined lookup, which must not be opened again by path).
+    package init(file: FileDescriptor) throws(NativeError) {
+        let path = file.path
         pipeline = try ReadPipeline(file: file)
         guard let raw = archive_read_new(), let tar = archive_read_new(), let entry = archive_entry_new() else {
             throw .posix("archive_read_new", errno: ENOMEM, path: path)
