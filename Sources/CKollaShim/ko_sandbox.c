@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "ko_sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -283,6 +284,8 @@ struct prepared {
     char dev_opts[128];
     struct sock_fprog filter;
     struct sock_filter *filter_code;
+    /* The host's /dev/null, for streams not given (the root may have none). */
+    int nullfd;
 };
 
 /* ---- seccomp: built with libseccomp in the parent, loaded as raw BPF in the child */
@@ -381,12 +384,18 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
 
 static void release(struct prepared *p) {
     if (p == NULL) return;
+    if (p->nullfd >= 0) close(p->nullfd);
     free(p->filter_code);
     free(p);
 }
 
 static int prepare(const ko_sandbox_spec *s, struct prepared *p, char *err, size_t errlen) {
     p->filter_code = NULL;
+    p->nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (p->nullfd < 0) {
+        snprintf(err, errlen, "/dev/null: %s", strerror(errno));
+        return -1;
+    }
     p->overlay_opts[0] = '\0';
     if (s->overlay_lower != NULL) {
         int n = snprintf(p->overlay_opts, sizeof p->overlay_opts, "lowerdir=%s,upperdir=%s,workdir=%s%s",
@@ -587,8 +596,7 @@ static int setgroups_denied(void) {
 /* The last steps of both isolations: session, stdio, descriptors, cwd, identity, filters, exec. */
 static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, int errfd, int keep_chroot) {
     if (setsid() < 0) child_fail(errfd, "setsid");
-    int nullfd = -1;
-    if (s->stdin_fd < 0 || s->stdout_fd < 0 || s->stderr_fd < 0) nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int nullfd = p->nullfd;
     if (dup2(s->stdin_fd >= 0 ? s->stdin_fd : nullfd, 0) < 0) child_fail(errfd, "stdin");
     if (dup2(s->stdout_fd >= 0 ? s->stdout_fd : nullfd, 1) < 0) child_fail(errfd, "stdout");
     if (dup2(s->stderr_fd >= 0 ? s->stderr_fd : nullfd, 2) < 0) child_fail(errfd, "stderr");
@@ -808,6 +816,46 @@ static int range_userns(const ko_sandbox_spec *s, int errfd) {
     return fd;
 }
 
+/*
+ * Without a pid namespace nothing ends what the command left running in the background:
+ * SIGKILL every process still in its session (its pid is the session id, from setsid),
+ * until none is left.
+ */
+static void kill_session(pid_t sid) {
+    for (int round = 0; round < 50; round++) {
+        DIR *proc = opendir("/proc");
+        if (proc == NULL) return;
+        int found = 0;
+        struct dirent *e;
+        while ((e = readdir(proc)) != NULL) {
+            char *end;
+            long pid = strtol(e->d_name, &end, 10);
+            if (*end != '\0' || pid <= 0) continue;
+            char path[64], buf[512];
+            snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            ssize_t n = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            if (n <= 0) continue;
+            buf[n] = '\0';
+            /* Fields after the command name (which may hold spaces): state ppid pgrp session. */
+            char *rparen = strrchr(buf, ')');
+            if (rparen == NULL) continue;
+            char state;
+            long ppid, pgrp, session;
+            if (sscanf(rparen + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &session) != 4) continue;
+            if (session == sid && state != 'Z') {
+                kill((pid_t)pid, SIGKILL);
+                found = 1;
+            }
+        }
+        closedir(proc);
+        if (!found) return;
+        usleep(10000);
+    }
+}
+
 static void run_chroot(const ko_sandbox_spec *s, const struct prepared *p, int errfd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (chroot(s->rootfs) < 0) child_fail(errfd, "chroot");
@@ -849,6 +897,7 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
         read_error(errp[0], err, errlen);
         close(errp[0]);
         int code = wait_status(child);
+        kill_session(child);
         release(p);
         if (err[0] != '\0') return -1;
         *status = code;
