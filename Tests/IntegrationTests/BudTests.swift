@@ -30,7 +30,15 @@ import Testing
     struct Sandbox {
         let dir: TemporaryDirectory
         let asUser: String?
+        /// The test user made for this sandbox, removed with it.
+        var user: TestUser?
         var store: String { dir.path + "/store" }
+
+        /// Removes the directory and the test user.
+        func remove() {
+            _ = try? runTool("/bin/rm", ["-rf", dir.path])
+            user?.remove()
+        }
 
         func kollaOCI(_ args: [String]) throws -> ToolRun {
             let bin = kollaOCIBinary()
@@ -43,20 +51,11 @@ import Testing
 
     func prepare(rootless: Bool) throws -> Sandbox {
         let dir = try TemporaryDirectory(prefix: "kolla-oci-it")
+        var made: TestUser?
+        do {
         chmod(dir.path, 0o755)
-        if rootless {
-            if (try? runTool("/usr/bin/id", [Self.user]))?.status != 0 {
-                let add = try runTool("/usr/sbin/useradd", ["-m", Self.user])
-                #expect(add.status == 0, "\(add.stderr)")
-            }
-            // Subordinate ids covering Kolla's users (42400-42495).
-            for file in ["/etc/subuid", "/etc/subgid"] {
-                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-                if !text.contains("\(Self.user):") {
-                    try (text + "\(Self.user):300000:65536\n").write(toFile: file, atomically: true, encoding: .utf8)
-                }
-            }
-        }
+        let user = rootless ? try TestUser.create(Self.user, subordinateIDs: (300000, 65536)) : nil
+        made = user
         let ctx = dir.path + "/ctx"
         try FileManager.default.createDirectory(atPath: ctx, withIntermediateDirectories: true)
         try Self.dockerfile.write(toFile: ctx + "/Dockerfile", atomically: true, encoding: .utf8)
@@ -64,12 +63,17 @@ import Testing
         let base = dir.path + "/base.tar"
         try FileManager.default.copyItem(atPath: try DebianBase.tarball(), toPath: base)
         if rootless { _ = try runTool("/bin/chown", ["-R", Self.user, dir.path]) }
-        return Sandbox(dir: dir, asUser: rootless ? Self.user : nil)
+        return Sandbox(dir: dir, asUser: user?.name, user: user)
+        } catch {
+            made?.remove()
+            try? dir.remove()
+            throw error
+        }
     }
 
     func buildAndCheck(rootless: Bool) throws {
         let s = try prepare(rootless: rootless)
-        defer { _ = try? runTool("/bin/rm", ["-rf", s.dir.path]) }
+        defer { s.remove() }
         let imported = try s.kollaOCI(["import", "base.tar", "debian:bookworm"])
         #expect(imported.status == 0, "\(imported.stderr)")
         let built = try s.kollaOCI(["bud", "-q", "-t", "svc:1", "ctx"])
@@ -122,7 +126,7 @@ import Testing
     @Test(.enabled(if: reason == nil, "\(reason ?? "")"))
     func multiStageAndFailures() throws {
         let s = try prepare(rootless: false)
-        defer { _ = try? runTool("/bin/rm", ["-rf", s.dir.path]) }
+        defer { s.remove() }
         _ = try s.kollaOCI(["import", "base.tar", "debian:bookworm"])
         try """
         ARG BASE=debian:bookworm

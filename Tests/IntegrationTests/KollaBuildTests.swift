@@ -94,12 +94,9 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "kolla-oci-ci")
         defer { _ = try? runTool("/bin/rm", ["-rf", dir.path]) }
         chmod(dir.path, 0o755)
-        // The unprivileged user with subordinate ids (as in BudTests).
-        if (try? runTool("/usr/bin/id", [Self.user]))?.status != 0 { _ = try runTool("/usr/sbin/useradd", ["-m", Self.user]) }
-        for file in ["/etc/subuid", "/etc/subgid"] {
-            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-            if !text.contains("\(Self.user):") { try (text + "\(Self.user):300000:65536\n").write(toFile: file, atomically: true, encoding: .utf8) }
-        }
+        // The unprivileged user with subordinate ids (as in BudTests), removed afterwards.
+        let user = try TestUser.create(Self.user, subordinateIDs: (300000, 65536))
+        defer { user.remove() }
         // kolla-oci's tree, copied where the test user can read it.
         _ = try runTool("/bin/mkdir", ["-p", dir.path + "/tree/data"])
         _ = try runTool("/bin/cp", ["-a", Self.repoRoot + "/docker", dir.path + "/tree/"])

@@ -44,7 +44,7 @@ struct CopyConfinementTests {
             let hostBefore = try Fixture.treeSummary(host)
             defer { #expect((try? Fixture.treeSummary(host)) == hostBefore, "the host directory changed") }
             let store = try ImageStore(root: store)
-            let executor = try BuildExecutor(store: store, mapping: .none)
+            let executor = try BuildExecutor(store: store, plan: .namespaces(.none))
             try dockerfile.write(toFile: context + "/Dockerfile", atomically: true, encoding: .utf8)
             var request = BuildRequest(dockerfilePath: "ctx/Dockerfile", dockerfileText: dockerfile, contextDirectory: context)
             request.noCache = true

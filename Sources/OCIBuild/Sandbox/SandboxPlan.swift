@@ -42,6 +42,19 @@ package struct SandboxPlan: Sendable, Equatable, CustomStringConvertible {
 
     package var description: String { "isolation: \(rung.rawValue) (\(reason))" }
 
+    /// A plan given rather than probed: namespaces with `mapping` (callers that know
+    /// what this process may do, such as tests of the executor).
+    package static func namespaces(_ mapping: IDMapping) -> SandboxPlan {
+        let rung: Rung
+        switch mapping {
+        case .none, .range: rung = .rootUserNamespace
+        case .inherited: rung = .userNamespaceContainer
+        case .single: rung = .singleID
+        case .subordinate: rung = .subordinateIDs
+        }
+        return SandboxPlan(rung: rung, mapping: mapping, isolation: .namespaces, reason: "given by the caller")
+    }
+
     /// Chooses the rung for this process. A non-root caller gets the rung its re-executed
     /// namespace will use (the re-exec happens in `UserNamespace.enterIfNeeded`).
     package static func detect(
