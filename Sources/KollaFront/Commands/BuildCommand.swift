@@ -63,6 +63,9 @@ struct BuildCommand {
         }
         let workDir = try WorkDir(configuration: conf)
         log.debug("Created working dir: \(workDir.path)")
+        if !conf.buildsNothing {
+            log.debug(try UserNamespace.plan(try UserNamespace.request(conf.string("isolation"))).description)
+        }
         defer { if !conf.bool("template_only") && conf.string("work_dir") == nil { workDir.cleanup() } }
 
         try DockerfileRenderer(conf: conf, workDir: workDir).renderAll()

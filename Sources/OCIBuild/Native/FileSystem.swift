@@ -290,7 +290,11 @@ package enum FileSystem {
     /// True when this process can create device nodes and set any owner: effective
     /// uid 0 in the initial user namespace (whose uid_map is the identity of all ids).
     package static var isFullyPrivileged: Bool {
-        guard geteuid() == 0 else { return false }
+        geteuid() == 0 && inInitialUserNamespace
+    }
+
+    /// True in the host's own user namespace (the identity map of every id).
+    package static var inInitialUserNamespace: Bool {
         guard let map = try? FileDescriptor(path: "/proc/self/uid_map", flags: O_RDONLY).readAll() else {
             return false
         }
