@@ -214,7 +214,8 @@ struct StoreCommand {
             try store.exportArchive(descriptor, name: exportName, to: target)
             print("exported \(exportName) to OCI archive \(target)")
         } else {
-            try store.copyImage(descriptor, name: exportName, to: ImageStore(root: target, create: true))
+            // A layout for other tools and users: not the store's private mode.
+            try store.copyImage(descriptor, name: exportName, to: ImageStore(root: target, create: true, isPrivate: false))
             print("exported \(exportName) to OCI layout \(target)")
         }
         return 0

@@ -269,6 +269,11 @@ package enum FileSystem {
         guard mkdir(path, mode) == 0 || errno == EEXIST else { throw .posix("mkdir", path: path) }
     }
 
+    /// chmod(2): sets the permission bits (with setuid, setgid and sticky) of `path`.
+    package static func setMode(_ path: String, _ mode: UInt32) throws(NativeError) {
+        guard chmod(path, mode_t(mode)) == 0 else { throw .posix("chmod", path: path) }
+    }
+
     /// rename(2).
     package static func rename(_ from: String, to: String) throws(NativeError) {
         guard Glibc.rename(from, to) == 0 else { throw .posix("rename", path: "\(from) -> \(to)") }

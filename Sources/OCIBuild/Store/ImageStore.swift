@@ -6,8 +6,15 @@
 //                              org.opencontainers.image.ref.name = NAME
 //     ROOT/blobs/sha256/<hex>  content, named by digest
 //
-// plus kolla-oci's own working directory `ROOT/ingest/`, which readers of the layout
-// ignore: temporary blob files and the two lock files.
+// plus kolla-oci's own directories, which readers of the layout ignore: `ROOT/ingest/`
+// (temporary blob files, lock files, build scratch, leases) and `ROOT/layers/` (extracted
+// layers by diff_id, LayerCache.swift).
+//
+// Access: the store's top directory is mode 0700 (created so, and tightened when its
+// owner opens an existing store for writing). Extracted layers keep setuid files and
+// device nodes and blobs are plain 0644 files; only the top directory keeps other users
+// out, so the layout inside stays as other OCI tools write it. Export to a separate
+// layout (`kolla-oci export`) to share images.
 //
 // Consistency rules (umoci cas.Engine, containerization's ingest; ARCHITECTURE.md §7):
 // * A blob is written to a temporary file in `ingest/`, synced, hashed again from disk,
@@ -42,15 +49,25 @@ package struct ImageStore: Sendable {
     /// Opens the layout at `root`, creating an empty one (and missing parent directories)
     /// when `create` is true and the directory has none yet.
     ///
+    /// `isPrivate` (kolla-oci's own store) makes a new top directory 0700 and, when
+    /// `create` is true and this user owns it, tightens an existing one to 0700; pass false
+    /// for a layout meant for other tools or users (an export target).
+    ///
     /// - Throws: `StoreError.invalidLayout` when `root` holds something else.
-    package init(root: String, create: Bool = true) throws(StoreError) {
+    package init(root: String, create: Bool = true, isPrivate: Bool = true) throws(StoreError) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         let exists = try storeCall { () throws(NativeError) in try FileSystem.status(layoutFile) != nil }
         if !exists {
             guard create else {
                 throw StoreError.invalidLayout(path: self.root, reason: "no oci-layout file")
             }
-            try storeCall { () throws(NativeError) in try initialize() }
+            try storeCall { () throws(NativeError) in
+                if isPrivate { try createPrivateTopDirectory() }
+                try initialize()
+            }
+        }
+        if create && isPrivate {
+            try storeCall { () throws(NativeError) in try tightenTopDirectory() }
         }
         try validateLayoutFile()
         // Other writers (umoci, skopeo) may have made the layout; ensure our parts exist.
@@ -363,6 +380,24 @@ package final class BlobIngest {
 extension BlobIngest: Sendable {}
 
 extension ImageStore {
+    /// Creates the missing top directory with mode 0700 (its missing parents 0755).
+    private func createPrivateTopDirectory() throws(NativeError) {
+        guard try FileSystem.status(root) == nil else { return }
+        try FileSystem.createDirectory(FileSystem.parentPath(root))
+        try FileSystem.createDirectory(root, mode: 0o700)
+        // mkdir's mode passes through the umask; 0700 is what the store needs exactly.
+        if try FileSystem.status(root)?.uid == FileSystem.effectiveUserID { try FileSystem.setMode(root, 0o700) }
+    }
+
+    /// Makes an existing top directory that this user owns 0700. A sticky directory is a
+    /// shared one (`--root /tmp`) and is left alone, as is one owned by someone else.
+    private func tightenTopDirectory() throws(NativeError) {
+        guard let info = try FileSystem.status(root), info.kind == .directory,
+              info.uid == FileSystem.effectiveUserID, info.permissions & 0o1000 == 0,
+              info.permissions & 0o7777 != 0o700 else { return }
+        try FileSystem.setMode(root, 0o700)
+    }
+
     /// Creates `oci-layout`, an empty `index.json` and `blobs/sha256/`.
     private func initialize() throws(NativeError) {
         try FileSystem.createDirectory(blobDirectory)
