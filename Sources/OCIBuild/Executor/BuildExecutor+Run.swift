@@ -88,6 +88,7 @@ extension BuildExecutor {
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
+        state.lease = try ContentLease(store: store)
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir)
         defer { sandbox.remove() }
         sandbox.spec.binds = binds
@@ -105,8 +106,7 @@ struct OverlaySandbox {
 
     /// Removes the scratch directory (overlay leaves a mode-000 directory in work/).
     func remove() {
-        chmod(scratch + "/work/work", 0o700)
-        try? FileSystem.removeTree(scratch)
+        ScratchRegistry.remove(scratch)
     }
 }
 
@@ -151,7 +151,7 @@ extension BuildExecutor {
             spec.overlay = .init(lower: relative, upper: upper, work: scratch + "/work", lowerBase: base)
             return OverlaySandbox(scratch: scratch, spec: spec)
         } catch {
-            try? FileSystem.removeTree(scratch)
+            ScratchRegistry.remove(scratch)
             throw error
         }
     }

@@ -23,9 +23,16 @@
 // * `index.json` is replaced by rename of a synced temporary file, under an exclusive
 //   lock (`ingest/index.lock`) around the read-modify-write, so concurrent taggers in
 //   any number of processes never lose each other's names.
-// * Writers hold a shared lock on `ingest/gc.lock` from their first blob until their
-//   image is named; `gc` takes it exclusively, so it never deletes a blob that a writer
-//   has stored but not yet referenced.
+// * Writers hold a shared lock on `ingest/gc.lock` while they store blobs and name an
+//   image; `gc` takes it exclusively, so it never deletes a blob that a writer has stored
+//   but not yet referenced.
+// * A running build (or `kolla-oci run`) holds a `ContentLease` for its whole duration and
+//   pins in it every blob and extracted layer it makes or uses; `gc` deletes nothing a live
+//   lease pins, so it never breaks a running build and never has to wait for one.
+// * Temporary entries (ingest files, build scratch, extractions, leases) carry their
+//   owner process's token (StoreOwnership.swift): `gc` and the start of a build remove
+//   those of processes that are gone, never a running one's; SIGINT and SIGTERM make a
+//   process remove its own before it exits (Termination.swift).
 
 import Foundation
 
@@ -124,7 +131,7 @@ package struct ImageStore: Sendable {
     /// A temporary file in `ingest/` to write a blob into, for `commit(_:expected:)`.
     package func startIngest() throws(StoreError) -> BlobIngest {
         do throws(NativeError) {
-            return try BlobIngest(directory: ingestDirectory)
+            return try BlobIngest(store: self)
         } catch {
             throw .native(error)
         }
@@ -157,11 +164,12 @@ package struct ImageStore: Sendable {
             if hasBlob(digest) {
                 try FileSystem.removeFile(ingest.path)
             } else {
-                // Readers of other users (a rootless skopeo) must be able to read blobs.
+                // The layout's usual mode: who may read is decided by the top directory.
                 try ingest.file.setMode(0o644)
                 try FileSystem.rename(ingest.path, to: blobPath(digest))
                 try FileSystem.syncDirectory(blobDirectory)
             }
+            ScratchRegistry.unregister(ingest.path)
         }
         return (digest, size)
     }
@@ -261,12 +269,12 @@ package struct ImageStore: Sendable {
             throw .invalidDocument(path: indexFile, error)
         }
         do throws(NativeError) {
-            let temporary = try BlobIngest(directory: ingestDirectory)
+            let temporary = try BlobIngest(store: self)
             try temporary.file.write(bytes)
             try temporary.file.sync()
             try temporary.file.setMode(0o644)
             try FileSystem.rename(temporary.path, to: indexFile)
-            temporary.committed = true
+            temporary.markCommitted()
             try FileSystem.syncDirectory(root)
         } catch {
             throw .native(error)
@@ -363,16 +371,28 @@ package final class BlobIngest {
     /// Set once the file has been renamed away (or deliberately dropped).
     var committed = false
 
-    /// Creates `directory/blob-<pid>-<random>` exclusively.
-    init(directory: String) throws(NativeError) {
+    /// Creates `ROOT/ingest/tmp-<owner token>-<random>` exclusively (StoreOwnership.swift).
+    init(store: ImageStore) throws(NativeError) {
+        try StoreOwner.claim(storeRoot: store.root)
         var generator = SystemRandomNumberGenerator()
-        let suffix = String(generator.next(), radix: 16)
-        path = "\(directory)/tmp-\(getpid())-\(suffix)"
-        file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        let path = "\(store.ingestDirectory)/tmp-\(StoreOwner.token)-\(String(generator.next(), radix: 16))"
+        var opened: FileDescriptor?
+        _ = try ScratchRegistry.create { () throws(NativeError) -> String in
+            opened = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            return path
+        }
+        self.path = path
+        file = opened!
+    }
+
+    /// Records that the file was renamed into place: it is no longer scratch.
+    func markCommitted() {
+        committed = true
+        ScratchRegistry.unregister(path)
     }
 
     deinit {
-        if !committed { unlink(path) }
+        if !committed { ScratchRegistry.remove(path) }
     }
 }
 
@@ -402,22 +422,22 @@ extension ImageStore {
     private func initialize() throws(NativeError) {
         try FileSystem.createDirectory(blobDirectory)
         try FileSystem.createDirectory(ingestDirectory)
-        let temporary = try BlobIngest(directory: ingestDirectory)
+        let temporary = try BlobIngest(store: self)
         try temporary.file.write(Self.layoutFileContent)
         try temporary.file.setMode(0o644)
         try temporary.file.sync()
         if try FileSystem.status(indexFile) == nil {
-            let empty = try BlobIngest(directory: ingestDirectory)
+            let empty = try BlobIngest(store: self)
             // `{"manifests":[],"mediaType":…,"schemaVersion":2}`: encoding a fixed value cannot fail.
             try empty.file.write((try? CanonicalJSON.encode(Index())) ?? [])
             try empty.file.setMode(0o644)
             try empty.file.sync()
             try FileSystem.rename(empty.path, to: indexFile)
-            empty.committed = true
+            empty.markCommitted()
         }
         // oci-layout last: its presence marks a complete layout.
         try FileSystem.rename(temporary.path, to: layoutFile)
-        temporary.committed = true
+        temporary.markCommitted()
         try FileSystem.syncDirectory(root)
     }
 
