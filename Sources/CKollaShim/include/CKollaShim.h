@@ -15,5 +15,6 @@
 #include "ko_fs.h"
 #include "ko_zstd.h"
 #include "ko_sandbox.h"
+#include "ko_signal.h"
 
 #endif /* KO_CKOLLASHIM_H */

@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// A command-line mistake: printed with the usage text, exit status 2.
 struct UsageError: Error {
@@ -45,6 +46,16 @@ public enum KollaOCI {
 
         Run 'kolla-oci COMMAND --help' for a command's options.
         """
+
+    /// Makes SIGINT and SIGTERM remove this process's scratch from the store and exit
+    /// 130 / 143. For the executable only: tests that call `main` keep their own handling.
+    public static func installSignalHandling() {
+        do {
+            try Termination.install()
+        } catch {
+            printError("kolla-oci: cannot handle signals: \(error)")
+        }
+    }
 
     /// Runs the tool for `arguments` (argv without the program name, `programName` its
     /// basename) and returns the exit status.

@@ -182,10 +182,14 @@ struct StoreCommand {
 
     func gc() throws -> Int32 {
         let store = try openStore(create: false)
-        let report = try store.gc()
-        print("gc \(store.root): removed \(report.removedBlobs.count) blob(s) (\(Self.humanSize(report.freedBytes))), "
-              + "\(report.removedTemporaryFiles) temporary file(s), "
-              + "\(report.removedCachedLayers.count) cached layer(s)")
+        let report = try store.gc {
+            KollaOCI.printError("gc \(store.root): waiting for writers that are storing blobs or naming images")
+        }
+        var line = "gc \(store.root): removed \(report.removedBlobs.count) blob(s) (\(Self.humanSize(report.freedBytes))), "
+            + "\(report.removedTemporaryFiles) temporary file(s), "
+            + "\(report.removedCachedLayers.count) cached layer(s), \(report.removedScratch) stale scratch dir(s)"
+        if report.keptForBuilds > 0 { line += "; kept \(report.keptForBuilds) blob(s) in use by running builds" }
+        print(line)
         return 0
     }
 
@@ -214,7 +218,8 @@ struct StoreCommand {
             try store.exportArchive(descriptor, name: exportName, to: target)
             print("exported \(exportName) to OCI archive \(target)")
         } else {
-            try store.copyImage(descriptor, name: exportName, to: ImageStore(root: target, create: true))
+            // A layout for other tools and users: not the store's private mode.
+            try store.copyImage(descriptor, name: exportName, to: ImageStore(root: target, create: true, isPrivate: false))
             print("exported \(exportName) to OCI layout \(target)")
         }
         return 0

@@ -36,6 +36,8 @@ extension BuildExecutor {
         }
         var options = UnpackOptions()
         options.whiteouts = .apply
+        // The blobs are read while gc may run: the build's lease keeps them.
+        try state.lease?.pin(blobs: state.layers.map(\.digest))
         while root.applied < state.layers.count {
             let layer = state.layers[root.applied]
             options.expectedDigest = layer.digest

@@ -26,7 +26,7 @@ extension BuildExecutor {
         // Where sources come from.
         var sourceRoot = request.contextDirectory
         var fromScratch: String?
-        defer { if let fromScratch { try? FileSystem.removeTree(fromScratch) } }
+        defer { if let fromScratch { ScratchRegistry.remove(fromScratch) } }
         var fromKey = ""
         if let from = try ins.flag("from").map({ try x($0) }) {
             let other: StageState
@@ -34,7 +34,9 @@ extension BuildExecutor {
                 other = s
             } else if let (_, descriptor) = try? store.resolve(from) {
                 let (_, manifest) = try store.manifest(descriptor)
-                other = StageState(config: try store.readJSON(ImageConfig.self, manifest.config), layers: manifest.layers, cacheKey: "", baseName: from)
+                var image = StageState(config: try store.readJSON(ImageConfig.self, manifest.config), layers: manifest.layers, cacheKey: "", baseName: from)
+                image.lease = state.lease
+                other = image
             } else {
                 throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.noSuchStage(from).description)
             }
@@ -88,7 +90,7 @@ extension BuildExecutor {
         let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
         let owner = try chown.map { try view.owner($0) } ?? (0, 0)
         let scratch = try scratchDirectory()
-        defer { try? FileSystem.removeTree(scratch) }
+        defer { ScratchRegistry.remove(scratch) }
         let upper = scratch + "/upper"
         try FileSystem.createDirectory(upper)
         // Everything below is written through this root, never by host path.

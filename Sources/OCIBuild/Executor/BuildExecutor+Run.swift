@@ -107,6 +107,7 @@ extension BuildExecutor {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
         if plan.isolation == .chroot {
+            state.lease = try ContentLease(store: store)
             let root = try materializedRoot(&state)
             defer { removeMaterialized([root]) }
             var spec = try chrootSpec(root, argv: argv, environment: environment, user: user, workdir: workdir)
@@ -117,6 +118,7 @@ extension BuildExecutor {
             fflush(nil)
             return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
         }
+        state.lease = try ContentLease(store: store)
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
         sandbox.spec.terminal = terminal
@@ -134,8 +136,7 @@ struct OverlaySandbox {
 
     /// Removes the scratch directory (overlay leaves a mode-000 directory in work/).
     func remove() {
-        chmod(scratch + "/work/work", 0o700)
-        try? FileSystem.removeTree(scratch)
+        ScratchRegistry.remove(scratch)
     }
 }
 
@@ -191,7 +192,7 @@ extension BuildExecutor {
             spec.isolation = plan.isolation
             return OverlaySandbox(scratch: scratch, spec: spec)
         } catch {
-            try? FileSystem.removeTree(scratch)
+            ScratchRegistry.remove(scratch)
             throw error
         }
     }

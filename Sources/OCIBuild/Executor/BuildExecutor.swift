@@ -9,6 +9,11 @@ import Foundation
 /// store the blob → keep the upper directory as the extracted layer for later steps →
 /// record the cache entry. RUN happens in the sandbox on an overlay of the extracted
 /// layers; COPY/ADD write the upper directory directly.
+///
+/// A build holds a `ContentLease` from start to end and pins every blob and extracted
+/// layer before it uses or makes it, so a concurrent `kolla-oci gc` keeps them. Step
+/// scratch directories carry this process's owner token and are registered for removal
+/// at SIGINT/SIGTERM (StoreOwnership.swift, Termination.swift).
 package final class BuildExecutor: @unchecked Sendable {
     package let store: ImageStore
     package let layers: LayerCache
@@ -29,7 +34,7 @@ package final class BuildExecutor: @unchecked Sendable {
         materializedLock.lock()
         materializedRoots.removeAll { r in roots.contains { $0 === r } }
         materializedLock.unlock()
-        for r in roots { try? FileSystem.removeTree(r.scratch) }
+        for r in roots { ScratchRegistry.remove(r.scratch) }
     }
     /// How container ids map to host ids for RUN (`plan.mapping`).
     package var mapping: IDMapping { plan.mapping }
@@ -44,11 +49,14 @@ package final class BuildExecutor: @unchecked Sendable {
         self.store = store
         self.plan = plan
         self.idMap = plan.mapping.storage
-        self.layers = LayerCache(directory: store.root + "/layers")
+        self.layers = LayerCache(directory: store.root + "/layers", storeRoot: store.root)
         try layers.adopt(idMap: plan.mapping.storage)
         self.cache = BuildCache(directory: store.root + "/cache")
         self.scratchRoot = store.root + "/ingest/build"
+        try StoreOwner.claim(storeRoot: store.root)
         try FileManager.default.createDirectory(atPath: scratchRoot, withIntermediateDirectories: true)
+        // Builds killed without a chance to clean up (SIGKILL, a crash) left scratch behind.
+        store.removeStaleScratch()
     }
 
     /// The overlay xattr namespace of this process's mounts: `user.` inside a user
@@ -64,6 +72,9 @@ package final class BuildExecutor: @unchecked Sendable {
 
     /// Builds the request's Dockerfile and names the result; returns what was built.
     package func build(_ request: BuildRequest) throws -> BuildResult {
+        // Everything this build makes or uses stays out of gc's reach until it ends.
+        let lease = try ContentLease(store: store)
+        defer { lease.release() }
         let file = try DockerfileParser.parse(request.dockerfileText, name: request.dockerfilePath)
         let ignore = try loadDockerignore(request.contextDirectory)
         var globalArgs: [String: String] = [:]
@@ -95,7 +106,8 @@ package final class BuildExecutor: @unchecked Sendable {
         for (index, stage) in stages.enumerated() {
             step += 1
             request.log("STEP \(step)/\(totalSteps): \(stage.from.text)")
-            var state = try startStage(stage, index: index, globalArgs: globalArgs, finished: finished, file: file, request: request)
+            var state = try startStage(
+                stage, index: index, globalArgs: globalArgs, finished: finished, file: file, request: request, lease: lease)
             // A stage built on an earlier one starts from its layers, never its chroot root.
             state.materialized = nil
             defer { if let root = state.materialized { removeMaterialized([root]) } }
@@ -154,7 +166,7 @@ package final class BuildExecutor: @unchecked Sendable {
 
     private func startStage(
         _ stage: Stage, index: Int, globalArgs: [String: String], finished: [String: StageState], file: Dockerfile,
-        request: BuildRequest
+        request: BuildRequest, lease: ContentLease
     ) throws -> StageState {
         guard case .from(let rawImage, _) = stage.from.kind else { throw ExecutorError.source("stage without FROM") }
         let words = ShellWords(escape: file.escape)
@@ -169,7 +181,9 @@ package final class BuildExecutor: @unchecked Sendable {
         if image == "scratch" {
             var config = ImageConfig()
             config.created = created
-            return StageState(config: config, layers: [], cacheKey: BuildCache.key("scratch"), baseName: "scratch")
+            var state = StageState(config: config, layers: [], cacheKey: BuildCache.key("scratch"), baseName: "scratch")
+            state.lease = lease
+            return state
         }
         var resolved: (name: String?, descriptor: Descriptor)
         do {
@@ -180,12 +194,17 @@ package final class BuildExecutor: @unchecked Sendable {
             }
             resolved = (image, descriptor)
         }
+        // Pinned before it is read: untagging the base image during the build is harmless.
+        try lease.pin(blobs: [resolved.descriptor.digest])
         let (manifestDescriptor, manifest) = try store.manifest(resolved.descriptor)
+        try lease.pin(blobs: [manifestDescriptor.digest, manifest.config.digest])
         var config = try store.readJSON(ImageConfig.self, manifest.config)
         if config.history == nil { config.history = [] }
+        try lease.pin(blobs: manifest.layers.map(\.digest), layers: config.rootfs.diffIDs)
         var state = StageState(
             config: config, layers: manifest.layers, cacheKey: BuildCache.key(manifestDescriptor.digest.description),
             baseName: image)
+        state.lease = lease
         state.lastCreated = config.created
         return state
     }
@@ -326,6 +345,9 @@ package final class BuildExecutor: @unchecked Sendable {
             let ingest = try store.startIngest()
             let digests = try LayerWriter(options: options).write(changes, to: ingest.file)
             try store.commit(ingest, expected: digests.digest, expectedSize: digests.size)
+            // Pinned while gc is still excluded: the new blob (and the layer directory the
+            // upper directory becomes) stay until the image names them.
+            try state.lease?.pin(blobs: [digests.digest], layers: [digests.diffID])
             return (Descriptor(mediaType: .ociLayer(digests.compression), digest: digests.digest, size: digests.size), digests.diffID)
         }
         // The upper directory already is the layer in overlay form: keep it as the cache entry.
@@ -351,7 +373,10 @@ package final class BuildExecutor: @unchecked Sendable {
 
     /// Reuses a cached layer for `key` when its blob is still in the store.
     func reuse(_ key: String, _ state: inout StageState, request: BuildRequest) -> Bool {
-        guard !request.noCache, let entry = cache.lookup(key), store.hasBlob(entry.layer.digest) else { return false }
+        guard !request.noCache, let entry = cache.lookup(key) else { return false }
+        // Pin, then check: a blob present after its pin stays for the rest of the build.
+        guard (try? state.lease?.pin(blobs: [entry.layer.digest], layers: [entry.diffID])) != nil,
+              store.hasBlob(entry.layer.digest) else { return false }
         state.layers.append(entry.layer)
         state.config.rootfs.diffIDs.append(entry.diffID)
         let created = entry.created ?? timestampString(request)
@@ -371,6 +396,8 @@ package final class BuildExecutor: @unchecked Sendable {
         var options = UnpackOptions()
         options.whiteouts = .overlay(xattrPrefix: overlayXattrPrefix)
         options.idMap = idMap
+        // The extracted directories become overlay lower directories: gc must keep them.
+        try state.lease?.pin(blobs: state.layers.map(\.digest), layers: state.config.rootfs.diffIDs)
         for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
             let (path, _) = try layers.extract(layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
             dirs.append(path)
@@ -382,13 +409,16 @@ package final class BuildExecutor: @unchecked Sendable {
         return dirs.reversed().filter { seen.insert($0).inserted }
     }
 
-    /// A fresh scratch directory for one step.
+    /// A fresh scratch directory for one step, `ingest/build/step-<owner token>-XXXXXX`,
+    /// registered for removal at SIGINT/SIGTERM; remove it with `ScratchRegistry.remove`.
     func scratchDirectory() throws -> String {
-        var template = Array((scratchRoot + "/step.XXXXXX").utf8CString)
-        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw ExecutorError.source("cannot create a scratch directory in \(scratchRoot)")
+        try ScratchRegistry.create { () throws(NativeError) -> String in
+            var template = Array((scratchRoot + "/step-\(StoreOwner.token)-XXXXXX").utf8CString)
+            guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                throw .posix("mkdtemp", path: scratchRoot)
+            }
+            return String(cString: p)
         }
-        return String(cString: p)
     }
 
     /// WORKDIR creates its directory when it does not exist (as BuildKit does): a small
@@ -407,7 +437,7 @@ package final class BuildExecutor: @unchecked Sendable {
             return
         }
         let scratch = try scratchDirectory()
-        defer { try? FileSystem.removeTree(scratch) }
+        defer { ScratchRegistry.remove(scratch) }
         let upper = scratch + "/upper"
         try FileSystem.createDirectory(upper)
         let upperTree = try ConfinedDirectory(path: upper)
@@ -488,6 +518,8 @@ struct StageState: Sendable {
     var lastCreated: String?
     /// The chroot rung's materialised root of this stage (created by its first RUN).
     var materialized: MaterializedRoot?
+    /// The build's lease: pins what the stage uses and makes (nil: nothing is pinned).
+    var lease: ContentLease?
 
     init(config: ImageConfig, layers: [Descriptor], cacheKey: String, baseName: String) {
         self.config = config

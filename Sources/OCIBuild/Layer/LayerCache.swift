@@ -3,21 +3,26 @@ import Glibc
 // image built on it (each layer in its own directory, ready to be an overlay lower dir).
 //
 //     CACHE/sha256/<diff_id hex>/   one extracted layer, complete (renamed into place)
-//     CACHE/sha256/tmp-…/           an extraction in progress or interrupted
+//     CACHE/sha256/tmp-<owner>-…/   an extraction in progress or interrupted
 //
 // Extraction goes to a temporary directory and is renamed into place only after the
 // layer's digests were verified, so a cache entry is always complete. Two processes
 // extracting the same layer race harmlessly: the first rename wins, the second discards
-// its copy. `ImageStore.gc` removes interrupted extractions and unused layers.
+// its copy. In a store, temporary directories carry the extracting process's owner token
+// (StoreOwnership.swift): `ImageStore.gc` removes those of processes that are gone, and
+// unused layers that no running build pins.
 
 /// The extracted-layer cache in `directory` (the store's `layers/`).
 package struct LayerCache: Sendable {
     /// The cache's directory.
     package let directory: String
+    /// The store the cache belongs to, whose owner files tell live extractions from dead.
+    package let storeRoot: String?
 
-    /// A cache in `directory` (created on first use).
-    package init(directory: String) {
+    /// A cache in `directory` (created on first use), part of the store at `storeRoot`.
+    package init(directory: String, storeRoot: String? = nil) {
         self.directory = directory
+        self.storeRoot = storeRoot
     }
 
     /// Makes the cache hold layers with owners stored through `idMap`: the map is recorded
@@ -61,10 +66,14 @@ package struct LayerCache: Sendable {
         if contains(diffID) { return (final, nil) }
         let parent = FileSystem.parentPath(final)
         var generator = SystemRandomNumberGenerator()
-        let scratch = "\(parent)/tmp-\(String(generator.next(), radix: 16))"
+        let scratch = "\(parent)/tmp-\(StoreOwner.token)-\(String(generator.next(), radix: 16))"
         try layerCall { () throws(NativeError) in
+            if let storeRoot { try StoreOwner.claim(storeRoot: storeRoot) }
             try FileSystem.createDirectory(parent)
-            try FileSystem.createDirectory(scratch, mode: 0o755)
+            _ = try ScratchRegistry.create { () throws(NativeError) -> String in
+                try FileSystem.createDirectory(scratch, mode: 0o755)
+                return scratch
+            }
         }
         var unpackOptions = options
         unpackOptions.expectedDiffID = diffID
@@ -73,8 +82,9 @@ package struct LayerCache: Sendable {
         do throws(LayerError) {
             report = try Unpacker(options: unpackOptions).unpack(layerPath: layerPath, into: scratch)
             try layerCall { () throws(NativeError) in try FileSystem.rename(scratch, to: final) }
+            ScratchRegistry.unregister(scratch)
         } catch {
-            try? FileSystem.removeTree(scratch)
+            ScratchRegistry.remove(scratch)
             // Someone else finished the same layer first: theirs is as good as ours.
             if contains(diffID) { return (final, nil) }
             throw error

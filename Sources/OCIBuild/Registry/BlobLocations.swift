@@ -61,8 +61,9 @@ enum BlobLocations {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = try encoder.encode(Dictionary(uniqueKeysWithValues: all.map { ($0.key.description, $0.value) }))
-            // `tmp-` names are what `gc` clears after a killed writer.
-            let temporary = "\(store.ingestDirectory)/tmp-blob-locations-\(getpid())"
+            // `tmp-<owner token>-` names are what `gc` clears after a killed writer.
+            try StoreOwner.claim(storeRoot: store.root)
+            let temporary = "\(store.ingestDirectory)/tmp-\(StoreOwner.token)-blob-locations"
             let file = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
             try file.write(Array(data))
             try FileSystem.rename(temporary, to: path(store))

@@ -1,6 +1,8 @@
 // `fsck` and `gc` of the image store. Both walk the graph of content from `index.json`:
 // index → manifests (and nested indexes) → config and layers. fsck verifies every blob's
-// bytes and every reference; gc deletes what the walk does not reach.
+// bytes and every reference; gc deletes what the walk does not reach and no running
+// build pins (ContentLease.swift), and the temporary entries of processes that are gone
+// (StoreOwnership.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -33,6 +35,10 @@ package struct GCReport: Sendable {
     package var removedTemporaryFiles = 0
     /// Extracted layers deleted from the layer cache (their diff_id is no longer used).
     package var removedCachedLayers: [Digest] = []
+    /// Scratch directories of builds and layer extractions whose process is gone.
+    package var removedScratch = 0
+    /// Unreferenced blobs kept because a running build pins them.
+    package var keptForBuilds = 0
 }
 
 extension ImageStore {
@@ -43,7 +49,7 @@ extension ImageStore {
     /// reachable from `index.json` (presence, size, media type, JSON documents, diff_ids
     /// pairing with layers). Takes the shared writer lock, so it never races `gc`.
     package func fsck() throws(StoreError) -> FsckReport {
-        try withWriteLeaseTyped { () throws(StoreError) -> FsckReport in
+        try withGCExclusion { () throws(StoreError) -> FsckReport in
             var report = FsckReport()
             // 1. Blobs: every file must be named by the digest of its content.
             let algorithms = try storeCall { () throws(NativeError) in try FileSystem.directoryEntries("\(root)/blobs") }
@@ -91,14 +97,20 @@ extension ImageStore {
         }
     }
 
-    /// Deletes every blob no image reaches, the temporary files of interrupted writes and
-    /// cached extracted layers whose diff_id no image uses. Waits for running writers
-    /// (exclusive lock); refuses to delete anything when a reachable manifest, index or
-    /// config cannot be read, since its references would be unknown.
-    package func gc() throws(StoreError) -> GCReport {
+    /// Deletes every blob no image reaches and no running build pins, cached extracted
+    /// layers whose diff_id neither an image nor a running build uses, and the temporary
+    /// files and scratch directories of processes that are gone. Never waits for a build;
+    /// waits only for writers in the middle of storing blobs or naming an image (exclusive
+    /// `gc.lock`), calling `waiting` first when it has to. Refuses to delete anything when
+    /// a reachable manifest, index or config (or a lease) cannot be read, since its
+    /// references would be unknown.
+    package func gc(waiting: (() -> Void)? = nil) throws(StoreError) -> GCReport {
         let lock = try storeCall { () throws(NativeError) in
             let fd = try FileDescriptor(path: "\(ingestDirectory)/gc.lock", flags: O_RDWR | O_CREAT, mode: 0o644)
-            try fd.lock(exclusive: true)
+            if try !fd.lock(exclusive: true, wait: false) {
+                waiting?()
+                try fd.lock(exclusive: true)
+            }
             return fd
         }
         defer { withExtendedLifetime(lock) {} }
@@ -121,11 +133,19 @@ extension ImageStore {
             throw .invalidLayout(path: root, reason: "gc refused, run kolla-oci fsck: \(first)")
         }
 
+        // Under the exclusive lock no pin is being added: these are all the live ones.
+        let pins = try ContentLease.livePins(in: self)
+
         var report = GCReport()
         let leftovers = try temporaryFiles()
+        report.removedScratch = removeStaleScratch()
         try storeCall { () throws(NativeError) in
             for name in try FileSystem.directoryEntries(blobDirectory) {
                 guard let digest = try? Digest("sha256:\(name)"), !reachable.contains(digest) else { continue }
+                if pins.blobs.contains(digest) {
+                    report.keptForBuilds += 1
+                    continue
+                }
                 let path = "\(blobDirectory)/\(name)"
                 report.freedBytes += try FileSystem.status(path)?.size ?? 0
                 try FileSystem.removeFile(path)
@@ -138,10 +158,12 @@ extension ImageStore {
             let cache = "\(layerCacheDirectory)/sha256"
             if try FileSystem.status(cache)?.kind == .directory {
                 for name in try FileSystem.directoryEntries(cache) {
-                    // Unfinished extractions (`tmp-*`) and layers no image uses.
-                    if let digest = try? Digest("sha256:\(name)"), diffIDs.contains(digest) { continue }
+                    // Layers no image and no running build uses; extractions in progress
+                    // (`tmp-*`) were swept above by owner.
+                    guard let digest = try? Digest("sha256:\(name)"), !diffIDs.contains(digest),
+                          !pins.layers.contains(digest) else { continue }
                     try FileSystem.removeTree("\(cache)/\(name)")
-                    if let digest = try? Digest("sha256:\(name)") { report.removedCachedLayers.append(digest) }
+                    report.removedCachedLayers.append(digest)
                 }
             }
             if !report.removedBlobs.isEmpty { try FileSystem.syncDirectory(blobDirectory) }
@@ -149,23 +171,29 @@ extension ImageStore {
         return report
     }
 
-    /// Paths of temporary files in `ingest/` (not the lock files).
+    /// Paths of temporary files in `ingest/` whose writer is gone (not the lock files, not
+    /// a running process's files).
     private func temporaryFiles() throws(StoreError) -> [String] {
         try storeCall { () throws(NativeError) in
-            try FileSystem.directoryEntries(ingestDirectory).filter { $0.hasPrefix("tmp-") }
-                .map { "\(ingestDirectory)/\($0)" }
+            try FileSystem.directoryEntries(ingestDirectory).filter { name in
+                guard name.hasPrefix("tmp-") else { return false }
+                guard let owner = StoreOwner.token(inName: name, prefix: "tmp-") else { return true }
+                return !StoreOwner.isLive(owner, storeRoot: root)
+            }.map { "\(ingestDirectory)/\($0)" }
         }
     }
 
-    /// `withWriteLease` for typed-throwing bodies.
-    private func withWriteLeaseTyped<Result>(_ body: () throws(StoreError) -> Result) throws(StoreError) -> Result {
-        let lock = try storeCall { () throws(NativeError) in
-            let fd = try FileDescriptor(path: "\(ingestDirectory)/gc.lock", flags: O_RDWR | O_CREAT, mode: 0o644)
-            try fd.lock(exclusive: false)
-            return fd
-        }
-        defer { withExtendedLifetime(lock) {} }
-        return try body()
+    /// Removes the build scratch and unfinished layer extractions of processes that are
+    /// gone (a build killed by SIGKILL or a crash); a running process's are kept. Returns
+    /// how many were removed. The start of every build calls it; `gc` does the same.
+    @discardableResult
+    package func removeStaleScratch() -> Int {
+        // `step.XXXXXX`: scratch of kolla-oci versions before owner tokens.
+        let removed = StoreOwner.sweep("\(ingestDirectory)/build", prefix: "step-", legacyPrefix: "step.", storeRoot: root)
+            + StoreOwner.sweep("\(layerCacheDirectory)/sha256", prefix: "tmp-", storeRoot: root)
+        StoreOwner.sweep(leaseDirectory, prefix: "lease-", storeRoot: root)
+        StoreOwner.sweepOwners(storeRoot: root)
+        return removed
     }
 
     /// Follows `descriptor` and everything it references, calling `visit` for each

@@ -6,8 +6,15 @@
 //                              org.opencontainers.image.ref.name = NAME
 //     ROOT/blobs/sha256/<hex>  content, named by digest
 //
-// plus kolla-oci's own working directory `ROOT/ingest/`, which readers of the layout
-// ignore: temporary blob files and the two lock files.
+// plus kolla-oci's own directories, which readers of the layout ignore: `ROOT/ingest/`
+// (temporary blob files, lock files, build scratch, leases) and `ROOT/layers/` (extracted
+// layers by diff_id, LayerCache.swift).
+//
+// Access: the store's top directory is mode 0700 (created so, and tightened when its
+// owner opens an existing store for writing). Extracted layers keep setuid files and
+// device nodes and blobs are plain 0644 files; only the top directory keeps other users
+// out, so the layout inside stays as other OCI tools write it. Export to a separate
+// layout (`kolla-oci export`) to share images.
 //
 // Consistency rules (umoci cas.Engine, containerization's ingest; ARCHITECTURE.md §7):
 // * A blob is written to a temporary file in `ingest/`, synced, hashed again from disk,
@@ -16,9 +23,16 @@
 // * `index.json` is replaced by rename of a synced temporary file, under an exclusive
 //   lock (`ingest/index.lock`) around the read-modify-write, so concurrent taggers in
 //   any number of processes never lose each other's names.
-// * Writers hold a shared lock on `ingest/gc.lock` from their first blob until their
-//   image is named; `gc` takes it exclusively, so it never deletes a blob that a writer
-//   has stored but not yet referenced.
+// * Writers hold a shared lock on `ingest/gc.lock` while they store blobs and name an
+//   image; `gc` takes it exclusively, so it never deletes a blob that a writer has stored
+//   but not yet referenced.
+// * A running build (or `kolla-oci run`) holds a `ContentLease` for its whole duration and
+//   pins in it every blob and extracted layer it makes or uses; `gc` deletes nothing a live
+//   lease pins, so it never breaks a running build and never has to wait for one.
+// * Temporary entries (ingest files, build scratch, extractions, leases) carry their
+//   owner process's token (StoreOwnership.swift): `gc` and the start of a build remove
+//   those of processes that are gone, never a running one's; SIGINT and SIGTERM make a
+//   process remove its own before it exits (Termination.swift).
 
 import Foundation
 
@@ -42,15 +56,25 @@ package struct ImageStore: Sendable {
     /// Opens the layout at `root`, creating an empty one (and missing parent directories)
     /// when `create` is true and the directory has none yet.
     ///
+    /// `isPrivate` (kolla-oci's own store) makes a new top directory 0700 and, when
+    /// `create` is true and this user owns it, tightens an existing one to 0700; pass false
+    /// for a layout meant for other tools or users (an export target).
+    ///
     /// - Throws: `StoreError.invalidLayout` when `root` holds something else.
-    package init(root: String, create: Bool = true) throws(StoreError) {
+    package init(root: String, create: Bool = true, isPrivate: Bool = true) throws(StoreError) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         let exists = try storeCall { () throws(NativeError) in try FileSystem.status(layoutFile) != nil }
         if !exists {
             guard create else {
                 throw StoreError.invalidLayout(path: self.root, reason: "no oci-layout file")
             }
-            try storeCall { () throws(NativeError) in try initialize() }
+            try storeCall { () throws(NativeError) in
+                if isPrivate { try createPrivateTopDirectory() }
+                try initialize()
+            }
+        }
+        if create && isPrivate {
+            try storeCall { () throws(NativeError) in try tightenTopDirectory() }
         }
         try validateLayoutFile()
         // Other writers (umoci, skopeo) may have made the layout; ensure our parts exist.
@@ -107,7 +131,7 @@ package struct ImageStore: Sendable {
     /// A temporary file in `ingest/` to write a blob into, for `commit(_:expected:)`.
     package func startIngest() throws(StoreError) -> BlobIngest {
         do throws(NativeError) {
-            return try BlobIngest(directory: ingestDirectory)
+            return try BlobIngest(store: self)
         } catch {
             throw .native(error)
         }
@@ -140,11 +164,12 @@ package struct ImageStore: Sendable {
             if hasBlob(digest) {
                 try FileSystem.removeFile(ingest.path)
             } else {
-                // Readers of other users (a rootless skopeo) must be able to read blobs.
+                // The layout's usual mode: who may read is decided by the top directory.
                 try ingest.file.setMode(0o644)
                 try FileSystem.rename(ingest.path, to: blobPath(digest))
                 try FileSystem.syncDirectory(blobDirectory)
             }
+            ScratchRegistry.unregister(ingest.path)
         }
         return (digest, size)
     }
@@ -244,12 +269,12 @@ package struct ImageStore: Sendable {
             throw .invalidDocument(path: indexFile, error)
         }
         do throws(NativeError) {
-            let temporary = try BlobIngest(directory: ingestDirectory)
+            let temporary = try BlobIngest(store: self)
             try temporary.file.write(bytes)
             try temporary.file.sync()
             try temporary.file.setMode(0o644)
             try FileSystem.rename(temporary.path, to: indexFile)
-            temporary.committed = true
+            temporary.markCommitted()
             try FileSystem.syncDirectory(root)
         } catch {
             throw .native(error)
@@ -346,16 +371,28 @@ package final class BlobIngest {
     /// Set once the file has been renamed away (or deliberately dropped).
     var committed = false
 
-    /// Creates `directory/blob-<pid>-<random>` exclusively.
-    init(directory: String) throws(NativeError) {
+    /// Creates `ROOT/ingest/tmp-<owner token>-<random>` exclusively (StoreOwnership.swift).
+    init(store: ImageStore) throws(NativeError) {
+        try StoreOwner.claim(storeRoot: store.root)
         var generator = SystemRandomNumberGenerator()
-        let suffix = String(generator.next(), radix: 16)
-        path = "\(directory)/tmp-\(getpid())-\(suffix)"
-        file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        let path = "\(store.ingestDirectory)/tmp-\(StoreOwner.token)-\(String(generator.next(), radix: 16))"
+        var opened: FileDescriptor?
+        _ = try ScratchRegistry.create { () throws(NativeError) -> String in
+            opened = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            return path
+        }
+        self.path = path
+        file = opened!
+    }
+
+    /// Records that the file was renamed into place: it is no longer scratch.
+    func markCommitted() {
+        committed = true
+        ScratchRegistry.unregister(path)
     }
 
     deinit {
-        if !committed { unlink(path) }
+        if !committed { ScratchRegistry.remove(path) }
     }
 }
 
@@ -363,26 +400,44 @@ package final class BlobIngest {
 extension BlobIngest: Sendable {}
 
 extension ImageStore {
+    /// Creates the missing top directory with mode 0700 (its missing parents 0755).
+    private func createPrivateTopDirectory() throws(NativeError) {
+        guard try FileSystem.status(root) == nil else { return }
+        try FileSystem.createDirectory(FileSystem.parentPath(root))
+        try FileSystem.createDirectory(root, mode: 0o700)
+        // mkdir's mode passes through the umask; 0700 is what the store needs exactly.
+        if try FileSystem.status(root)?.uid == FileSystem.effectiveUserID { try FileSystem.setMode(root, 0o700) }
+    }
+
+    /// Makes an existing top directory that this user owns 0700. A sticky directory is a
+    /// shared one (`--root /tmp`) and is left alone, as is one owned by someone else.
+    private func tightenTopDirectory() throws(NativeError) {
+        guard let info = try FileSystem.status(root), info.kind == .directory,
+              info.uid == FileSystem.effectiveUserID, info.permissions & 0o1000 == 0,
+              info.permissions & 0o7777 != 0o700 else { return }
+        try FileSystem.setMode(root, 0o700)
+    }
+
     /// Creates `oci-layout`, an empty `index.json` and `blobs/sha256/`.
     private func initialize() throws(NativeError) {
         try FileSystem.createDirectory(blobDirectory)
         try FileSystem.createDirectory(ingestDirectory)
-        let temporary = try BlobIngest(directory: ingestDirectory)
+        let temporary = try BlobIngest(store: self)
         try temporary.file.write(Self.layoutFileContent)
         try temporary.file.setMode(0o644)
         try temporary.file.sync()
         if try FileSystem.status(indexFile) == nil {
-            let empty = try BlobIngest(directory: ingestDirectory)
+            let empty = try BlobIngest(store: self)
             // `{"manifests":[],"mediaType":…,"schemaVersion":2}`: encoding a fixed value cannot fail.
             try empty.file.write((try? CanonicalJSON.encode(Index())) ?? [])
             try empty.file.setMode(0o644)
             try empty.file.sync()
             try FileSystem.rename(empty.path, to: indexFile)
-            empty.committed = true
+            empty.markCommitted()
         }
         // oci-layout last: its presence marks a complete layout.
         try FileSystem.rename(temporary.path, to: layoutFile)
-        temporary.committed = true
+        temporary.markCommitted()
         try FileSystem.syncDirectory(root)
     }
 
