@@ -62,7 +62,9 @@ package struct ImageStore: Sendable {
     ///
     /// - Throws: `StoreError.invalidLayout` when `root` holds something else.
     package init(root: String, create: Bool = true, isPrivate: Bool = true) throws(StoreError) {
-        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        // Absolute: the sandbox mounts layers of the store after changing directory.
+        let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+        self.root = absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
         let exists = try storeCall { () throws(NativeError) in try FileSystem.status(layoutFile) != nil }
         if !exists {
             guard create else {
