@@ -191,6 +191,9 @@ extension BuildExecutor {
         }.map(\.element)
         out.binds = ordered.compactMap(\.bind)
         out.tmpfs = ordered.compactMap(\.tmpfs)
+        // A missing working directory is already in the upper directory, made for the
+        // layer: it is not a mount point to remove.
+        out.stubs.removeAll { ((try? FileSystem.status(scratch + "/upper/" + $0.path)) ?? nil) != nil }
         return out
     }
 
