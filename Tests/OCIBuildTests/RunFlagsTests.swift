@@ -94,10 +94,13 @@ import Testing
         let recorder = Recorder()
         var context: String { dir.path + "/ctx" }
 
-        init() throws {
+        init(isolation: RunSpec.Isolation = .namespaces) throws {
             dir = try TemporaryDirectory(prefix: "kolla-oci-runflags")
             let store = try ImageStore(root: dir.path + "/store")
-            executor = try BuildExecutor(store: store, plan: SandboxPlan(rung: .rootUserNamespace, mapping: .none, isolation: .namespaces, reason: "test"))
+            executor = try BuildExecutor(
+                store: store,
+                plan: SandboxPlan(
+                    rung: isolation == .chroot ? .chrootOnly : .rootUserNamespace, mapping: .none, isolation: isolation, reason: "test"))
             try FileManager.default.createDirectory(atPath: dir.path + "/ctx/src", withIntermediateDirectories: true)
             try "hello\n".write(toFile: dir.path + "/ctx/src/file", atomically: true, encoding: .utf8)
             try "s3cret\n".write(toFile: dir.path + "/token", atomically: true, encoding: .utf8)
@@ -250,6 +253,17 @@ import Testing
         let plain = try f.build("FROM scratch\nUSER 0\nRUN true\n")
         #expect(plain.stepsRun == 1)
         #expect(try f.build("FROM scratch\nUSER 0\nRUN true\n").stepsCached == 1)
+    }
+
+    @Test(.enabled(if: isRoot, "needs root (mount sources are chowned)"))
+    func chrootRungRefusesMounts() throws {
+        let f = try Fixture(isolation: .chroot)
+        defer { try? f.dir.remove() }
+        let refused = #expect(throws: ExecutorError.self) {
+            try f.build("FROM scratch\nUSER 0\nRUN --mount=type=tmpfs,target=/t true\n")
+        }
+        #expect("\(refused!)".contains("Dockerfile:3: ") && "\(refused!)".contains("chroot isolation rung"), "\(refused!)")
+        #expect(f.recorder.specs.isEmpty)
     }
 
     @Test(.enabled(if: isRoot, "needs root (mount sources are chowned)"))
