@@ -147,8 +147,10 @@ extension BuildExecutor {
                 targets.append((RunSpec.Bind(source: host, target: "/" + resolved, readOnly: mount.readOnly), nil))
                 out.stubs += stubs(resolved, view: view, file: false, anchors: &out.anchors)
             case .tmpfs:
+                // RunSpec.tmpfs carries no size: the sandbox gives every tmpfs its own fixed
+                // limit. Say so rather than let the requested size pass unremarked.
                 if let size = mount.size {
-                    request.log("note: RUN --mount=type=tmpfs,size=\(size): the sandbox mounts tmpfs without a size limit")
+                    request.log("note: RUN --mount=type=tmpfs,size=\(size): the size is not applied (the sandbox's tmpfs size is fixed)")
                 }
                 targets.append((nil, "/" + resolved))
                 out.stubs += stubs(resolved, view: view, file: false, anchors: &out.anchors)
