@@ -50,7 +50,8 @@ extension BuildExecutor {
             if mount.kind == .bind || (mount.kind == .cache && mount.from != nil) {
                 switch try bindSource(mount, request: request, ignore: ignore, finished: finished) {
                 case .context(let rel):
-                    part += "\u{1}" + (try digestSources([rel], root: Self.absolute(request.contextDirectory), ignore: ignore))
+                    let context = try ConfinedDirectory(path: Self.absolute(request.contextDirectory))
+                    part += "\u{1}" + (try digestSources([rel], root: context, ignore: ignore))
                 case .stage(let other, let source):
                     part += "\u{1}" + other.config.rootfs.diffIDs.map(\.description).joined(separator: ",") + "\u{1}" + source
                 }
@@ -109,9 +110,10 @@ extension BuildExecutor {
                     // Writes to a read-write bind are discarded, and an ignored file must not
                     // show: both get a private copy.
                     if !mount.readOnly || Self.containsIgnored(context, rel, ignore) {
-                        try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
-                        let copier = TreeCopier(owner: (0, 0), chownGiven: false, chmod: nil, ignore: ignore, sourceRoot: context, timestamp: nil)
-                        try copier.copy(host, relative: rel, to: own + "/source")
+                        try FileSystem.createDirectory(own)
+                        try Self.copyTree(
+                            from: ConfinedDirectory(path: context), rel, into: ConfinedDirectory(path: own), "source", ignore: ignore,
+                            owner: (0, 0), chownGiven: false)
                         host = own + "/source"
                     }
                 case .stage(let other, let source):
@@ -277,10 +279,9 @@ extension BuildExecutor {
         if mount.from != nil, case .stage(let other, let source) = try bindSource(mount, request: request, ignore: ignore, finished: finished) {
             try flatten(other, into: scratch + "/seed")
             let rel = try RootfsView(layers: [scratch + "/seed"], opaqueXattr: "").resolve(source)
-            let seed = scratch + "/seed" + (rel.isEmpty ? "" : "/" + rel)
-            if ((try? FileSystem.status(seed)) ?? nil)?.kind == .directory {
-                let copier = TreeCopier(owner: (uid, gid), chownGiven: true, chmod: nil, ignore: nil, sourceRoot: seed, timestamp: nil)
-                try copier.copyContents(of: seed, relative: "", to: fresh)
+            let seed = try ConfinedDirectory(path: scratch + "/seed")
+            if try seed.entry(rel, followLast: true)?.info().kind == .directory {
+                try Self.copyTree(from: seed, rel, into: ConfinedDirectory(path: fresh), "", ignore: nil, owner: (uid, gid), chownGiven: true)
             }
             try? FileSystem.removeTree(scratch + "/seed")
         }
@@ -288,6 +289,27 @@ extension BuildExecutor {
             throw ExecutorError.source("cache mount \(dir): \(String(cString: strerror(errno)))")
         }
         return dir
+    }
+
+    /// Copies `relative` of `source` (a directory's contents, or a file) to `target` of
+    /// `destination` (the root itself when empty), reading and writing only inside the two
+    /// trees, as COPY does.
+    static func copyTree(
+        from source: ConfinedDirectory, _ relative: String, into destination: ConfinedDirectory, _ target: String,
+        ignore: DockerIgnore?, owner: (uid: UInt32, gid: UInt32), chownGiven: Bool
+    ) throws {
+        guard let entry = try source.entry(relative, followLast: true) else {
+            throw ExecutorError.source("\(relative): no such file or directory")
+        }
+        let copier = TreeCopier(
+            owner: owner, chownGiven: chownGiven, chmod: nil, ignore: ignore, source: source, upper: destination, timestamp: nil)
+        let info = try entry.info()
+        if info.kind == .directory {
+            _ = try destination.directory(target, create: true)
+            try copier.copyContents(of: entry, relative: relative, to: target)
+        } else if info.kind == .regular {
+            try copier.copyFile(try entry.reopen(flags: O_RDONLY), info, to: target)
+        }
     }
 
     /// A cache id as a file name: letters, digits, `_`, `-` and `.` kept (a leading dot
