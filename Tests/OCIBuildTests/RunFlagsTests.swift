@@ -97,10 +97,12 @@ import Testing
         init(isolation: RunSpec.Isolation = .namespaces) throws {
             dir = try TemporaryDirectory(prefix: "kolla-oci-runflags")
             let store = try ImageStore(root: dir.path + "/store")
-            executor = try BuildExecutor(
-                store: store,
-                plan: SandboxPlan(
-                    rung: isolation == .chroot ? .chrootOnly : .rootUserNamespace, mapping: .none, isolation: isolation, reason: "test"))
+            var plan = SandboxPlan.namespaces(.none)
+            if isolation == .chroot {
+                plan.rung = .chrootOnly
+                plan.isolation = .chroot
+            }
+            executor = try BuildExecutor(store: store, plan: plan)
             try FileManager.default.createDirectory(atPath: dir.path + "/ctx/src", withIntermediateDirectories: true)
             try "hello\n".write(toFile: dir.path + "/ctx/src/file", atomically: true, encoding: .utf8)
             try "s3cret\n".write(toFile: dir.path + "/token", atomically: true, encoding: .utf8)
