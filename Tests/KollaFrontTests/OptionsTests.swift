@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 import TestSupport
 import Testing
 
@@ -128,6 +129,40 @@ import Testing
                 cli: try CommandLineParser.parse(["--config-file", "/nonexistent.conf"]), environment: [:], home: "/tmp",
                 executable: "/x")
         }
+    }
+
+    @Test func networkModeIsHostOrNone() throws {
+        #expect(try configuration([]).string("network_mode") == "host")
+        #expect(try configuration(["--network_mode", "none"]).string("network_mode") == "none")
+        #expect(try configuration([], files: ["k.conf": "[DEFAULT]\nnetwork_mode = none\n"]).string("network_mode") == "none")
+        // docker's other modes have no meaning without an engine: refused, naming the option.
+        #expect(throws: ConfigError.badValue(source: "command line --network_mode", option: "network_mode", value: "bridge", reason: "must be one of host, none")) {
+            try CommandLineParser.parse(["--network_mode", "bridge"])
+        }
+        do {
+            _ = try configuration([], files: ["k.conf": "[DEFAULT]\nnetwork_mode = default\n"])
+            Issue.record("network_mode = default was accepted")
+        } catch {
+            #expect("\(error)".hasSuffix("k.conf:2: invalid value 'default' for option 'network_mode': must be one of host, none"), "\(error)")
+        }
+        let help = Help.usage(program: "kolla-build").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("'none' gives each RUN a private network with only loopback"))
+    }
+
+    @Test func budSecretAndNetworkFlags() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-secret")
+        defer { try? dir.remove() }
+        try "t0ken".write(toFile: dir.path + "/token", atomically: true, encoding: .utf8)
+        #expect(try BudCommand.secret("id=token,src=\(dir.path)/token") == ("token", .file(dir.path + "/token")))
+        #expect(try BudCommand.secret("type=file,id=t,source=\(dir.path)/token").1 == .file(dir.path + "/token"))
+        setenv("KOLLA_OCI_TEST_SECRET", "v", 1)
+        defer { unsetenv("KOLLA_OCI_TEST_SECRET") }
+        #expect(try BudCommand.secret("id=e,env=KOLLA_OCI_TEST_SECRET").1 == .value(Array("v".utf8)))
+        #expect(throws: UsageError.self) { try BudCommand.secret("src=/x") }
+        #expect(throws: UsageError.self) { try BudCommand.secret("id=x,colour=red") }
+        #expect(throws: CommandError.self) { try BudCommand.secret("id=x,src=\(dir.path)/missing") }
+        #expect(try networkMode("none") == .none && networkMode("host") == .host)
+        #expect(throws: UsageError.self) { try networkMode("bridge") }
     }
 
     @Test func iniSyntax() throws {

@@ -10,8 +10,8 @@ struct BudCommand {
     static let usage = """
         usage: kolla-oci bud [-f Dockerfile] [-t NAME[:TAG]]... [--build-arg K=V]... [--no-cache]
                              [--compression gzip|zstd] [--timestamp EPOCH] [--target STAGE]
-                             [--label K=V]... [--root DIR] [--isolation auto|userns|chroot]
-                             [--insecure-registry HOST[:PORT]]...
+                             [--label K=V]... [--network host|none] [--secret id=ID,src=PATH|env=VAR]...
+                             [--root DIR] [--isolation auto|userns|chroot] [--insecure-registry HOST[:PORT]]...
                              [--tls-ca-file FILE] [--authfile FILE] CONTEXT
         """
 
@@ -21,7 +21,7 @@ struct BudCommand {
         let args = try ArgumentScanner(arguments, flags: [
             .init("--file", "-f"), .init("--tag", "-t"), .init("--build-arg"), .init("--no-cache", value: false),
             .init("--compression"), .init("--timestamp"), .init("--target"), .init("--label"), .init("--root"),
-            .init("--quiet", "-q", value: false), .init("--isolation"),
+            .init("--quiet", "-q", value: false), .init("--isolation"), .init("--network"), .init("--secret"),
         ] + RegistryCommand.connectionFlags)
         guard args.positionals.count == 1, let context = args.positionals.first else {
             throw UsageError("exactly one CONTEXT directory is required")
@@ -53,6 +53,11 @@ struct BudCommand {
             request.timestamp = epoch
         }
         request.target = args.value("--target")
+        if let network = args.value("--network") { request.network = try networkMode(network) }
+        for spec in args.all("--secret") {
+            let (id, secret) = try Self.secret(spec)
+            request.secrets[id] = secret
+        }
         let quiet = args.isSet("--quiet")
         request.log = { line in if !quiet { print(line) } }
         let store = try ImageStore(root: UserNamespace.storeRoot(args.value("--root")))
@@ -70,6 +75,35 @@ struct BudCommand {
         return 0
     }
 
+    /// `--secret id=ID,src=PATH` (or `source=`, `type=file`) or `--secret id=ID,env=VAR`
+    /// (`type=env`), as `docker buildx build` and buildah take it.
+    static func secret(_ spec: String) throws -> (String, BuildSecret) {
+        var fields: [String: String] = [:]
+        for field in spec.split(separator: ",") {
+            guard let eq = field.firstIndex(of: "="), ["id", "src", "source", "env", "type"].contains(String(field[..<eq])) else {
+                throw UsageError("--secret needs id=ID,src=PATH or id=ID,env=VAR, not '\(spec)'")
+            }
+            fields[String(field[..<eq])] = String(field[field.index(after: eq)...])
+        }
+        guard let id = fields["id"], !id.isEmpty else { throw UsageError("--secret needs id=ID: '\(spec)'") }
+        let src = fields["src"] ?? fields["source"]
+        let type = fields["type"] ?? (fields["env"] != nil && src == nil ? "env" : "file")
+        switch type {
+        case "file":
+            guard let path = src, !path.isEmpty else { throw UsageError("--secret \(spec): src=PATH is missing") }
+            guard FileManager.default.isReadableFile(atPath: path) else { throw CommandError("\(path): cannot read the secret \(id)") }
+            return (id, .file(path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path))
+        case "env":
+            let name = fields["env"] ?? src ?? id
+            guard let value = ProcessInfo.processInfo.environment[name] else {
+                throw CommandError("the environment has no \(name) for the secret \(id)")
+            }
+            return (id, .value(Array(value.utf8)))
+        default:
+            throw UsageError("--secret type must be file or env, not '\(type)'")
+        }
+    }
+
     private func keyValue(_ s: String, _ flag: String) throws -> (String, String?) {
         guard let eq = s.firstIndex(of: "=") else { return (s, nil) }
         let k = String(s[..<eq])
@@ -84,7 +118,8 @@ struct BudCommand {
 struct RunCommand {
     static let usage = """
         usage: kolla-oci run [--rm] [-t] [-i] [--user U] [--env K=V]... [--workdir DIR] [--entrypoint CMD]
-                             [-v HOST:PATH[:ro]]... [--root DIR] [--isolation auto|userns|chroot] REF [CMD...]
+                             [-v HOST:PATH[:ro]]... [--network host|none] [--root DIR]
+                             [--isolation auto|userns|chroot] REF [CMD...]
         """
 
     let arguments: [String]
@@ -93,8 +128,9 @@ struct RunCommand {
         let args = try ArgumentScanner(arguments, flags: [
             .init("--rm", value: false), .init("--user", "-u"), .init("--env", "-e"), .init("--workdir", "-w"),
             .init("--root"), .init("--entrypoint"), .init("--volume", "-v"), .init("--isolation"),
-            .init("--tty", "-t", value: false), .init("--interactive", "-i", value: false),
+            .init("--tty", "-t", value: false), .init("--interactive", "-i", value: false), .init("--network"),
         ], stopAtPositional: true)
+        let network = try args.value("--network").map(networkMode) ?? .host
         guard let ref = args.positionals.first else { throw UsageError("an image REF is required") }
         let isolation = try UserNamespace.request(args.value("--isolation"))
         if let status = try UserNamespace.enterIfNeeded(root: args.value("--root"), isolation: isolation) { return status }
@@ -128,8 +164,17 @@ struct RunCommand {
         return try executor.runContainer(
             layers: manifest.layers, diffIDs: config.rootfs.diffIDs, argv: argv, environment: env,
             user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/", binds: binds,
-            terminal: args.isSet("--tty"), interactive: args.isSet("--interactive") || args.isSet("--tty"))
+            terminal: args.isSet("--tty"), interactive: args.isSet("--interactive") || args.isSet("--tty"), network: network)
     }
+}
+
+/// `--network host|none` of `bud` and `run`: the host's network, or a private network
+/// namespace with only loopback. There is no bridge network without a container engine.
+func networkMode(_ text: String) throws -> RunSpec.NetworkMode {
+    guard let mode = RunSpec.NetworkMode(rawValue: text) else {
+        throw UsageError("--network must be host or none, not '\(text)' (kolla-oci has no bridge network)")
+    }
+    return mode
 }
 
 extension RegistryClient {

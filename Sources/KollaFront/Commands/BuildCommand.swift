@@ -186,6 +186,8 @@ struct BuildCommand {
         let maintainer = conf.string("maintainer") ?? ""
         let noCache = !conf.bool("cache")
         let pull = conf.bool("pull")
+        // The option's choices are exactly the sandbox's modes (checked when parsed).
+        let network = RunSpec.NetworkMode(rawValue: conf.string("network_mode") ?? "host") ?? .host
         let allImages = graph.images
         let scheduler = BuildScheduler(
             images: graph.images, builder: builder, threads: conf.int("threads"), pushThreads: conf.int("push_threads"),
@@ -216,6 +218,7 @@ struct BuildCommand {
             // Roots fetch their FROM image; so do children of images another shard builds.
             job.pull = (pull && image.parent == nil) || image.parent.map { allImages[$0].status == .skipped } == true
             job.timestamp = timestamp
+            job.network = network
             return job
         }
         let finished = scheduler.run()
@@ -290,10 +293,6 @@ struct BuildCommand {
         if conf.bool("squash") {
             throw ConfigError.badValue(
                 source: "options", option: "squash", value: "true", reason: "kolla-oci does not squash layers; build without --squash")
-        }
-        if let mode = conf.string("network_mode"), mode != "host" {
-            throw ConfigError.badValue(
-                source: "options", option: "network_mode", value: mode, reason: "RUN always uses the host network in kolla-oci")
         }
         if let platform = conf.string("platform"), !platform.isEmpty {
             let host = OptionRegistry.hostArch == "aarch64" ? "linux/arm64" : "linux/amd64"

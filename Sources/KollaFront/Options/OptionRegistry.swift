@@ -79,8 +79,8 @@ enum OptionRegistry {
             daemonless: "root images fetch their FROM image from its registry when it is not in the local store",
             help: "Attempt to pull a newer version of the base image"),
         OptionSpec(
-            "network_mode", .string, default: .string("host"), group: build,
-            daemonless: "RUN always shares the host network (kolla's default, 'host'); any other value is an error",
+            "network_mode", .string, default: .string("host"), choices: ["host", "none"], group: build,
+            daemonless: "the network of every RUN: 'host' shares the host's (kolla's default), 'none' gives each RUN a private network with only loopback; there is no bridge network without an engine, so 'bridge', 'default' and other docker modes are errors. A Dockerfile's RUN --network=host|none overrides it for one step",
             help: "The network mode for Docker build. Example: host"),
         OptionSpec("build-args", .dict, group: build, help: "Set docker build time variables"),
         OptionSpec(

@@ -15,6 +15,8 @@ struct BuildJob: Sendable {
     /// Fetch the FROM image from its registry when it is not in the store (roots only).
     var pull = false
     var timestamp: Int?
+    /// The network of every RUN (`--network_mode`).
+    var network: RunSpec.NetworkMode = .host
 }
 
 /// The seam between the front end and the builder: build one image, push one image,
@@ -62,6 +64,7 @@ final class DaemonlessBuilder: ImageBuilding, @unchecked Sendable {
         request.noCache = job.noCache
         request.labels = job.labels
         request.timestamp = job.timestamp
+        request.network = job.network
         request.compression = compression
         request.log = log
         if job.pull { request.pull = puller }

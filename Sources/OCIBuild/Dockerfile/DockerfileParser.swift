@@ -174,6 +174,11 @@ package enum DockerfileParser {
         case "RUN":
             try need(!rest.isEmpty, "RUN requires at least one argument")
             kind = .run(command(rest))
+            do {
+                _ = try RunFlags(flags)
+            } catch let e as RunFlagError {
+                throw fail(line, e.description)
+            }
         case "CMD": kind = .cmd(command(rest))
         case "ENTRYPOINT": kind = .entrypoint(command(rest))
         case "COPY", "ADD":

@@ -4,11 +4,22 @@ import Foundation
 /// overlay's upper directory is the step's layer.
 extension BuildExecutor {
     func runStep(
-        _ ins: Instruction, _ cmd: Instruction.Command, _ state: inout StageState, file: Dockerfile, request: BuildRequest,
-        counters: inout BuildCounters
+        _ ins: Instruction, _ cmd: Instruction.Command, _ state: inout StageState, file: Dockerfile, words: ShellWords,
+        request: BuildRequest, ignore: DockerIgnore?, finished: [String: StageState], counters: inout BuildCounters
     ) throws {
         var argv = try commandArgv(cmd, state)
         let environment = state.expansionEnvironment
+        func located(_ cause: Any) -> ExecutorError {
+            ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "\(cause)")
+        }
+        // --network and --mount, their values expanded with the ARG/ENV in scope.
+        let flags: RunFlags
+        do {
+            flags = try RunFlags(ins.flags) { try words.process($0, env: environment) }
+        } catch {
+            throw located(error)
+        }
+        let network = flags.network == .default ? request.network : (flags.network == .none ? .none : .host)
         // Here-documents: a RUN whose command is `<<EOF` runs the body with the shell.
         if let doc = ins.heredocs.first {
             // The shell expands the script's variables at run time, as with BuildKit.
@@ -21,15 +32,30 @@ extension BuildExecutor {
         }
         let createdBy = "/bin/sh -c " + argv.dropFirst(state.shell.count).joined(separator: " ")
         let argsInScope = state.args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
-        let key = BuildCache.key(state.cacheKey, ins.text, argsInScope, ins.heredocs.map(\.content).joined(separator: "\u{1}"))
+        var key = BuildCache.key(state.cacheKey, ins.text, argsInScope, ins.heredocs.map(\.content).joined(separator: "\u{1}"))
+        // A RUN without mounts on the host network keeps the key it always had.
+        if !flags.mounts.isEmpty || network != .host {
+            let mountKey: String
+            do {
+                mountKey = try mountCacheKey(flags.mounts, request: request, ignore: ignore, finished: finished)
+            } catch {
+                throw located(error)
+            }
+            key = BuildCache.key(key, "network=\(network.rawValue)", mountKey)
+        }
         if reuse(key, &state, request: request) {
             counters.cached += 1
             return
         }
         if plan.isolation == .chroot {
+            // Never run without a mount the Dockerfile asked for (the sandbox refuses
+            // --network none there itself).
+            if !flags.mounts.isEmpty {
+                throw located("RUN --mount needs mount privilege, which the chroot isolation rung lacks")
+            }
             let started = Date()
             let (status, changes, root) = try runChrootStep(
-                argv: argv, environment: environment, &state, request: request, network: .host)
+                argv: argv, environment: environment, &state, request: request, network: network)
             let elapsed = Date().timeIntervalSince(started)
             counters.secondsInRun += elapsed
             request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
@@ -44,12 +70,32 @@ extension BuildExecutor {
             return
         }
         let containerConfig = state.config.config ?? ContainerConfig()
-        let sandbox = try prepareSandbox(
+        var sandbox = try prepareSandbox(
             state, argv: argv, environment: environment, user: containerConfig.user ?? "", workdir: containerConfig.workingDir ?? "")
         defer { sandbox.remove() }
+        sandbox.spec.network = network
+        var mounts = PreparedMounts()
+        if !flags.mounts.isEmpty {
+            do {
+                mounts = try prepareMounts(
+                    flags.mounts, view: sandbox.view, workdir: sandbox.spec.workingDirectory, scratch: sandbox.scratch, request: request,
+                    ignore: ignore, finished: finished)
+            } catch {
+                throw located(error)
+            }
+            sandbox.spec.binds = mounts.binds
+            sandbox.spec.tmpfs = mounts.tmpfs
+            // Secrets with `env=`: in this command's environment only, never in the image's.
+            for (k, v) in mounts.environment.sorted(by: { $0.key < $1.key }) {
+                sandbox.spec.environment.removeAll { $0.hasPrefix(k + "=") }
+                sandbox.spec.environment.append("\(k)=\(v)")
+            }
+        }
 
         let started = Date()
-        let status = try withLogPipe(request.log) { fd in try SandboxLauncher.run(sandbox.spec, stdout: fd, stderr: fd) }
+        let status = try withLogPipe(request.log) { fd in try launch(sandbox.spec, fd) }
+        mounts.locks.removeAll()
+        removeMountPoints(mounts, upper: sandbox.upper, view: sandbox.view)
         let elapsed = Date().timeIntervalSince(started)
         counters.secondsInRun += elapsed
         request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
@@ -102,7 +148,8 @@ extension BuildExecutor {
     /// Bind targets are resolved inside the image first (`RootfsView.mountPoint`).
     package func runContainer(
         layers imageLayers: [Descriptor], diffIDs: [Digest], argv: [String], environment: [String: String], user: String,
-        workdir: String, binds: [RunSpec.Bind] = [], terminal: Bool = false, interactive: Bool = true
+        workdir: String, binds: [RunSpec.Bind] = [], terminal: Bool = false, interactive: Bool = true,
+        network: RunSpec.NetworkMode = .host
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
@@ -112,6 +159,7 @@ extension BuildExecutor {
             defer { removeMaterialized([root]) }
             var spec = try chrootSpec(root, argv: argv, environment: environment, user: user, workdir: workdir)
             spec.binds = binds
+            spec.network = network
             guard binds.isEmpty else { throw SandboxError("-v needs a mount, which the chroot isolation rung cannot make") }
             let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
             defer { emulated.undo() }
@@ -122,6 +170,7 @@ extension BuildExecutor {
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
         sandbox.spec.terminal = terminal
+        sandbox.spec.network = network
         fflush(nil)
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
     }
@@ -132,6 +181,8 @@ extension BuildExecutor {
 struct OverlaySandbox {
     let scratch: String
     var spec: RunSpec
+    /// The image below the overlay (mount targets are resolved in it).
+    let view: RootfsView
     var upper: String { scratch + "/upper" }
 
     /// Removes the scratch directory (overlay leaves a mode-000 directory in work/).
@@ -190,7 +241,7 @@ extension BuildExecutor {
             }
             spec.overlay = .init(lower: relative, upper: upper, work: scratch + "/work", lowerBase: base)
             spec.isolation = plan.isolation
-            return OverlaySandbox(scratch: scratch, spec: spec)
+            return OverlaySandbox(scratch: scratch, spec: spec, view: view)
         } catch {
             ScratchRegistry.remove(scratch)
             throw error

@@ -44,6 +44,11 @@ package final class BuildExecutor: @unchecked Sendable {
     /// Where build steps keep their scratch directories (on the store's file system, so
     /// upper directories can be renamed into the layer cache).
     let scratchRoot: String
+    /// Runs one RUN step's spec with its output on a descriptor: the sandbox (a test
+    /// replaces it to see the spec without running anything).
+    package var launch: @Sendable (RunSpec, Int32) throws -> Int32 = { spec, fd in
+        try SandboxLauncher.run(spec, stdout: fd, stderr: fd)
+    }
 
     package init(store: ImageStore, plan: SandboxPlan) throws {
         self.store = store
@@ -279,7 +284,7 @@ package final class BuildExecutor: @unchecked Sendable {
             // format too); Kolla's templates use neither.
             request.log("note: \(ins.kind.keyword) is not part of the OCI image format and is ignored")
         case .run(let cmd):
-            try runStep(ins, cmd, &state, file: file, request: request, counters: &counters)
+            try runStep(ins, cmd, &state, file: file, words: words, request: request, ignore: ignore, finished: finished, counters: &counters)
             return
         case .copy(let sources, let dest), .add(let sources, let dest):
             let isAdd = { if case .add = ins.kind { return true } else { return false } }()

@@ -21,6 +21,12 @@ package struct BuildRequest: Sendable {
     package var labels: [String: String] = [:]
     /// Build only up to this stage.
     package var target: String?
+    /// The network of every RUN (`--network_mode`, `bud --network`); `RUN --network=…`
+    /// overrides it for one step (`default` keeps it).
+    package var network: RunSpec.NetworkMode = .host
+    /// Secrets by id for `RUN --mount=type=secret` (`bud --secret id=ID,src=PATH`). Their
+    /// content reaches neither a layer, the history nor the build cache key.
+    package var secrets: [String: BuildSecret] = [:]
     /// Called for an image FROM names that is not in the store (registry pull); returns
     /// the manifest descriptor, or nil when it cannot be found.
     package var pull: (@Sendable (String) throws -> Descriptor?)?
@@ -32,6 +38,14 @@ package struct BuildRequest: Sendable {
         self.dockerfileText = dockerfileText
         self.contextDirectory = contextDirectory
     }
+}
+
+/// Where a build secret's content comes from.
+package enum BuildSecret: Sendable, Equatable {
+    /// A file on the host, read when a RUN mounts it.
+    case file(String)
+    /// The bytes themselves (`--secret id=ID,env=VAR` reads the variable up front).
+    case value([UInt8])
 }
 
 /// What a build produced.
