@@ -104,7 +104,7 @@ struct EmulatedMounts {
     private var saved: [(path: String, content: [UInt8], info: FileInfo)] = []
 
     /// Paths whose changes are the sandbox's, not the command's.
-    var ignoredPaths: Set<String> { ["etc/resolv.conf", "etc/hosts"] }
+    var ignoredPaths: Set<String> { BuildExecutor.boundFiles }
 
     private static let nodes: [(String, UInt32, UInt32)] = [
         ("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0),

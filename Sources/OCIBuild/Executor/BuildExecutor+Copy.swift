@@ -100,9 +100,10 @@ extension BuildExecutor {
         let destIsDir = absDest.hasSuffix("/") || total > 1
             || (view.lookup((try? view.resolve(absDest)) ?? "").map { $0.info.kind == .directory } ?? false)
         let resolvedDest = try view.resolve(absDest)
-        let copier = TreeCopier(
+        var copier = TreeCopier(
             owner: owner, chownGiven: chown != nil, chmod: chmod, ignore: sourceIgnore, source: sourceTree, upper: upperTree,
             timestamp: request.timestamp)
+        copier.recordOwners = plan.rung == .singleID
         if destIsDir {
             try mirrorParents(view, resolvedDest, into: upperTree, includeSelf: true)
             try copier.makeDirectories(resolvedDest)
@@ -240,6 +241,22 @@ struct TreeCopier {
     /// The step's upper directory, where everything is written.
     let upper: ConfinedDirectory
     let timestamp: Int?
+    /// Record owners that cannot be set (single-id user namespace) in `RecordedOwner.xattr`.
+    var recordOwners = false
+
+    /// Sets the owner of `name`, best effort as before: a rootless user namespace cannot set
+    /// ids it does not map; with `recordOwners` such an owner is recorded for the layer.
+    private func applyOwner(_ name: String, in parent: FileDescriptor, isLink: Bool) {
+        do {
+            try upper.setOwner(name, in: parent, uid: owner.uid, gid: owner.gid)
+        } catch {
+            guard recordOwners, !isLink, owner.uid != 0 || owner.gid != 0,
+                let info = try? upper.status(name, in: parent),
+                let fd = try? upper.openEntry(name, in: parent, directory: info.kind == .directory)
+            else { return }
+            try? fd.setXattr(RecordedOwner.xattr, RecordedOwner.value(uid: owner.uid, gid: owner.gid))
+        }
+    }
 
     /// `a/b`, or `b` when `a` is the root.
     static func join(_ directory: String, _ name: String) -> String {
@@ -280,9 +297,7 @@ struct TreeCopier {
     }
 
     private func finish(_ name: String, in parent: FileDescriptor, mode: mode_t, isLink: Bool = false, mtime: Int) throws {
-        // Best effort, as before: a rootless user namespace cannot set ids it does not map,
-        // and the entry then keeps the caller's.
-        try? upper.setOwner(name, in: parent, uid: owner.uid, gid: owner.gid)
+        applyOwner(name, in: parent, isLink: isLink)
         if !isLink { try upper.setMode(name, in: parent, UInt32(chmod ?? mode)) }
         let t = timestamp.map { min($0, mtime) } ?? mtime
         try upper.setTimes(name, in: parent, seconds: t, nanoseconds: 0)
@@ -304,7 +319,7 @@ struct TreeCopier {
         for part in dest.split(separator: "/").map(String.init) {
             if try upper.status(part, in: parent) == nil {
                 try upper.makeDirectory(part, in: parent)
-                if chownGiven { try? upper.setOwner(part, in: parent, uid: owner.uid, gid: owner.gid) }
+                if chownGiven { applyOwner(part, in: parent, isLink: false) }
             }
             rel = Self.join(rel, part)
             parent = try upper.directory(rel, create: false)

@@ -103,7 +103,7 @@ extension BuildExecutor {
             throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)
         }
         try commitLayer(
-            changes: try Differ.overlayChanges(upper: sandbox.upper), upper: sandbox.upper, state: &state, createdBy: createdBy,
+            changes: try prunedOverlayChanges(sandbox, state), upper: sandbox.upper, state: &state, createdBy: createdBy,
             cacheKey: key, request: request, hostIDs: true)
         counters.run += 1
     }
@@ -173,6 +173,19 @@ extension BuildExecutor {
         sandbox.spec.network = network
         fflush(nil)
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
+    }
+}
+
+extension BuildExecutor {
+    /// The files the sandbox binds over the image's own: never part of a RUN layer (the
+    /// chroot rung restores them, buildah leaves them out too).
+    static let boundFiles: Set<String> = ["etc/resolv.conf", "etc/hosts"]
+
+    /// RUN's changes from the overlay upper directory, without what changed nothing (see
+    /// `Differ.pruned`), so both isolation rungs write the same layers.
+    func prunedOverlayChanges(_ sandbox: OverlaySandbox, _ state: StageState) throws -> [LayerChange] {
+        let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
+        return try Differ.pruned(Differ.overlayChanges(upper: sandbox.upper), excluded: Self.boundFiles) { view.lookup($0) }
     }
 }
 

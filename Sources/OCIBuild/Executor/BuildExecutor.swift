@@ -401,6 +401,7 @@ package final class BuildExecutor: @unchecked Sendable {
         var options = UnpackOptions()
         options.whiteouts = .overlay(xattrPrefix: overlayXattrPrefix)
         options.idMap = idMap
+        options.recordOwners = plan.rung == .singleID
         // The extracted directories become overlay lower directories: gc must keep them.
         try state.lease?.pin(blobs: state.layers.map(\.digest), layers: state.config.rootfs.diffIDs)
         for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {

@@ -99,8 +99,42 @@ package enum Differ {
         }
     }
 
+    /// The changes of an overlay upper directory without the ones that change nothing:
+    /// opaque markers on directories no lower layer has (overlayfs marks some new
+    /// directories opaque), files copied up without a change (opened for writing and left
+    /// as they were: lock files, rewritten-in-place databases), and `excluded` paths (the
+    /// files the sandbox bound over the image's own). `lower` finds a path's host path
+    /// and status in the layers below. A walk of the same tree before and after finds
+    /// exactly what is left.
+    package static func pruned(
+        _ changes: [LayerChange], excluded: Set<String>, lower: (String) -> (hostPath: String, info: FileInfo)?
+    ) throws(LayerError) -> [LayerChange] {
+        var result: [LayerChange] = []
+        result.reserveCapacity(changes.count)
+        for change in changes {
+            if excluded.contains(change.path) { continue }
+            switch change.source {
+            case .opaque:
+                guard let (_, info) = lower(change.path), info.kind == .directory else { continue }
+            case .entry(let hostPath):
+                let unchanged = try layerCall { () throws(NativeError) -> Bool in
+                    guard let after = try FileSystem.status(hostPath), after.kind == .regular || after.kind == .symlink,
+                        let (lowerPath, before) = lower(change.path), before.kind == after.kind
+                    else { return false }
+                    return try same(before, lowerPath, after, hostPath, strictTimes: true)
+                }
+                if unchanged { continue }
+            case .whiteout:
+                break
+            }
+            result.append(change)
+        }
+        return result
+    }
+
     /// True when the two entries (same kind) would archive identically.
-    private static func same(_ a: FileInfo, _ aPath: String, _ b: FileInfo, _ bPath: String) throws(NativeError) -> Bool {
+    private static func same(_ a: FileInfo, _ aPath: String, _ b: FileInfo, _ bPath: String,
+                             strictTimes: Bool = false) throws(NativeError) -> Bool {
         if a.device == b.device && a.inode == b.inode { return true }
         guard a.permissions == b.permissions, a.uid == b.uid, a.gid == b.gid,
               a.mtimeSeconds == b.mtimeSeconds, a.mtimeNanoseconds == b.mtimeNanoseconds else { return false }
@@ -118,8 +152,8 @@ package enum Differ {
         let bXattrs = try FileSystem.extendedAttributes(bPath).compactMap(LayerWriter.archivedXattr)
         guard aXattrs == bXattrs else { return false }
         // Whole-second mtimes (as extracted from tar) cannot tell a rewrite within the
-        // same second: compare the bytes.
-        if a.kind == .regular && a.mtimeNanoseconds == 0 {
+        // same second: compare the bytes (always, when asked to be strict).
+        if a.kind == .regular && (a.mtimeNanoseconds == 0 || strictTimes) {
             return try sameContent(aPath, bPath)
         }
         return true

@@ -138,7 +138,15 @@ package struct LayerWriter: Sendable {
                              deviceMajor: info.deviceMajor, deviceMinor: info.deviceMinor)
         try layerCall { () throws(NativeError) in
             if info.kind == .symlink { entry.symlinkTarget = try FileSystem.linkTarget(hostPath) }
-            entry.xattrs = try FileSystem.extendedAttributes(hostPath).compactMap(Self.archivedXattr)
+            let attributes = try FileSystem.extendedAttributes(hostPath)
+            // An owner recorded where it could not be set (single-id user namespace).
+            if let recorded = attributes.first(where: { $0.name == RecordedOwner.xattr }),
+                let owner = RecordedOwner.parse(recorded.value)
+            {
+                entry.uid = owner.uid
+                entry.gid = owner.gid
+            }
+            entry.xattrs = attributes.compactMap(Self.archivedXattr)
         }
         return entry
     }
@@ -148,6 +156,7 @@ package struct LayerWriter: Sendable {
     /// namespace) to v2 (valid everywhere).
     static func archivedXattr(_ attribute: (name: String, value: [UInt8])) -> Xattr? {
         if attribute.name.hasPrefix("trusted.overlay.") || attribute.name.hasPrefix("user.overlay.") { return nil }
+        if attribute.name == RecordedOwner.xattr { return nil }
         var value = attribute.value
         // struct vfs_ns_cap_data: magic_etc (LE u32), 2×(permitted, inheritable), rootid.
         // VFS_CAP_REVISION_3 = 0x03000000, _2 = 0x02000000; the low bit is "effective".

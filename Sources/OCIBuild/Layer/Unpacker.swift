@@ -44,6 +44,9 @@ package struct UnpackOptions: Sendable {
     package var createDevices: Bool = FileSystem.isFullyPrivileged
     /// How whiteouts are applied.
     package var whiteouts: WhiteoutMode = .apply
+    /// Where owners cannot be set (a single-id user namespace), record each owner other
+    /// than 0:0 in the `RecordedOwner` xattr instead, so the layers written later keep it.
+    package var recordOwners: Bool = false
     /// The diff_id the layer must have; checked after the last member.
     package var expectedDiffID: Digest?
     /// The blob digest the layer must have; checked after the last member.
@@ -369,9 +372,15 @@ private struct UnpackRun {
                                   message: error.description, path: tree.display(path))
             }
             try fd.setOwner(uid: owner.0, gid: owner.1)
+        } else if options.recordOwners, entry.uid != 0 || entry.gid != 0 {
+            try fd.setXattr(RecordedOwner.xattr, RecordedOwner.value(uid: entry.uid, gid: entry.gid))
         }
         try fd.setMode(entry.permissions)
         for xattr in entry.xattrs {
+            if xattr.name == RecordedOwner.xattr {
+                report.skippedXattrs.append("\(path): \(xattr.name) (kolla-oci's own bookkeeping is never taken from a layer)")
+                continue
+            }
             if xattr.name.hasPrefix("trusted.overlay.") || xattr.name.hasPrefix("user.overlay.") {
                 report.skippedXattrs.append("\(path): \(xattr.name) (overlay metadata is never taken from a layer)")
                 continue
