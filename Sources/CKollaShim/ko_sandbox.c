@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "ko_sandbox.h"
+#include "ko_owners.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -286,6 +287,8 @@ struct prepared {
     struct sock_filter *filter_code;
     /* The host's /dev/null, for streams not given (the root may have none). */
     int nullfd;
+    /* record_owners: the child's end of the socket the seccomp listener is sent on. */
+    int notify_child;
 };
 
 /* ---- seccomp: built with libseccomp in the parent, loaded as raw BPF in the child */
@@ -333,6 +336,15 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
     for (size_t i = 0; rc == 0 && i < sizeof ns_flags / sizeof ns_flags[0]; i++) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                               SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+    }
+    if (rc == 0 && s->record_owners) {
+        static const char *const owners[] = {"chown", "fchown", "lchown", "fchownat", NULL};
+        for (int i = 0; rc == 0 && owners[i] != NULL; i++) {
+            int nr = seccomp_syscall_resolve_name(owners[i]);
+            if (nr == __NR_SCMP_ERROR) continue;
+            rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+            if (rc == -EEXIST) rc = 0;
+        }
     }
     if (rc == 0 && s->isolation == KO_ISOLATION_CHROOT) {
         static const char *const chroot_refused[] = {"chroot", "ptrace", "process_vm_readv", "process_vm_writev",
@@ -385,12 +397,14 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
 static void release(struct prepared *p) {
     if (p == NULL) return;
     if (p->nullfd >= 0) close(p->nullfd);
+    if (p->notify_child >= 0) close(p->notify_child);
     free(p->filter_code);
     free(p);
 }
 
 static int prepare(const ko_sandbox_spec *s, struct prepared *p, char *err, size_t errlen) {
     p->filter_code = NULL;
+    p->notify_child = -1;
     p->nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (p->nullfd < 0) {
         snprintf(err, errlen, "/dev/null: %s", strerror(errno));
@@ -576,6 +590,29 @@ static int drop_capabilities(int keep_chroot) {
     return 0;
 }
 
+/* Sends descriptor `fd` over the unix socket `sock` (SCM_RIGHTS); no allocation. */
+static int send_fd(int sock, int fd) {
+    char byte = 'l';
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
 /* Closes descriptors first…last (close_range, or one by one on kernels before 5.9). */
 static void close_from_to(unsigned first, unsigned last) {
     if (first > last) return;
@@ -604,8 +641,15 @@ static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, 
     /* Nothing of the builder stays open but 0, 1, 2 and the error pipe (close-on-exec),
        and that before chdir: a host directory's descriptor named as /proc/self/fd/N would
        otherwise be a way out (runc CVE-2024-21626). */
-    if (errfd > 3) close_from_to(3, (unsigned)errfd - 1);
-    close_from_to((unsigned)errfd + 1, ~0U);
+    int keep_low = errfd, keep_high = p->notify_child;
+    if (keep_high >= 0 && keep_high < keep_low) { keep_high = errfd; keep_low = p->notify_child; }
+    if (keep_low > 3) close_from_to(3, (unsigned)keep_low - 1);
+    if (keep_high < 0) {
+        close_from_to((unsigned)keep_low + 1, ~0U);
+    } else {
+        close_from_to((unsigned)keep_low + 1, (unsigned)keep_high - 1);
+        close_from_to((unsigned)keep_high + 1, ~0U);
+    }
     const char *cwd = s->cwd ? s->cwd : "/";
     if (chdir(cwd) < 0) child_fail(errfd, cwd);
     /* The cwd must be inside the root (a leaked descriptor's path would not be). */
@@ -621,7 +665,16 @@ static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, 
     if (setresgid(s->gid, s->gid, s->gid) < 0) child_fail(errfd, "setgid (is the group mapped?)");
     if (setresuid(s->uid, s->uid, s->uid) < 0) child_fail(errfd, "setuid (is the user mapped?)");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, "no_new_privs");
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->filter, 0, 0) < 0) child_fail(errfd, "seccomp");
+    if (p->notify_child >= 0) {
+        /* The listener goes to the caller's supervisor; the command never holds it. */
+        int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &p->filter);
+        if (listener < 0) child_fail(errfd, "seccomp listener");
+        if (send_fd(p->notify_child, listener) < 0) child_fail(errfd, "send the seccomp listener");
+        close(listener);
+        close(p->notify_child);
+    } else if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->filter, 0, 0) < 0) {
+        child_fail(errfd, "seccomp");
+    }
     exec_in_path(s->argv, s->envp, errfd);
 }
 
@@ -903,11 +956,28 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
         *status = code;
         return 0;
     }
+    struct ko_owner_supervisor supervisor = {.sock = -1, .started = 0};
+    if (s->record_owners) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+            ko_owner_supervisor_start(&supervisor, sv[0]) < 0) {
+            snprintf(err, errlen, "recorded owners: %s", strerror(errno));
+            release(p);
+            return -1;
+        }
+        p->notify_child = sv[1];
+    }
     pid_t child = fork();
     if (child < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
+        ko_owner_supervisor_stop(&supervisor);
         release(p);
         return -1;
+    }
+    if (child > 0 && p->notify_child >= 0) {
+        /* Only the child holds its end: the supervisor sees EOF if it dies early. */
+        close(p->notify_child);
+        p->notify_child = -1;
     }
     if (child == 0) {
         /* The relay: namespaces, maps, then pid 1 of the new pid namespace. */
@@ -940,6 +1010,7 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
     struct map_request m = {mode, s->host_uid, s->host_gid, s->subuid_start, s->subuid_count,
                             s->subgid_start, s->subgid_count, s->newuidmap, s->newgidmap};
     int rc = parent_handshake(child, ready, go, errp, &m, status, err, errlen);
+    ko_owner_supervisor_stop(&supervisor);
     release(p);
     return rc;
 }

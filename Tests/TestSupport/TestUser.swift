@@ -16,11 +16,10 @@ package struct TestUser: Sendable {
         if (try? runTool("/usr/bin/id", [name]))?.status == 0 { TestUser(name: name, subordinateLine: nil).remove() }
         let add = try runTool("/usr/sbin/useradd", ["--no-create-home", "--shell", "/bin/sh", name])
         guard add.status == 0 else { throw TestUserError("useradd \(name): \(add.stderr)") }
-        var line: String?
-        if let ids = subordinateIDs {
-            let text = "\(name):\(ids.start):\(ids.count)"
-            for file in ["/etc/subuid", "/etc/subgid"] { try Self.edit(file) { $0.filter { !$0.hasPrefix(name + ":") } + [text] } }
-            line = text
+        // useradd may allocate subordinate ids itself (SUB_UID_COUNT): only the asked-for ones stay.
+        let line = subordinateIDs.map { "\(name):\($0.start):\($0.count)" }
+        for file in ["/etc/subuid", "/etc/subgid"] {
+            try Self.edit(file) { $0.filter { !$0.hasPrefix(name + ":") } + (line.map { [$0] } ?? []) }
         }
         return TestUser(name: name, subordinateLine: line)
     }

@@ -117,6 +117,10 @@ typedef struct {
     int isolation;                /* enum ko_isolation */
     int network_none;             /* own network namespace with only loopback up */
     int terminal;                 /* make stdin the controlling terminal (run -t) */
+    /* Single-id user namespace: chown calls are answered by a supervisor thread of the
+       caller (seccomp user notification), which records the owner in the xattr
+       "user.kolla-oci.owner" ("uid:gid") instead of failing, as fakeroot does. */
+    int record_owners;
     /* CHROOT: the builder's pid and process group, which the command may not signal. */
     pid_t protect_pid;
     pid_t protect_pgid;

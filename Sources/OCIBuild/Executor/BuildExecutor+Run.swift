@@ -254,6 +254,7 @@ extension BuildExecutor {
             }
             spec.overlay = .init(lower: relative, upper: upper, work: scratch + "/work", lowerBase: base)
             spec.isolation = plan.isolation
+            spec.recordOwners = plan.rung == .singleID
             return OverlaySandbox(scratch: scratch, spec: spec, view: view)
         } catch {
             ScratchRegistry.remove(scratch)

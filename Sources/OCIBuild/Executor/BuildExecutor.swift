@@ -401,7 +401,11 @@ package final class BuildExecutor: @unchecked Sendable {
         var options = UnpackOptions()
         options.whiteouts = .overlay(xattrPrefix: overlayXattrPrefix)
         options.idMap = idMap
-        options.recordOwners = plan.rung == .singleID
+        if plan.rung == .singleID {
+            // Only uid/gid 0 exist here: owners are recorded, not set.
+            options.setOwners = false
+            options.recordOwners = true
+        }
         // The extracted directories become overlay lower directories: gc must keep them.
         try state.lease?.pin(blobs: state.layers.map(\.digest), layers: state.config.rootfs.diffIDs)
         for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
@@ -485,13 +489,17 @@ package final class BuildExecutor: @unchecked Sendable {
         for part in parts.prefix(count) {
             rel = rel.isEmpty ? part : rel + "/" + part
             if try upper.status(part, in: parent) == nil {
-                if let (_, info) = view.lookup(rel), info.kind == .directory {
+                if let (hostPath, info) = view.lookup(rel), info.kind == .directory {
                     try upper.makeDirectory(part, in: parent, mode: 0o700)
                     try upper.setMode(part, in: parent, info.permissions)
                     // The image's owner in container ids (the tree is shifted as a whole
                     // later); best effort: a rootless namespace cannot set ids it does not map.
                     try? upper.setOwner(
                         part, in: parent, uid: idMap.containerUID(info.uid) ?? info.uid, gid: idMap.containerGID(info.gid) ?? info.gid)
+                    // An owner recorded rather than set (single-id rung) goes along.
+                    if let recorded = try? FileSystem.extendedAttributes(hostPath).first(where: { $0.name == RecordedOwner.xattr }) {
+                        try upper.openEntry(part, in: parent, directory: true).setXattr(recorded.name, recorded.value)
+                    }
                     try upper.setTimes(part, in: parent, seconds: info.mtimeSeconds, nanoseconds: info.mtimeNanoseconds)
                 } else {
                     try upper.makeDirectory(part, in: parent)

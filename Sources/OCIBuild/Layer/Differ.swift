@@ -148,8 +148,12 @@ package enum Differ {
         default:
             break
         }
-        let aXattrs = try FileSystem.extendedAttributes(aPath).compactMap(LayerWriter.archivedXattr)
-        let bXattrs = try FileSystem.extendedAttributes(bPath).compactMap(LayerWriter.archivedXattr)
+        // A recorded owner is the archived owner (single-id rung): it counts too.
+        func archived(_ attribute: (name: String, value: [UInt8])) -> Xattr? {
+            attribute.name == RecordedOwner.xattr ? Xattr(name: attribute.name, value: attribute.value) : LayerWriter.archivedXattr(attribute)
+        }
+        let aXattrs = try FileSystem.extendedAttributes(aPath).compactMap(archived)
+        let bXattrs = try FileSystem.extendedAttributes(bPath).compactMap(archived)
         guard aXattrs == bXattrs else { return false }
         // Whole-second mtimes (as extracted from tar) cannot tell a rewrite within the
         // same second: compare the bytes (always, when asked to be strict).

@@ -4,6 +4,11 @@
 // kernel moves ctime on every write, chmod, chown, rename or link, and nothing in
 // user space can move it back), or its mtime, size, mode or owner do.
 //
+// A change of the status-change time alone (same inode, mtime, size, mode, owner and
+// xattrs) is no change: a chmod or chown to what the entry already had, which the overlay
+// rung leaves out too (a copy-up identical to the lower file). Content rewritten in place
+// with its size kept and its mtime set back by hand is the one change this cannot see.
+//
 // To give the same layers as the overlay rung, whose upper directory holds every copied-up
 // parent, every ancestor of a change is archived too; a directory replaced by another
 // (new inode) is written with an opaque marker; deleted entries become one whiteout at
@@ -13,6 +18,8 @@
 package struct TreeSnapshot: Sendable {
     /// Relative path → status, for every entry below the root.
     package private(set) var entries: [String: FileInfo] = [:]
+    /// Extended attributes of the entries that have any (as they are archived).
+    private var xattrs: [String: [Xattr]] = [:]
     /// Top-level names whose contents are not looked at (mount points of the sandbox).
     package let skipped: Set<String>
 
@@ -20,21 +27,27 @@ package struct TreeSnapshot: Sendable {
     package init(of root: String, skipping skipped: Set<String> = []) throws(LayerError) {
         self.skipped = skipped
         var entries: [String: FileInfo] = [:]
+        var xattrs: [String: [Xattr]] = [:]
         try layerCall { () throws(NativeError) in
-            try TreeSnapshot.walk(root, relative: "", skipped: skipped, into: &entries)
+            try TreeSnapshot.walk(root, relative: "", skipped: skipped, into: &entries, xattrs: &xattrs)
         }
         self.entries = entries
+        self.xattrs = xattrs
     }
 
     private static func walk(_ directory: String, relative: String, skipped: Set<String>,
-                             into entries: inout [String: FileInfo]) throws(NativeError) {
+                             into entries: inout [String: FileInfo], xattrs: inout [String: [Xattr]]) throws(NativeError) {
         for name in try FileSystem.directoryEntries(directory) {
             let path = LayerPath.join(relative, name)
             let host = "\(directory)/\(name)"
             guard let info = try FileSystem.status(host) else { continue }
             entries[path] = info
+            if info.kind != .symlink {
+                let attributes = try FileSystem.extendedAttributes(host).compactMap(LayerWriter.archivedXattr)
+                if !attributes.isEmpty { xattrs[path] = attributes }
+            }
             if info.kind == .directory && !(relative.isEmpty && skipped.contains(name)) {
-                try walk(host, relative: path, skipped: skipped, into: &entries)
+                try walk(host, relative: path, skipped: skipped, into: &entries, xattrs: &xattrs)
             }
         }
     }
@@ -56,10 +69,11 @@ package struct TreeSnapshot: Sendable {
                 if before.kind == .directory && after.kind == .directory { opaque.insert(path) }
                 continue
             }
-            if before.ctimeSeconds != after.ctimeSeconds || before.ctimeNanoseconds != after.ctimeNanoseconds
-                || before.mtimeSeconds != after.mtimeSeconds || before.mtimeNanoseconds != after.mtimeNanoseconds
+            if before.mtimeSeconds != after.mtimeSeconds || before.mtimeNanoseconds != after.mtimeNanoseconds
                 || before.size != after.size || before.permissions != after.permissions
                 || before.uid != after.uid || before.gid != after.gid
+                || ((before.ctimeSeconds != after.ctimeSeconds || before.ctimeNanoseconds != after.ctimeNanoseconds)
+                    && xattrs[path] != now.xattrs[path])
             {
                 changed.insert(path)
             }

@@ -25,6 +25,9 @@ package struct RunSpec: Sendable {
     package var terminal: Bool = false
     /// Namespaces and pivot_root, or chroot(2) into a plain directory (no mount privilege).
     package var isolation: Isolation = .namespaces
+    /// Answer chown calls by recording the owner in `RecordedOwner.xattr` (single-id user
+    /// namespace, where chown to any other id fails).
+    package var recordOwners: Bool = false
 
     /// The two ways the sandbox can be built (see `SandboxPlan` for when each is used).
     package enum Isolation: String, Sendable {
