@@ -9,6 +9,8 @@ import Testing
 /// * root-userns — plain root: RUN in root's own id range;
 /// * userns-container — root of a user namespace with a range, as in a rootless-podman
 ///   container: `unshare --user --map-root-user --map-users=… --mount`;
+/// * rootless-single-id — an unprivileged user without subordinate ids (made here, removed
+///   after): owners recorded by the chown supervisor;
 /// * chroot — that namespace with user namespaces switched off inside it
 ///   (`max_user_namespaces` 0) and the capabilities cut to Docker's default set with capsh,
 ///   as in a Docker-default CI container.
@@ -36,9 +38,12 @@ import Testing
         "cap_checkpoint_restore",
     ].joined(separator: ",")
 
+    static let singleUser = "kolla-oci-single"
+
     enum Rung: String, CaseIterable {
         case rootUserNamespace = "root-userns"
         case userNamespaceContainer = "userns-container"
+        case singleID = "rootless-single-id"
         case chroot
 
         /// The command line that runs `command` (a shell command) as this rung's CI container would.
@@ -47,6 +52,7 @@ import Testing
                            "--map-groups=500000,1,65536", "--mount", "--fork"]
             switch self {
             case .rootUserNamespace: return ["/bin/sh", "-c", command]
+            case .singleID: return ["/usr/sbin/runuser", "-u", IsolationRungTests.singleUser, "--", "/bin/sh", "-c", command]
             case .userNamespaceContainer: return unshare + ["/bin/sh", "-c", command]
             case .chroot:
                 let inner = "echo 0 > /proc/sys/user/max_user_namespaces && exec /usr/sbin/capsh --drop=\(IsolationRungTests.nonDefaultCapabilities) -- -c \"$0\""
@@ -73,17 +79,23 @@ import Testing
         _ = try runTool("/bin/sh", ["-c", "cp -a \(Self.repoRoot)/etc/kolla/data/. \(dir.path)/tree/data/"])
         try FileManager.default.copyItem(atPath: try DebianBase.tarball(), toPath: dir.path + "/base.tar")
         let bin = kollaOCIBinary()
+        // The user without subordinate ids, and the directory its store and work dir live in.
+        let single = try TestUser.create(Self.singleUser)
+        defer { single.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/single", withIntermediateDirectories: true)
+        _ = try runTool("/bin/chown", [Self.singleUser, dir.path + "/single"])
 
         var files: [Rung: [String: [[String]]]] = [:]
         for rung in Rung.allCases {
-            let store = "\(dir.path)/store-\(rung.rawValue)"
+            let own = rung == .singleID ? dir.path + "/single" : dir.path
+            let store = "\(own)/store-\(rung.rawValue)"
             let info = try shell(rung, "KOLLA_OCI_ROOT=\(store) \(bin) info", in: dir.path)
             #expect(info.stdout.contains("isolation: \(rung.rawValue)\n"), "\(rung): \(info.stdout) \(info.stderr)")
             let imported = try shell(rung, "KOLLA_OCI_ROOT=\(store) \(bin) import base.tar debian:bookworm", in: dir.path)
             try #require(imported.status == 0, "\(rung): \(imported.stderr)")
             let build = try shell(
                 rung,
-                "KOLLA_OCI_ROOT=\(store) \(bin) build --data-dir \(dir.path)/tree --profile ci --threads 2 --tag ci-rungs --work-dir \(dir.path)/w-\(rung.rawValue)",
+                "KOLLA_OCI_ROOT=\(store) \(bin) build --data-dir \(dir.path)/tree --profile ci --threads 2 --tag ci-rungs --work-dir \(own)/w-\(rung.rawValue)",
                 in: dir.path)
             let expected = #"{"built": [{"name": "base"}, {"name": "keystone"}, {"name": "keystone-base"}, {"name": "openstack-base"}], "failed": []"#
             try #require(build.status == 0, "\(rung): \(build.stderr.suffix(3000))")
@@ -103,7 +115,9 @@ import Testing
                 let onlyWalked = Set(b).subtracting(a).sorted().prefix(20)
                 Issue.record("\(image) layer \(i): only in the overlay rung's \(Array(onlyOverlay)), only in the chroot rung's \(Array(onlyWalked))")
             }
-            #expect(files[.userNamespaceContainer]?[image]?.count == overlay.count)
+            for rung in [Rung.userNamespaceContainer, .singleID] where files[rung]?[image] != overlay {
+                Issue.record("\(image): the \(rung.rawValue) rung's layers differ from the root-userns rung's")
+            }
         }
     }
 
