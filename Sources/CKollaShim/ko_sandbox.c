@@ -337,8 +337,18 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                               SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
     }
+    /* No typing into the caller's terminal (run -t hands it over): TIOCSTI and TIOCLINUX. */
+    static const unsigned long tty_requests[] = {TIOCSTI, TIOCLINUX};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, tty_requests[i]));
+    }
     if (rc == 0 && s->record_owners) {
-        static const char *const owners[] = {"chown", "fchown", "lchown", "fchownat", NULL};
+        /* Owners recorded and identities emulated by the supervisor (ko_owners.c). */
+        static const char *const owners[] = {
+            "chown", "fchown", "lchown", "fchownat", "setuid", "setgid", "setreuid", "setregid", "setresuid",
+            "setresgid", "setfsuid", "setfsgid", "setgroups", "getuid", "geteuid", "getgid", "getegid", "getresuid",
+            "getresgid", "getgroups", NULL};
         for (int i = 0; rc == 0 && owners[i] != NULL; i++) {
             int nr = seccomp_syscall_resolve_name(owners[i]);
             if (nr == __NR_SCMP_ERROR) continue;
