@@ -201,6 +201,8 @@ struct identity {
 };
 
 static __thread struct identity *identities;
+/* The identity of a process with no known ancestor: the command's first process. */
+static __thread struct identity initial;
 static __thread size_t nidentities, capidentities;
 
 /* Field `n` (1-based) of /proc/PID/stat, after the command name. */
@@ -252,11 +254,9 @@ static struct identity *identity_of(pid_t tid) {
     proc_stat_field(tgid, 22, &start);
     struct identity *id = find_identity(tgid, start);
     if (id != NULL) return id;
-    struct identity fresh;
-    memset(&fresh, 0, sizeof fresh);
+    struct identity fresh = initial;
     fresh.tgid = tgid;
     fresh.start = start;
-    fresh.ngroups = 0;
     /* Inherit from the nearest known ancestor. */
     unsigned long long parent = 0;
     pid_t at = tgid;
@@ -411,6 +411,13 @@ static void respond(int listener, const struct seccomp_notif *req, struct seccom
 
 static void *supervise(void *arg) {
     struct ko_owner_supervisor *sv = arg;
+    memset(&initial, 0, sizeof initial);
+    for (int i = 0; i < 4; i++) {
+        initial.uid[i] = sv->uid;
+        initial.gid[i] = sv->gid;
+    }
+    initial.ngroups = sv->ngroups > 32 ? 32 : sv->ngroups;
+    for (int i = 0; i < initial.ngroups; i++) initial.groups[i] = sv->groups[i];
     int listener = recv_fd(sv->sock, &sv->stop);
     if (listener < 0) return NULL;
     struct seccomp_notif_sizes sizes;

@@ -13,12 +13,17 @@
 
 struct ko_owner_supervisor {
     int sock;            /* receives the seccomp listener (SCM_RIGHTS) */
+    /* The identity the command starts with (the image's USER): emulated, not set. */
+    unsigned int uid, gid;
+    int ngroups;
+    unsigned int groups[32];
     volatile int stop;   /* set once the command and everything it started is gone */
     pthread_t thread;
     int started;
 };
 
-/* Starts the thread on `sock` (owned by the supervisor from now on); 0, or -1 with errno. */
+/* Starts the thread on `sock` (owned by the supervisor from now on); 0, or -1 with errno.
+   `sv`'s uid, gid and groups must be set first. */
 int ko_owner_supervisor_start(struct ko_owner_supervisor *sv, int sock);
 
 /* Stops the thread and waits for it. */

@@ -669,11 +669,15 @@ static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, 
         child_fail(errfd, "working directory is outside the root");
     }
     if (drop_capabilities(keep_chroot) < 0) child_fail(errfd, "drop capabilities");
-    if (setgroups(s->ngroups, s->groups) < 0) {
-        if (!(errno == EPERM && setgroups_denied())) child_fail(errfd, "setgroups");
+    if (s->record_owners) {
+        /* Single-id: the image's user is the supervisor's emulated identity; really root. */
+    } else {
+        if (setgroups(s->ngroups, s->groups) < 0) {
+            if (!(errno == EPERM && setgroups_denied())) child_fail(errfd, "setgroups");
+        }
+        if (setresgid(s->gid, s->gid, s->gid) < 0) child_fail(errfd, "setgid (is the group mapped?)");
+        if (setresuid(s->uid, s->uid, s->uid) < 0) child_fail(errfd, "setuid (is the user mapped?)");
     }
-    if (setresgid(s->gid, s->gid, s->gid) < 0) child_fail(errfd, "setgid (is the group mapped?)");
-    if (setresuid(s->uid, s->uid, s->uid) < 0) child_fail(errfd, "setuid (is the user mapped?)");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, "no_new_privs");
     if (p->notify_child >= 0) {
         /* The listener goes to the caller's supervisor; the command never holds it. */
@@ -968,6 +972,10 @@ int ko_sandbox_run(const ko_sandbox_spec *s, int *status, char *err, size_t errl
     }
     struct ko_owner_supervisor supervisor = {.sock = -1, .started = 0};
     if (s->record_owners) {
+        supervisor.uid = s->uid;
+        supervisor.gid = s->gid;
+        supervisor.ngroups = s->ngroups > 32 ? 32 : (int)s->ngroups;
+        for (int i = 0; i < supervisor.ngroups; i++) supervisor.groups[i] = s->groups[i];
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
             ko_owner_supervisor_start(&supervisor, sv[0]) < 0) {

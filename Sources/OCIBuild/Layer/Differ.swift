@@ -129,7 +129,30 @@ package enum Differ {
             }
             result.append(change)
         }
-        return result
+        // Directories copied up only as parents of what was left out: unchanged, nothing below.
+        var keep = [Bool](repeating: true, count: result.count)
+        var hasChildren = Set<String>()
+        let opaque = Set(result.filter { $0.source == .opaque }.map(\.path))
+        for index in result.indices.reversed() {
+            let change = result[index]
+            if case .entry(let hostPath) = change.source, !hasChildren.contains(change.path) {
+                let unchanged = try layerCall { () throws(NativeError) -> Bool in
+                    guard let after = try FileSystem.status(hostPath), after.kind == .directory,
+                        let (lowerPath, before) = lower(change.path), before.kind == .directory
+                    else { return false }
+                    return try same(before, lowerPath, after, hostPath)
+                }
+                if unchanged && !opaque.contains(change.path) {
+                    keep[index] = false
+                    continue
+                }
+            }
+            var parent = LayerPath.split(change.path).directory
+            while !parent.isEmpty, hasChildren.insert(parent).inserted {
+                parent = LayerPath.split(parent).directory
+            }
+        }
+        return result.indices.filter { keep[$0] }.map { result[$0] }
     }
 
     /// True when the two entries (same kind) would archive identically.
