@@ -79,10 +79,10 @@ package struct SandboxPlan: Sendable, Equatable, CustomStringConvertible {
             if mount.ok {
                 if initial {
                     let mapping = IDMapping.rootRange()
-                    guard case .range(let us, let uc, _, _) = mapping else { fatalError("rootRange is a range") }
+                    let first = mapping.storage.hostUID(0) ?? 0
                     return SandboxPlan(
                         rung: .rootUserNamespace, mapping: mapping, isolation: .namespaces,
-                        reason: "real root: RUN's uid 0 is host uid \(us) (\(uc) ids)")
+                        reason: "real root: RUN's uid 0 is host uid \(first) (\(mapping.maxContainerID + 1) ids)")
                 }
                 return SandboxPlan(
                     rung: .userNamespaceContainer, mapping: .inherited, isolation: .namespaces,
