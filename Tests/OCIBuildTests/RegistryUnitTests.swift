@@ -99,6 +99,69 @@ struct RegistryUnitTests {
         #expect(RegistrySession.retryAfterSeconds("soon") == nil)
     }
 
+    @Test("retry budget: jittered exponential waits, bounded by time from the first failure, by count when set")
+    func retryBudget() {
+        var options = RegistryOptions()
+        options.retryDelay = 0.5
+        options.maxRetryDelay = 8
+        options.retryMaxTime = 60
+        var budget = RetryBudget(options)
+        #expect(budget.deadline == nil && budget.attempts == 1)
+        var waits: [Double] = []
+        for _ in 0..<8 { waits.append(budget.next()!) }
+        #expect(budget.attempts == 9)
+        // Step n is min(0.5 · 2^n, 8); each wait lies between half the step and all of it.
+        for (n, wait) in waits.enumerated() {
+            let step = min(0.5 * pow(2, Double(n)), 8)
+            #expect(wait >= step / 2 && wait <= step, "wait \(n): \(wait)")
+        }
+        let deadline = budget.deadline!
+        #expect(abs(deadline.timeIntervalSinceNow - 60) < 1)
+
+        // Retry-After is honoured as given, beyond maxRetryDelay, but not past the deadline.
+        #expect(budget.next(retryAfter: "20") == 20)
+        #expect(budget.next(retryAfter: "61") == nil)
+
+        // The time bound alone, and the last wait cut to end at the deadline.
+        options.retryMaxTime = 0.2
+        options.retryDelay = 1
+        var short = RetryBudget(options)
+        let last = short.next()!
+        #expect(last <= 0.201)
+        Thread.sleep(forTimeInterval: 0.25)
+        #expect(short.next() == nil)
+        options.retryMaxTime = 0
+        var none = RetryBudget(options)
+        #expect(none.next() == nil)
+
+        // A count, when set, stops first.
+        options.retryMaxTime = 60
+        options.retries = 2
+        var counted = RetryBudget(options)
+        #expect(counted.next() != nil && counted.next() != nil && counted.next() == nil)
+        #expect(counted.attempts == 3)
+
+        // A nested operation ends with the enclosing one.
+        options.retries = nil
+        var nested = RetryBudget(options, within: Date().addingTimeInterval(-1))
+        #expect(nested.next() == nil)
+    }
+
+    @Test("give-up messages count attempts and their time; a certificate never verifying is not retried")
+    func giveUpMessages() {
+        // Attempts, and their time once it is a second or more.
+        let reset = NativeError(library: .libcurl, operation: "curl_easy_perform", code: 56,
+                                message: "Recv failure: Connection reset by peer")
+        #expect(RegistryError.transfer(operation: "POST blob upload", url: "u", cause: reset, attempts: 9, elapsed: 6.04)
+                .description == "POST blob upload u: Recv failure: Connection reset by peer (after 9 attempts in 6.0 s)")
+        #expect(RegistryError.transfer(operation: "GET", url: "u", cause: reset, attempts: 3, elapsed: 0.2)
+                .description == "GET u: Recv failure: Connection reset by peer (after 3 attempts)")
+        // A certificate that will never verify is not retried.
+        let untrusted = NativeError(library: .libcurl, operation: "curl_easy_perform", code: 60, message: "SSL peer certificate")
+        #expect(!RegistryError.transfer(operation: "GET", url: "u", cause: untrusted, attempts: 1).isTransient)
+        #expect(RegistryError.transfer(operation: "GET", url: "u", cause: reset, attempts: 1).isTransient)
+    }
+
     @Test("manifest media type: Content-Type, else the body's mediaType, else guessed")
     func mediaTypes() {
         let body = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}"#.utf8)
@@ -117,7 +180,7 @@ struct RegistryUnitTests {
         #expect(!options.isInsecure("127.0.0.1:5001"))
         #expect(options.isInsecure("build-host:443"))
         #expect(!options.isInsecure("quay.io"))
-        #expect(options.maxConcurrentBlobs == 4 && options.retries == 3)
+        #expect(options.maxConcurrentBlobs == 4 && options.retries == nil && options.retryMaxTime == 60)
         let hub = try Reference("debian")
         #expect(hub.registry == "docker.io" && hub.repository == "library/debian")
         #expect(RegistryEndpoint.authority(for: hub.registry) == "registry-1.docker.io")

@@ -13,8 +13,8 @@
 //    after a failed PATCH the upload's offset is asked with `GET <Location>` and the upload
 //    resumes there) and a closing `PUT <Location>&digest=<d>`.
 // 4. Any failure of 3 cancels the session (`DELETE`, best effort) and restarts from a
-//    fresh `POST`, up to `options.retries` times, so a retried upload always starts clean.
-//
+//    fresh `POST` within the blob's retry budget (`RetryBudget`), so a retried upload
+//    always starts clean — also when a registry restart lost the session.
 // The token scopes: `pull,push` on the target, `pull` on a mount source.
 
 import Foundation
@@ -63,6 +63,19 @@ extension RegistryClient {
         return report.withLock { $0 }
     }
 
+    /// `HEAD /v2/<name>/blobs/<digest>`: whether the repository has `blob`.
+    private func blobExists(_ blob: Descriptor, reference: Reference,
+                            session: RegistrySession) throws(RegistryError) -> Bool {
+        let endpoint = try session.endpoint(reference.registry)
+        let operation = "HEAD blob \(blob.digest)"
+        let head = try session.send(RegistryRequest(
+            operation: operation, method: "HEAD", url: endpoint.url(reference.repository, "blobs/\(blob.digest)"),
+            registry: reference.registry, scopes: [.push(reference.repository)]))
+        if head.status == 200 { return true }
+        guard head.status == 404 else { throw head.failure(operation) }
+        return false
+    }
+
     /// What happened to one blob.
     enum BlobOutcome {
         case skipped
@@ -70,32 +83,28 @@ extension RegistryClient {
         case uploaded(Int64)
     }
 
-    /// Makes blob `blob` exist in `reference`'s repository.
+    /// Makes blob `blob` exist in `reference`'s repository; `checkFirst: false` uploads
+    /// it without asking `HEAD` first.
     func pushBlob(_ blob: Descriptor, store: ImageStore, to reference: Reference,
-                  session: RegistrySession) throws(RegistryError) -> BlobOutcome {
+                  session: RegistrySession, checkFirst: Bool = true) throws(RegistryError) -> BlobOutcome {
         let endpoint = try session.endpoint(reference.registry)
         let repository = reference.repository
-        let scopes: [AuthScope] = [.push(repository)]
         let short = Self.short(blob.digest)
 
-        let headOperation = "HEAD blob \(blob.digest)"
-        let head = try session.send(RegistryRequest(
-            operation: headOperation, method: "HEAD", url: endpoint.url(repository, "blobs/\(blob.digest)"),
-            registry: reference.registry, scopes: scopes))
-        if head.status == 200 {
+        if checkFirst, try blobExists(blob, reference: reference, session: session) {
             options.progress?("\(short): already in \(repository)")
             return .skipped
         }
-        guard head.status == 404 else { throw head.failure(headOperation) }
 
         let path = store.blobPath(blob.digest)
         guard (try? FileSystem.status(path))??.size == blob.size else {
             throw RegistryError.store(.blobNotFound(blob.digest, path: path))
         }
         var sources = knownLocations(of: blob.digest, registry: reference.registry, except: repository)
-        var attempt = 0
+        var budget = RetryBudget(options, within: session.retryDeadline)
+        let enclosing = session.retryDeadline
+        defer { session.retryDeadline = enclosing }
         while true {
-            attempt += 1
             // Start a session: mount from a known repository, else a plain upload.
             var location: String
             let source = sources.first
@@ -118,11 +127,13 @@ extension RegistryClient {
                 return .uploaded(blob.size)
             } catch {
                 cancelUpload(location, reference: reference, session: session)
-                guard attempt <= options.retries, Self.restartable(error), !session.isCancelled else {
-                    throw error.withAttempts(attempt)
+                guard Self.restartable(error), !session.isCancelled, let delay = budget.next() else {
+                    throw error.withAttempts(budget)
                 }
+                // The restarted upload's requests retry no longer than the upload may.
+                session.retryDeadline = budget.deadline
                 options.trace?("restarting upload of \(blob.digest): \(error)")
-                try session.pause(attempt: attempt, retryAfter: nil, operation: "upload blob \(blob.digest)")
+                try session.pause(delay, operation: "upload blob \(blob.digest)")
             }
         }
     }
@@ -132,7 +143,7 @@ extension RegistryClient {
     /// digest complaint means the bytes were damaged on the way).
     static func restartable(_ error: RegistryError) -> Bool {
         if error.isTransient { return true }
-        if case .http(_, _, let status, let errors, _) = error {
+        if case .http(_, _, let status, let errors, _, _) = error {
             if status == 404 || status == 416 { return true }
             let codes = Set(errors.map(\.code))
             return !codes.isDisjoint(with: ["DIGEST_INVALID", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "SIZE_INVALID"])
@@ -175,7 +186,7 @@ extension RegistryClient {
         var offset: Int64 = 0
         if let chunk = options.chunkSize, chunk > 0, blob.size > chunk {
             // Chunked: PATCH pieces, each to the newest Location.
-            var failures = 0
+            var budget = RetryBudget(options, within: session.retryDeadline)
             while offset < blob.size {
                 let length = min(chunk, blob.size - offset)
                 var request = RegistryRequest(
@@ -187,6 +198,7 @@ extension RegistryClient {
                 // Anything but 202 (416 out of order, 5xx/429, a reset) counts as a failure;
                 // the upload then resumes where the registry says it stands.
                 var retryAfter: String?
+                let failure: RegistryError
                 do throws(RegistryError) {
                     let response = try session.send(request)
                     if response.status == 202 {
@@ -196,16 +208,17 @@ extension RegistryClient {
                         offset += length
                         continue
                     }
-                    guard response.status == 416 || response.status >= 500 || response.status == 429,
-                          failures < options.retries else {
-                        throw response.failure(request.operation).withAttempts(failures + 1)
+                    guard response.status == 416 || response.status >= 500 || response.status == 429 else {
+                        throw response.failure(request.operation).withAttempts(budget)
                     }
                     retryAfter = response.http.header("Retry-After")
-                } catch let error where error.isTransient && failures < options.retries && !session.isCancelled {
+                    failure = response.failure(request.operation)
+                } catch let error where error.isTransient && !session.isCancelled {
                     retryAfter = nil
+                    failure = error
                 }
-                failures += 1
-                try session.pause(attempt: failures, retryAfter: retryAfter, operation: request.operation)
+                guard let delay = budget.next(retryAfter: retryAfter) else { throw failure.withAttempts(budget) }
+                try session.pause(delay, operation: request.operation)
                 offset = try uploadOffset(location: &location, reference: reference, session: session)
                 guard offset <= blob.size else {
                     throw RegistryError.invalidResponse(operation: request.operation, url: RegistryURL.redacted(location),
