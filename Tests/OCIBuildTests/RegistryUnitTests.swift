@@ -147,8 +147,29 @@ struct RegistryUnitTests {
         #expect(nested.next() == nil)
     }
 
-    @Test("give-up messages count attempts and their time; a certificate never verifying is not retried")
-    func giveUpMessages() {
+    @Test("MANIFEST_BLOB_UNKNOWN: the blob named in detail or message; a second refusal names it")
+    func manifestBlobUnknown() throws {
+        let digest = try Digest("sha256:" + String(repeating: "ab", count: 32))
+        let body = Array(#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"\#(digest)"}]}"#.utf8)
+        let errors = RegistryServerError.parse(body)
+        #expect(errors == [RegistryServerError(code: "MANIFEST_BLOB_UNKNOWN", message: "blob unknown to registry",
+                                               detail: digest.description)])
+        let refused = RegistryError.http(operation: "PUT manifest r/a:1", url: "http://r/v2/a/manifests/1", status: 400,
+                                         errors: errors, attempts: 1)
+        #expect(RegistryClient.missingBlobs(refused) == [digest])
+        // Other shapes of detail, the digest in the message, none at all.
+        let object = Array(#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"m","detail":{"digest":"\#(digest)","n":1}}]}"#.utf8)
+        #expect(RegistryServerError.parse(object).flatMap(\.digests) == [digest])
+        let message = Array(#"{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown: \#(digest).","detail":[1,2]}]}"#.utf8)
+        #expect(RegistryServerError.parse(message).flatMap(\.digests) == [digest])
+        let bare = RegistryError.http(operation: "PUT", url: "u", status: 400,
+                                      errors: [RegistryServerError(code: "MANIFEST_BLOB_UNKNOWN", message: "x")], attempts: 1)
+        #expect(RegistryClient.missingBlobs(bare) == [])
+        #expect(RegistryClient.missingBlobs(.http(operation: "PUT", url: "u", status: 400, errors: [], attempts: 1)) == nil)
+        let again = RegistryError.manifestBlobsMissing(operation: "PUT manifest r/a:1", url: "http://r/v2/a/manifests/1",
+                                                      digests: [digest])
+        #expect(again.description == "PUT manifest r/a:1 http://r/v2/a/manifests/1: the registry still lacks blob "
+                + "\(digest) after it was uploaded again (MANIFEST_BLOB_UNKNOWN)")
         // Attempts, and their time once it is a second or more.
         let reset = NativeError(library: .libcurl, operation: "curl_easy_perform", code: 56,
                                 message: "Recv failure: Connection reset by peer")

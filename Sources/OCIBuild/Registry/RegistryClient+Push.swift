@@ -15,6 +15,16 @@
 // 4. Any failure of 3 cancels the session (`DELETE`, best effort) and restarts from a
 //    fresh `POST` within the blob's retry budget (`RetryBudget`), so a retried upload
 //    always starts clean — also when a registry restart lost the session.
+// A mount the registry answers with 404 `BLOB_UNKNOWN` (the source lost the blob) falls
+// back to the next source or a plain upload.
+//
+// A `HEAD` can answer 200 for a blob the registry no longer has (a garbage collector ran
+// right after, a caching proxy answered from a stale cache). The manifest `PUT` then fails
+// with `MANIFEST_BLOB_UNKNOWN`: the blobs it names (else every blob the manifest
+// references that a new `HEAD` does not find, else all of them) are uploaded without
+// asking `HEAD` again, and the manifest is put once more. A second refusal is an error
+// naming the blobs.
+//
 // The token scopes: `pull,push` on the target, `pull` on a mount source.
 
 import Foundation
@@ -34,9 +44,11 @@ extension RegistryClient {
         loadLocations(from: store)
 
         let report = Mutex(PushReport(manifestDigest: manifest.digest))
+        let skipped = Mutex(Set<Digest>())
         try BlobWorkers.run(count: blobs.count, width: options.maxConcurrentBlobs, registry: reference.registry, client: self,
                             session: session) { index, worker throws(RegistryError) in
             let outcome = try self.pushBlob(blobs[index], store: store, to: reference, session: worker)
+            if case .skipped = outcome { skipped.withLock { _ = $0.insert(blobs[index].digest) } }
             report.withLock { report in
                 switch outcome {
                 case .skipped: report.blobsSkipped += 1
@@ -52,15 +64,96 @@ extension RegistryClient {
 
         // Children before parents: the closure lists parents first.
         for child in manifests.reversed() where child.digest != manifest.digest {
-            try putManifest(child, store: store, reference: reference, target: child.digest.description, session: session)
+            try putManifestRepairing(child, store: store, reference: reference, target: child.digest.description,
+                                     session: session, report: report, skipped: skipped)
         }
         let target = reference.tag ?? reference.digest?.description ?? Reference.defaultTag
         if let wanted = reference.digest, wanted != manifest.digest {
             throw RegistryError.digestMismatch(operation: "push \(reference)", url: store.blobPath(manifest.digest),
                                                expected: wanted, actual: manifest.digest)
         }
-        try putManifest(manifest, store: store, reference: reference, target: target, session: session)
+        try putManifestRepairing(manifest, store: store, reference: reference, target: target, session: session,
+                                 report: report, skipped: skipped)
         return report.withLock { $0 }
+    }
+
+    /// `putManifest`, and when the registry refuses it for blobs it lacks
+    /// (`MANIFEST_BLOB_UNKNOWN`, after a `HEAD` said they were there): uploads those blobs
+    /// again and puts the manifest once more.
+    private func putManifestRepairing(_ descriptor: Descriptor, store: ImageStore, reference: Reference,
+                                      target: String, session: RegistrySession,
+                                      report: borrowing Mutex<PushReport>,
+                                      skipped: borrowing Mutex<Set<Digest>>) throws(RegistryError) {
+        let named: [Digest]
+        do throws(RegistryError) {
+            try putManifest(descriptor, store: store, reference: reference, target: target, session: session)
+            return
+        } catch {
+            guard let digests = Self.missingBlobs(error) else { throw error }
+            named = digests
+        }
+        let referenced = try referencedDescriptors(of: descriptor, store: store)
+        var lacking = referenced.filter { named.contains($0.digest) }
+        if lacking.isEmpty {
+            // Nothing named (or nothing we know): ask again, and when every HEAD still says
+            // yes, trust none of them.
+            for child in referenced where !(child.mediaType.isManifest || child.mediaType.isIndex) {
+                if try !blobExists(child, reference: reference, session: session) { lacking.append(child) }
+            }
+            if lacking.isEmpty { lacking = referenced }
+        }
+        options.trace?("\(reference.repository) lacks \(lacking.map(\.digest.description).joined(separator: ", ")) "
+                       + "after all: uploading again")
+        for child in lacking {
+            if child.mediaType.isManifest || child.mediaType.isIndex {
+                try putManifest(child, store: store, reference: reference, target: child.digest.description,
+                                session: session)
+                continue
+            }
+            let outcome = try pushBlob(child, store: store, to: reference, session: session, checkFirst: false)
+            // A blob first counted as skipped is counted by what happened now instead.
+            let wasSkipped = skipped.withLock { $0.remove(child.digest) != nil }
+            report.withLock { report in
+                if wasSkipped { report.blobsSkipped -= 1 }
+                switch outcome {
+                case .skipped: report.blobsSkipped += 1
+                case .mounted: report.blobsMounted += 1
+                case .uploaded(let bytes):
+                    report.blobsUploaded += 1
+                    report.bytesUploaded += bytes
+                }
+            }
+        }
+        do throws(RegistryError) {
+            try putManifest(descriptor, store: store, reference: reference, target: target, session: session)
+        } catch {
+            guard let digests = Self.missingBlobs(error) else { throw error }
+            let endpoint = try session.endpoint(reference.registry)
+            throw .manifestBlobsMissing(operation: "PUT manifest \(reference.name):\(target)",
+                                        url: RegistryURL.redacted(endpoint.url(reference.repository, "manifests/\(target)")),
+                                        digests: digests.isEmpty ? lacking.map(\.digest) : digests)
+        }
+    }
+
+    /// The digests a `MANIFEST_BLOB_UNKNOWN` refusal names (possibly none), or nil when
+    /// `error` is another failure.
+    static func missingBlobs(_ error: RegistryError) -> [Digest]? {
+        guard case .http(_, _, let status, let errors, _, _) = error, status == 400 || status == 404,
+              errors.contains(where: { $0.code == "MANIFEST_BLOB_UNKNOWN" || $0.code == "BLOB_UNKNOWN" })
+        else { return nil }
+        return errors.filter { $0.code == "MANIFEST_BLOB_UNKNOWN" || $0.code == "BLOB_UNKNOWN" }.flatMap(\.digests)
+    }
+
+    /// What the manifest or index `descriptor` points at: config and layers, or manifests.
+    private func referencedDescriptors(of descriptor: Descriptor,
+                                       store: ImageStore) throws(RegistryError) -> [Descriptor] {
+        do {
+            if descriptor.mediaType.isIndex { return try store.readJSON(Index.self, descriptor).manifests }
+            let manifest = try store.readJSON(Manifest.self, descriptor)
+            return [manifest.config] + manifest.layers
+        } catch {
+            throw .store(error)
+        }
     }
 
     /// `HEAD /v2/<name>/blobs/<digest>`: whether the repository has `blob`.
@@ -84,7 +177,7 @@ extension RegistryClient {
     }
 
     /// Makes blob `blob` exist in `reference`'s repository; `checkFirst: false` uploads
-    /// it without asking `HEAD` first.
+    /// it without asking `HEAD` first (the registry said it lacks the blob).
     func pushBlob(_ blob: Descriptor, store: ImageStore, to reference: Reference,
                   session: RegistrySession, checkFirst: Bool = true) throws(RegistryError) -> BlobOutcome {
         let endpoint = try session.endpoint(reference.registry)
@@ -110,8 +203,16 @@ extension RegistryClient {
             let source = sources.first
             if let source {
                 sources.removeFirst()
-                let start = try startUpload(endpoint, repository: repository, reference: reference,
+                let start: String?
+                do throws(RegistryError) {
+                    start = try startUpload(endpoint, repository: repository, reference: reference,
                                             mount: blob.digest, from: source, session: session)
+                } catch {
+                    // The source lost the blob: try the next one, else upload.
+                    guard Self.missingBlobs(error) != nil else { throw error }
+                    options.trace?("mount of \(blob.digest) from \(source) refused: \(error)")
+                    continue
+                }
                 guard let started = start else {
                     options.progress?("\(short): mounted from \(source)")
                     return .mounted

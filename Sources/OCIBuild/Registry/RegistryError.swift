@@ -10,10 +10,31 @@ package struct RegistryServerError: Sendable, Hashable, CustomStringConvertible 
     package var code: String
     /// The registry's message.
     package var message: String
+    /// The entry's `detail` when it is a string (distribution puts the digest of an
+    /// unknown blob there), or the string values of an object detail, space-separated.
+    package var detail: String?
+
     /// Creates an entry.
-    package init(code: String, message: String) {
+    package init(code: String, message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
+    }
+
+    /// The digests named in the message or the detail (e.g. the blob of a
+    /// `MANIFEST_BLOB_UNKNOWN`), in order, without repeats.
+    package var digests: [Digest] {
+        var found: [Digest] = []
+        for text in [detail ?? "", message] {
+            for word in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == ":" || $0 == "+" || $0 == "." || $0 == "_" || $0 == "-") }) {
+                var candidate = Substring(word)
+                while let last = candidate.last, last == ":" || last == "." { candidate = candidate.dropLast() }
+                guard candidate.contains(":"), let digest = try? Digest(String(candidate)), !found.contains(digest)
+                else { continue }
+                found.append(digest)
+            }
+        }
+        return found
     }
 
     /// `CODE: message` (or the one that is there).
@@ -31,13 +52,38 @@ package struct RegistryServerError: Sendable, Hashable, CustomStringConvertible 
             struct Entry: Decodable {
                 var code: String?
                 var message: String?
+                var detail: Detail?
             }
             var errors: [Entry]?
+        }
+        /// A detail of any shape: a string, an object or array of strings; anything else
+        /// is dropped rather than failing the whole body.
+        struct Detail: Decodable {
+            var text: String?
+            init(from decoder: any Decoder) throws {
+                if let container = try? decoder.singleValueContainer(), let string = try? container.decode(String.self) {
+                    text = string
+                } else if let container = try? decoder.singleValueContainer(),
+                          let object = try? container.decode([String: Loose].self) {
+                    text = object.keys.sorted().compactMap { object[$0]?.text }.joined(separator: " ")
+                } else if let container = try? decoder.singleValueContainer(),
+                          let array = try? container.decode([Loose].self) {
+                    text = array.compactMap(\.text).joined(separator: " ")
+                }
+                if text?.isEmpty == true { text = nil }
+            }
+        }
+        /// A string, or nothing for any other JSON value.
+        struct Loose: Decodable {
+            var text: String?
+            init(from decoder: any Decoder) throws {
+                text = try? decoder.singleValueContainer().decode(String.self)
+            }
         }
         guard !body.isEmpty, let envelope = try? CanonicalJSON.decode(Envelope.self, from: body, what: "error body")
         else { return [] }
         return (envelope.errors ?? []).map {
-            RegistryServerError(code: $0.code ?? "", message: $0.message ?? "")
+            RegistryServerError(code: $0.code ?? "", message: $0.message ?? "", detail: $0.detail?.text)
         }
     }
 }
@@ -50,6 +96,9 @@ package enum RegistryError: Error, Sendable, CustomStringConvertible {
     /// The registry answered with a status the operation cannot continue from.
     case http(operation: String, url: String, status: Int, errors: [RegistryServerError], attempts: Int,
               elapsed: Double = 0)
+    /// The registry refused a manifest for blobs it lacks (`MANIFEST_BLOB_UNKNOWN`) even
+    /// after they were uploaded again; `digests` are the blobs it named.
+    case manifestBlobsMissing(operation: String, url: String, digests: [Digest])
     /// The registry refused the credentials or has none for us (401/403).
     case unauthorized(operation: String, url: String, status: Int, registry: String,
                       errors: [RegistryServerError], hint: String?)
@@ -81,6 +130,11 @@ package enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "\(operation) \(url): \(cause.message)\(Self.tries(attempts, elapsed))"
         case .http(let operation, let url, let status, let errors, let attempts, let elapsed):
             return "\(operation) \(url): HTTP \(status)\(Self.details(errors))\(Self.tries(attempts, elapsed))"
+        case .manifestBlobsMissing(let operation, let url, let digests):
+            let what = digests.isEmpty ? "a blob it references"
+                : (digests.count == 1 ? "blob " : "blobs ") + digests.map(\.description).joined(separator: ", ")
+            return "\(operation) \(url): the registry still lacks \(what) after it was uploaded again "
+                + "(MANIFEST_BLOB_UNKNOWN)"
         case .unauthorized(let operation, let url, let status, let registry, let errors, let hint):
             let verb = status == 403 ? "access denied" : "authentication required"
             return "\(operation) \(url): \(verb) by \(registry) (HTTP \(status))\(Self.details(errors))"
