@@ -92,7 +92,8 @@ extension RegistryClient {
             guard let digests = Self.missingBlobs(error) else { throw error }
             named = digests
         }
-        let referenced = try referencedDescriptors(of: descriptor, store: store)
+        var seen = Set<Digest>()
+        let referenced = try referencedDescriptors(of: descriptor, store: store).filter { seen.insert($0.digest).inserted }
         var lacking = referenced.filter { named.contains($0.digest) }
         if lacking.isEmpty {
             // Nothing named (or nothing we know): ask again, and when every HEAD still says
@@ -102,8 +103,8 @@ extension RegistryClient {
             }
             if lacking.isEmpty { lacking = referenced }
         }
-        options.trace?("\(reference.repository) lacks \(lacking.map(\.digest.description).joined(separator: ", ")) "
-                       + "after all: uploading again")
+        options.progress?("\(Self.short(descriptor.digest)): \(reference.repository) lacks \(lacking.count) blob(s) "
+                          + "after all (MANIFEST_BLOB_UNKNOWN); uploading them again")
         for child in lacking {
             if child.mediaType.isManifest || child.mediaType.isIndex {
                 try putManifest(child, store: store, reference: reference, target: child.digest.description,
