@@ -9,6 +9,7 @@
 
 import Foundation
 import OCIBuild
+import Synchronization
 import Testing
 import TestSupport
 
@@ -284,6 +285,34 @@ struct RegistryFaultTests {
         #expect((fired["0"] ?? 0) >= 3, "\(fired)")
         let layer = try f.bigLayer()
         #expect(try store.readBlob(layer) == (try f.s.store.readBlob(layer)))
+        try f.checkNothingCorrupt([store])
+    }
+
+    @Test("pull outlasts a registry refusing connections for 3 s (stopped, then started again on its port)",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func pullOutlastsRefusal() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        let target = try f.reference("kolla/base:1")
+        _ = try f.client().push(store: f.s.store, manifest: f.s.base, to: target)
+        let client = f.client(retries: nil, retryMaxTime: 20)
+        // The endpoint is known from here on: the pull starts with its manifest GET.
+        #expect(try client.manifestExists(target) == f.s.base.digest)
+        f.proxy.stop()
+        let restarted = Mutex<FaultProxy?>(nil)
+        let back = Thread {
+            Thread.sleep(forTimeInterval: 3)
+            restarted.withLock { $0 = try? FaultProxy(upstream: f.registry.address, directory: f.s.dir.path,
+                                                      port: f.proxy.port) }
+        }
+        back.start()
+        defer { restarted.withLock { $0?.stop() } }
+        let store = try f.s.emptyStore("pulled")
+        let started = Date()
+        let pulled = try client.pull(target, into: store, name: "b:1")
+        #expect(Date().timeIntervalSince(started) >= 3)
+        #expect(pulled.digest == f.s.base.digest)
+        #expect(restarted.withLock { $0 != nil })
         try f.checkNothingCorrupt([store])
     }
 
