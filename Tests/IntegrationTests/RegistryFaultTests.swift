@@ -316,6 +316,35 @@ struct RegistryFaultTests {
         try f.checkNothingCorrupt([store])
     }
 
+    @Test("content that stays corrupt gets a few tries (3 retries), not the whole time budget",
+          .enabled(if: reason == nil, "\(reason ?? "")"))
+    func corruptionNotRetriedByTime() throws {
+        let f = try FaultScenario()
+        defer { f.stop() }
+        let target = try f.reference("kolla/base:1")
+        _ = try f.client().push(store: f.s.store, manifest: f.s.base, to: target)
+        let layer = try f.bigLayer()
+        let started = Date()
+        try f.proxy.setFaults([["method": "GET", "path": "/blobs/\(layer)", "action": "corrupt", "count": -1]])
+        let store = try f.s.emptyStore("pulled")
+        let pullError = #expect(throws: RegistryError.self) {
+            try f.client(retries: nil, retryMaxTime: 60).pull(target, into: store, name: "b:1")
+        }
+        #expect(pullError?.description.contains("content digest is") == true, "\(String(describing: pullError))")
+        #expect(try f.proxy.stats().fired["0"] == 4)
+
+        try f.proxy.setFaults([["method": "PUT", "path": "/blobs/uploads/", "action": "corrupt_request", "count": -1]])
+        let pushError = #expect(throws: RegistryError.self) {
+            try f.client(retries: nil, retryMaxTime: 60).push(store: f.s.store, manifest: f.s.child,
+                                                               to: try f.reference("kolla/child:1"))
+        }
+        #expect(pushError?.description.contains("DIGEST_INVALID") == true, "\(String(describing: pushError))")
+        #expect(pushError?.description.contains("after 4 attempts") == true, "\(String(describing: pushError))")
+        #expect(Date().timeIntervalSince(started) < 20)
+        try f.proxy.setFaults([])
+        try f.checkNothingCorrupt([store])
+    }
+
     @Test("a registry down for longer than the bound fails push and pull within it, leaving nothing corrupt",
           .enabled(if: reason == nil, "\(reason ?? "")"))
     func downLongerThanBound() throws {

@@ -105,6 +105,7 @@ extension RegistryClient {
         let url = endpoint.url(reference.repository, "blobs/\(blob.digest)")
         let operation = "GET blob \(blob.digest)"
         var budget = RetryBudget(options, within: session.retryDeadline)
+        var corrupt = 0
         let enclosing = session.retryDeadline
         defer { session.retryDeadline = enclosing }
         while true {
@@ -154,7 +155,12 @@ extension RegistryClient {
                 }
             }
             // Cut or corrupt content (a reset, a bad proxy, a flaky link): fetch again while allowed.
-            guard !session.isCancelled, let delay = budget.next() else { throw failure.withAttempts(budget) }
+            // Content that keeps arriving wrong is not a registry coming back: it gets a few
+            // tries, not the whole time budget.
+            if case .digestMismatch = failure { corrupt += 1 }
+            if case .sizeMismatch = failure { corrupt += 1 }
+            guard !session.isCancelled, corrupt <= RetryBudget.corruptionRetries(options),
+                  let delay = budget.next() else { throw failure.withAttempts(budget) }
             session.retryDeadline = budget.deadline
             options.trace?("\(failure)")
             try session.pause(delay, operation: operation)

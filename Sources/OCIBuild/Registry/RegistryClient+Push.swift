@@ -196,6 +196,7 @@ extension RegistryClient {
         }
         var sources = knownLocations(of: blob.digest, registry: reference.registry, except: repository)
         var budget = RetryBudget(options, within: session.retryDeadline)
+        var corrupt = 0
         let enclosing = session.retryDeadline
         defer { session.retryDeadline = enclosing }
         while true {
@@ -229,7 +230,10 @@ extension RegistryClient {
                 return .uploaded(blob.size)
             } catch {
                 cancelUpload(location, reference: reference, session: session)
-                guard Self.restartable(error), !session.isCancelled, let delay = budget.next() else {
+                // Bytes damaged on the way again and again get a few tries, not the whole budget.
+                if Self.damaged(error) { corrupt += 1 }
+                guard Self.restartable(error), !session.isCancelled, corrupt <= RetryBudget.corruptionRetries(options),
+                      let delay = budget.next() else {
                     throw error.withAttempts(budget)
                 }
                 // The restarted upload's requests retry no longer than the upload may.
@@ -251,6 +255,17 @@ extension RegistryClient {
             return !codes.isDisjoint(with: ["DIGEST_INVALID", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "SIZE_INVALID"])
         }
         return false
+    }
+
+    /// True when the registry says the bytes it received are not the blob's (or echoed
+    /// another digest): damage on the way, not a lost session.
+    static func damaged(_ error: RegistryError) -> Bool {
+        switch error {
+        case .digestMismatch, .sizeMismatch: return true
+        case .http(_, _, _, let errors, _, _):
+            return errors.contains { $0.code == "DIGEST_INVALID" || $0.code == "SIZE_INVALID" }
+        default: return false
+        }
     }
 
     /// `POST /v2/<repo>/blobs/uploads/` (with `mount`/`from` when mounting). Returns the

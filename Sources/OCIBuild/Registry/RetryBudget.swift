@@ -35,6 +35,11 @@ struct RetryBudget {
     /// Attempts made so far, the one that just failed included.
     private(set) var attempts = 1
 
+    /// How many times content that arrived wrong (a digest or size mismatch either way)
+    /// is fetched or sent again: `options.retries` when set, else 3. Corruption is not a
+    /// registry restarting, so it does not get the whole time budget.
+    static func corruptionRetries(_ options: RegistryOptions) -> Int { options.retries ?? 3 }
+
     /// A budget for an operation starting now, by `options`, ending no later than `outer`.
     init(_ options: RegistryOptions, within outer: Date? = nil) {
         firstDelay = max(0, options.retryDelay)
