@@ -246,11 +246,13 @@ final class FaultProxy: @unchecked Sendable {
     let service: LoopbackService
     var address: String { "127.0.0.1:\(port)" }
 
-    init(upstream: String, directory: String) throws {
-        port = try freePort()
+    /// Starts the proxy on `port` (a free one when nil: a given one restarts a proxy
+    /// stopped before, as a registry comes back on its address).
+    init(upstream: String, directory: String, port: Int? = nil) throws {
+        self.port = try port ?? freePort()
         service = try LoopbackService(RegistryTestEnvironment.python ?? "python3",
-                                      ["\(RegistryTestEnvironment.helpers)/fault_proxy.py", "\(port)", upstream],
-                                      log: "\(directory)/proxy.log")
+                                      ["\(RegistryTestEnvironment.helpers)/fault_proxy.py", "\(self.port)", upstream],
+                                      log: "\(directory)/proxy-\(UUID().uuidString.prefix(8)).log")
         try waitForHTTP("http://\(address)/__stats", statuses: [200], service: service)
     }
 

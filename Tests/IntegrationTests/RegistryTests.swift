@@ -20,6 +20,10 @@ func testOptions(insecure: [String] = [], configure: (inout RegistryOptions) -> 
     options.insecureRegistries = Set(insecure)
     options.retryDelay = 0.05
     options.maxRetryDelay = 2
+    // A count too, so tests of errors (TLS refused, a manifest PUT failing for good) fail
+    // after a few quick attempts instead of retrying for the whole time bound; the tests of
+    // the time bound clear it.
+    options.retries = 3
     // No credentials from the machine running the tests.
     options.environment = ["HOME": "/nonexistent-kolla-oci-home"]
     configure(&options)
@@ -228,7 +232,7 @@ struct OpenRegistryTests {
                 try client.push(store: s.store, manifest: s.base, to: try Reference("\(registry.address)/kolla/base:1"))
             }
             // The TLS handshake with a plain-HTTP server fails; nothing falls back to http.
-            if case .transfer(_, let url, _, _) = error {
+            if case .transfer(_, let url, _, _, _) = error {
                 #expect(url.hasPrefix("https://"))
             } else {
                 Issue.record("expected a transfer error, got \(String(describing: error))")

@@ -99,6 +99,90 @@ struct RegistryUnitTests {
         #expect(RegistrySession.retryAfterSeconds("soon") == nil)
     }
 
+    @Test("retry budget: jittered exponential waits, bounded by time from the first failure, by count when set")
+    func retryBudget() {
+        var options = RegistryOptions()
+        options.retryDelay = 0.5
+        options.maxRetryDelay = 8
+        options.retryMaxTime = 60
+        var budget = RetryBudget(options)
+        #expect(budget.deadline == nil && budget.attempts == 1)
+        var waits: [Double] = []
+        for _ in 0..<8 { waits.append(budget.next()!) }
+        #expect(budget.attempts == 9)
+        // Step n is min(0.5 · 2^n, 8); each wait lies between half the step and all of it.
+        for (n, wait) in waits.enumerated() {
+            let step = min(0.5 * pow(2, Double(n)), 8)
+            #expect(wait >= step / 2 && wait <= step, "wait \(n): \(wait)")
+        }
+        let deadline = budget.deadline!
+        #expect(abs(deadline.timeIntervalSinceNow - 60) < 1)
+
+        // Retry-After is honoured as given, beyond maxRetryDelay, but not past the deadline.
+        #expect(budget.next(retryAfter: "20") == 20)
+        #expect(budget.next(retryAfter: "61") == nil)
+
+        // The time bound alone, and the last wait cut to end at the deadline.
+        options.retryMaxTime = 0.2
+        options.retryDelay = 1
+        var short = RetryBudget(options)
+        let last = short.next()!
+        #expect(last <= 0.201)
+        Thread.sleep(forTimeInterval: 0.25)
+        #expect(short.next() == nil)
+        options.retryMaxTime = 0
+        var none = RetryBudget(options)
+        #expect(none.next() == nil)
+
+        // A count, when set, stops first.
+        options.retryMaxTime = 60
+        options.retries = 2
+        var counted = RetryBudget(options)
+        #expect(counted.next() != nil && counted.next() != nil && counted.next() == nil)
+        #expect(counted.attempts == 3)
+
+        // A nested operation ends with the enclosing one.
+        options.retries = nil
+        var nested = RetryBudget(options, within: Date().addingTimeInterval(-1))
+        #expect(nested.next() == nil)
+    }
+
+    @Test("MANIFEST_BLOB_UNKNOWN: the blob named in detail or message; a second refusal names it")
+    func manifestBlobUnknown() throws {
+        let digest = try Digest("sha256:" + String(repeating: "ab", count: 32))
+        let body = Array(#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"\#(digest)"}]}"#.utf8)
+        let errors = RegistryServerError.parse(body)
+        #expect(errors == [RegistryServerError(code: "MANIFEST_BLOB_UNKNOWN", message: "blob unknown to registry",
+                                               detail: digest.description)])
+        let refused = RegistryError.http(operation: "PUT manifest r/a:1", url: "http://r/v2/a/manifests/1", status: 400,
+                                         errors: errors, attempts: 1)
+        #expect(RegistryClient.missingBlobs(refused) == [digest])
+        // Other shapes of detail, the digest in the message, none at all.
+        let object = Array(#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"m","detail":{"digest":"\#(digest)","n":1}}]}"#.utf8)
+        #expect(RegistryServerError.parse(object).flatMap(\.digests) == [digest])
+        let message = Array(#"{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown: \#(digest).","detail":[1,2]}]}"#.utf8)
+        #expect(RegistryServerError.parse(message).flatMap(\.digests) == [digest])
+        let bare = RegistryError.http(operation: "PUT", url: "u", status: 400,
+                                      errors: [RegistryServerError(code: "MANIFEST_BLOB_UNKNOWN", message: "x")], attempts: 1)
+        #expect(RegistryClient.missingBlobs(bare) == [])
+        #expect(RegistryClient.missingBlobs(.http(operation: "PUT", url: "u", status: 400, errors: [], attempts: 1)) == nil)
+        let again = RegistryError.manifestBlobsMissing(operation: "PUT manifest r/a:1", url: "http://r/v2/a/manifests/1",
+                                                      digests: [digest])
+        #expect(again.description == "PUT manifest r/a:1 http://r/v2/a/manifests/1: the registry still lacks blob "
+                + "\(digest) after it was uploaded again (MANIFEST_BLOB_UNKNOWN)")
+        // Attempts, and their time once it is a second or more.
+        let reset = NativeError(library: .libcurl, operation: "curl_easy_perform", code: 56,
+                                message: "Recv failure: Connection reset by peer")
+        #expect(RegistryError.transfer(operation: "POST blob upload", url: "u", cause: reset, attempts: 9, elapsed: 6.04)
+                .description == "POST blob upload u: Recv failure: Connection reset by peer (after 9 attempts in 6.0 s)")
+        #expect(RegistryError.transfer(operation: "GET", url: "u", cause: reset, attempts: 3, elapsed: 0.2)
+                .description == "GET u: Recv failure: Connection reset by peer (after 3 attempts)")
+        // A certificate that will never verify is not retried.
+        let untrusted = NativeError(library: .libcurl, operation: "curl_easy_perform", code: 60, message: "SSL peer certificate")
+        #expect(!RegistryError.transfer(operation: "GET", url: "u", cause: untrusted, attempts: 1).isTransient)
+        #expect(RegistryError.transfer(operation: "GET", url: "u", cause: reset, attempts: 1).isTransient)
+    }
+
     @Test("manifest media type: Content-Type, else the body's mediaType, else guessed")
     func mediaTypes() {
         let body = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}"#.utf8)
@@ -117,7 +201,7 @@ struct RegistryUnitTests {
         #expect(!options.isInsecure("127.0.0.1:5001"))
         #expect(options.isInsecure("build-host:443"))
         #expect(!options.isInsecure("quay.io"))
-        #expect(options.maxConcurrentBlobs == 4 && options.retries == 3)
+        #expect(options.maxConcurrentBlobs == 4 && options.retries == nil && options.retryMaxTime == 60)
         let hub = try Reference("debian")
         #expect(hub.registry == "docker.io" && hub.repository == "library/debian")
         #expect(RegistryEndpoint.authority(for: hub.registry) == "registry-1.docker.io")

@@ -155,7 +155,9 @@ struct BuildCommand {
             isolation: try UserNamespace.request(conf.string("isolation")))
         var options = RegistryOptions()
         options.insecureRegistries = Set(conf.multi("insecure_registry"))
-        options.retries = conf.int("retries")
+        // `--retries` counts whole push tasks (the scheduler's); each registry operation
+        // within a push is retried by time.
+        options.retryMaxTime = Double(conf.int("retry_max_time"))
         let registry = RegistryClient(options: options)
         builder.pusher = { store, descriptor, name, log in
             let reference = try Reference(name)

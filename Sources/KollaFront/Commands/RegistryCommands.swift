@@ -15,16 +15,18 @@ struct RegistryCommand {
     static let usages: [String: String] = [
         "pull": """
             usage: kolla-oci pull [--root DIR] [--insecure-registry HOST[:PORT]]... [--tls-ca-file FILE]
-                                  [--authfile FILE] [--platform OS/ARCH[/VARIANT]] [--quiet] REF
+                                  [--authfile FILE] [--retry-max-time SECONDS] [--platform OS/ARCH[/VARIANT]]
+                                  [--quiet] REF
             """,
         "push": """
             usage: kolla-oci push [--root DIR] [--insecure-registry HOST[:PORT]]... [--tls-ca-file FILE]
-                                  [--authfile FILE] [--jobs N] [--retries N] [--chunk-size BYTES] [--quiet]
-                                  REF [DEST]
+                                  [--authfile FILE] [--retry-max-time SECONDS] [--jobs N] [--retries N]
+                                  [--chunk-size BYTES] [--quiet] REF [DEST]
             """,
         "login": """
             usage: kolla-oci login [--username USER] [--password-stdin] [--authfile FILE]
-                                   [--insecure-registry HOST[:PORT]]... [--tls-ca-file FILE] REGISTRY
+                                   [--insecure-registry HOST[:PORT]]... [--tls-ca-file FILE]
+                                   [--retry-max-time SECONDS] REGISTRY
             """,
         "logout": "usage: kolla-oci logout [--authfile FILE] REGISTRY",
     ]
@@ -34,7 +36,8 @@ struct RegistryCommand {
 
     /// The flags every registry command shares (also accepted by `bud`).
     static let connectionFlags: [ArgumentScanner.Flag] = [
-        .init("--insecure-registry"), .init("--tls-ca-file"), .init("--authfile"), .init("--debug", value: false),
+        .init("--insecure-registry"), .init("--tls-ca-file"), .init("--authfile"), .init("--retry-max-time"),
+        .init("--debug", value: false),
     ]
 
     let command: String
@@ -52,8 +55,8 @@ struct RegistryCommand {
     }
 
     /// Registry options from the shared flags: insecure registries, CA files, the
-    /// credentials file, `--debug` tracing to standard error, and per-blob progress on a
-    /// terminal unless `quiet`.
+    /// credentials file, how long a failing operation is retried, `--debug` tracing to
+    /// standard error, and per-blob progress on a terminal unless `quiet`.
     static func options(_ args: ArgumentScanner, quiet: Bool) throws -> RegistryOptions {
         var options = RegistryOptions()
         for registry in args.all("--insecure-registry") {
@@ -63,6 +66,9 @@ struct RegistryCommand {
         }
         options.caFiles = args.all("--tls-ca-file")
         options.authFile = args.value("--authfile")
+        if let text = args.value("--retry-max-time") {
+            options.retryMaxTime = try retryMaxTime(text, flag: "--retry-max-time")
+        }
         if args.isSet("--debug") {
             options.trace = { line in FileHandle.standardError.write(Data("debug: \(line)\n".utf8)) }
         }
@@ -70,6 +76,14 @@ struct RegistryCommand {
             options.progress = { line in FileHandle.standardError.write(Data("\(line)\n".utf8)) }
         }
         return options
+    }
+
+    /// A retry time bound in seconds: a finite number, 0 or more.
+    static func retryMaxTime(_ text: String, flag: String) throws -> Double {
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+            throw UsageError("\(flag) must be a number of seconds, 0 or more")
+        }
+        return seconds
     }
 
     /// `REGISTRY` as given (`https://host:5000/`, `docker://host`, `host/`) reduced to `host[:port]`.

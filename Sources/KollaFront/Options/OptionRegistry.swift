@@ -154,6 +154,9 @@ enum OptionRegistry {
         OptionSpec(
             "insecure-registry", .multi, group: kollaOCI,
             help: "kolla-oci: a registry (HOST[:PORT]) reached over plain http or with an unverified TLS certificate; repeatable"),
+        OptionSpec(
+            "retry-max-time", .int(min: 0), default: .int(60), group: kollaOCI,
+            help: "kolla-oci: seconds a failing registry request, blob upload or download is retried (with backoff, honouring Retry-After) after its first failure before a push or pull fails; the default outlasts a registry restart; 0 retries nothing. --retries still counts whole push tasks"),
     ]
 
     static let byName: [String: OptionSpec] = {

@@ -104,10 +104,11 @@ extension RegistryClient {
         let endpoint = try session.endpoint(reference.registry)
         let url = endpoint.url(reference.repository, "blobs/\(blob.digest)")
         let operation = "GET blob \(blob.digest)"
-        var attempt = 0
+        var budget = RetryBudget(options, within: session.retryDeadline)
+        var corrupt = 0
+        let enclosing = session.retryDeadline
+        defer { session.retryDeadline = enclosing }
         while true {
-            attempt += 1
-            let canRetry = attempt <= options.retries
             let ingest: BlobIngest
             do { ingest = try store.startIngest() } catch { throw .store(error) }
             let sink = IngestSink(file: ingest.file, limit: blob.size)
@@ -120,12 +121,13 @@ extension RegistryClient {
             do throws(RegistryError) {
                 let response = try session.send(request)
                 if response.status >= 500 || response.status == 429 {
-                    guard canRetry else { throw response.failure(operation).withAttempts(attempt) }
-                    try session.pause(attempt: attempt, retryAfter: response.http.header("Retry-After"),
-                                      operation: operation)
+                    guard !session.isCancelled, let delay = budget.next(retryAfter: response.http.header("Retry-After"))
+                    else { throw response.failure(operation).withAttempts(budget) }
+                    session.retryDeadline = budget.deadline
+                    try session.pause(delay, operation: operation)
                     continue
                 }
-                guard response.status == 200 else { throw response.failure(operation).withAttempts(attempt) }
+                guard response.status == 200 else { throw response.failure(operation).withAttempts(budget) }
                 if sink.received != blob.size {
                     failure = .sizeMismatch(operation: operation, url: RegistryURL.redacted(response.url),
                                             expected: blob.size, actual: sink.received)
@@ -147,15 +149,21 @@ extension RegistryClient {
                     failure = .sizeMismatch(operation: operation, url: RegistryURL.redacted(url),
                                             expected: blob.size, actual: sink.received)
                 } else {
-                    guard canRetry, error.isTransient, !session.isCancelled else { throw error.withAttempts(attempt) }
+                    guard error.isTransient, !session.isCancelled else { throw error.withAttempts(budget) }
                     // A reset or truncated body: the partial file goes with `ingest`.
                     failure = error
                 }
             }
             // Cut or corrupt content (a reset, a bad proxy, a flaky link): fetch again while allowed.
-            guard canRetry, !session.isCancelled else { throw failure.withAttempts(attempt) }
+            // Content that keeps arriving wrong is not a registry coming back: it gets a few
+            // tries, not the whole time budget.
+            if case .digestMismatch = failure { corrupt += 1 }
+            if case .sizeMismatch = failure { corrupt += 1 }
+            guard !session.isCancelled, corrupt <= RetryBudget.corruptionRetries(options),
+                  let delay = budget.next() else { throw failure.withAttempts(budget) }
+            session.retryDeadline = budget.deadline
             options.trace?("\(failure)")
-            try session.pause(attempt: attempt, retryAfter: nil, operation: operation)
+            try session.pause(delay, operation: operation)
         }
     }
 

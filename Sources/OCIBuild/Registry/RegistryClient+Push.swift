@@ -13,7 +13,17 @@
 //    after a failed PATCH the upload's offset is asked with `GET <Location>` and the upload
 //    resumes there) and a closing `PUT <Location>&digest=<d>`.
 // 4. Any failure of 3 cancels the session (`DELETE`, best effort) and restarts from a
-//    fresh `POST`, up to `options.retries` times, so a retried upload always starts clean.
+//    fresh `POST` within the blob's retry budget (`RetryBudget`), so a retried upload
+//    always starts clean — also when a registry restart lost the session.
+// A mount the registry answers with 404 `BLOB_UNKNOWN` (the source lost the blob) falls
+// back to the next source or a plain upload.
+//
+// A `HEAD` can answer 200 for a blob the registry no longer has (a garbage collector ran
+// right after, a caching proxy answered from a stale cache). The manifest `PUT` then fails
+// with `MANIFEST_BLOB_UNKNOWN`: the blobs it names (else every blob the manifest
+// references that a new `HEAD` does not find, else all of them) are uploaded without
+// asking `HEAD` again, and the manifest is put once more. A second refusal is an error
+// naming the blobs.
 //
 // The token scopes: `pull,push` on the target, `pull` on a mount source.
 
@@ -34,9 +44,11 @@ extension RegistryClient {
         loadLocations(from: store)
 
         let report = Mutex(PushReport(manifestDigest: manifest.digest))
+        let skipped = Mutex(Set<Digest>())
         try BlobWorkers.run(count: blobs.count, width: options.maxConcurrentBlobs, registry: reference.registry, client: self,
                             session: session) { index, worker throws(RegistryError) in
             let outcome = try self.pushBlob(blobs[index], store: store, to: reference, session: worker)
+            if case .skipped = outcome { skipped.withLock { _ = $0.insert(blobs[index].digest) } }
             report.withLock { report in
                 switch outcome {
                 case .skipped: report.blobsSkipped += 1
@@ -52,15 +64,110 @@ extension RegistryClient {
 
         // Children before parents: the closure lists parents first.
         for child in manifests.reversed() where child.digest != manifest.digest {
-            try putManifest(child, store: store, reference: reference, target: child.digest.description, session: session)
+            try putManifestRepairing(child, store: store, reference: reference, target: child.digest.description,
+                                     session: session, report: report, skipped: skipped)
         }
         let target = reference.tag ?? reference.digest?.description ?? Reference.defaultTag
         if let wanted = reference.digest, wanted != manifest.digest {
             throw RegistryError.digestMismatch(operation: "push \(reference)", url: store.blobPath(manifest.digest),
                                                expected: wanted, actual: manifest.digest)
         }
-        try putManifest(manifest, store: store, reference: reference, target: target, session: session)
+        try putManifestRepairing(manifest, store: store, reference: reference, target: target, session: session,
+                                 report: report, skipped: skipped)
         return report.withLock { $0 }
+    }
+
+    /// `putManifest`, and when the registry refuses it for blobs it lacks
+    /// (`MANIFEST_BLOB_UNKNOWN`, after a `HEAD` said they were there): uploads those blobs
+    /// again and puts the manifest once more.
+    private func putManifestRepairing(_ descriptor: Descriptor, store: ImageStore, reference: Reference,
+                                      target: String, session: RegistrySession,
+                                      report: borrowing Mutex<PushReport>,
+                                      skipped: borrowing Mutex<Set<Digest>>) throws(RegistryError) {
+        let named: [Digest]
+        do throws(RegistryError) {
+            try putManifest(descriptor, store: store, reference: reference, target: target, session: session)
+            return
+        } catch {
+            guard let digests = Self.missingBlobs(error) else { throw error }
+            named = digests
+        }
+        var seen = Set<Digest>()
+        let referenced = try referencedDescriptors(of: descriptor, store: store).filter { seen.insert($0.digest).inserted }
+        var lacking = referenced.filter { named.contains($0.digest) }
+        if lacking.isEmpty {
+            // Nothing named (or nothing we know): ask again, and when every HEAD still says
+            // yes, trust none of them.
+            for child in referenced where !(child.mediaType.isManifest || child.mediaType.isIndex) {
+                if try !blobExists(child, reference: reference, session: session) { lacking.append(child) }
+            }
+            if lacking.isEmpty { lacking = referenced }
+        }
+        options.progress?("\(Self.short(descriptor.digest)): \(reference.repository) lacks \(lacking.count) blob(s) "
+                          + "after all (MANIFEST_BLOB_UNKNOWN); uploading them again")
+        for child in lacking {
+            if child.mediaType.isManifest || child.mediaType.isIndex {
+                try putManifest(child, store: store, reference: reference, target: child.digest.description,
+                                session: session)
+                continue
+            }
+            let outcome = try pushBlob(child, store: store, to: reference, session: session, checkFirst: false)
+            // A blob first counted as skipped is counted by what happened now instead.
+            let wasSkipped = skipped.withLock { $0.remove(child.digest) != nil }
+            report.withLock { report in
+                if wasSkipped { report.blobsSkipped -= 1 }
+                switch outcome {
+                case .skipped: report.blobsSkipped += 1
+                case .mounted: report.blobsMounted += 1
+                case .uploaded(let bytes):
+                    report.blobsUploaded += 1
+                    report.bytesUploaded += bytes
+                }
+            }
+        }
+        do throws(RegistryError) {
+            try putManifest(descriptor, store: store, reference: reference, target: target, session: session)
+        } catch {
+            guard let digests = Self.missingBlobs(error) else { throw error }
+            let endpoint = try session.endpoint(reference.registry)
+            throw .manifestBlobsMissing(operation: "PUT manifest \(reference.name):\(target)",
+                                        url: RegistryURL.redacted(endpoint.url(reference.repository, "manifests/\(target)")),
+                                        digests: digests.isEmpty ? lacking.map(\.digest) : digests)
+        }
+    }
+
+    /// The digests a `MANIFEST_BLOB_UNKNOWN` refusal names (possibly none), or nil when
+    /// `error` is another failure.
+    static func missingBlobs(_ error: RegistryError) -> [Digest]? {
+        guard case .http(_, _, let status, let errors, _, _) = error, status == 400 || status == 404,
+              errors.contains(where: { $0.code == "MANIFEST_BLOB_UNKNOWN" || $0.code == "BLOB_UNKNOWN" })
+        else { return nil }
+        return errors.filter { $0.code == "MANIFEST_BLOB_UNKNOWN" || $0.code == "BLOB_UNKNOWN" }.flatMap(\.digests)
+    }
+
+    /// What the manifest or index `descriptor` points at: config and layers, or manifests.
+    private func referencedDescriptors(of descriptor: Descriptor,
+                                       store: ImageStore) throws(RegistryError) -> [Descriptor] {
+        do {
+            if descriptor.mediaType.isIndex { return try store.readJSON(Index.self, descriptor).manifests }
+            let manifest = try store.readJSON(Manifest.self, descriptor)
+            return [manifest.config] + manifest.layers
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// `HEAD /v2/<name>/blobs/<digest>`: whether the repository has `blob`.
+    private func blobExists(_ blob: Descriptor, reference: Reference,
+                            session: RegistrySession) throws(RegistryError) -> Bool {
+        let endpoint = try session.endpoint(reference.registry)
+        let operation = "HEAD blob \(blob.digest)"
+        let head = try session.send(RegistryRequest(
+            operation: operation, method: "HEAD", url: endpoint.url(reference.repository, "blobs/\(blob.digest)"),
+            registry: reference.registry, scopes: [.push(reference.repository)]))
+        if head.status == 200 { return true }
+        guard head.status == 404 else { throw head.failure(operation) }
+        return false
     }
 
     /// What happened to one blob.
@@ -70,39 +177,44 @@ extension RegistryClient {
         case uploaded(Int64)
     }
 
-    /// Makes blob `blob` exist in `reference`'s repository.
+    /// Makes blob `blob` exist in `reference`'s repository; `checkFirst: false` uploads
+    /// it without asking `HEAD` first (the registry said it lacks the blob).
     func pushBlob(_ blob: Descriptor, store: ImageStore, to reference: Reference,
-                  session: RegistrySession) throws(RegistryError) -> BlobOutcome {
+                  session: RegistrySession, checkFirst: Bool = true) throws(RegistryError) -> BlobOutcome {
         let endpoint = try session.endpoint(reference.registry)
         let repository = reference.repository
-        let scopes: [AuthScope] = [.push(repository)]
         let short = Self.short(blob.digest)
 
-        let headOperation = "HEAD blob \(blob.digest)"
-        let head = try session.send(RegistryRequest(
-            operation: headOperation, method: "HEAD", url: endpoint.url(repository, "blobs/\(blob.digest)"),
-            registry: reference.registry, scopes: scopes))
-        if head.status == 200 {
+        if checkFirst, try blobExists(blob, reference: reference, session: session) {
             options.progress?("\(short): already in \(repository)")
             return .skipped
         }
-        guard head.status == 404 else { throw head.failure(headOperation) }
 
         let path = store.blobPath(blob.digest)
         guard (try? FileSystem.status(path))??.size == blob.size else {
             throw RegistryError.store(.blobNotFound(blob.digest, path: path))
         }
         var sources = knownLocations(of: blob.digest, registry: reference.registry, except: repository)
-        var attempt = 0
+        var budget = RetryBudget(options, within: session.retryDeadline)
+        var corrupt = 0
+        let enclosing = session.retryDeadline
+        defer { session.retryDeadline = enclosing }
         while true {
-            attempt += 1
             // Start a session: mount from a known repository, else a plain upload.
             var location: String
             let source = sources.first
             if let source {
                 sources.removeFirst()
-                let start = try startUpload(endpoint, repository: repository, reference: reference,
+                let start: String?
+                do throws(RegistryError) {
+                    start = try startUpload(endpoint, repository: repository, reference: reference,
                                             mount: blob.digest, from: source, session: session)
+                } catch {
+                    // The source lost the blob: try the next one, else upload.
+                    guard Self.missingBlobs(error) != nil else { throw error }
+                    options.trace?("mount of \(blob.digest) from \(source) refused: \(error)")
+                    continue
+                }
                 guard let started = start else {
                     options.progress?("\(short): mounted from \(source)")
                     return .mounted
@@ -118,11 +230,16 @@ extension RegistryClient {
                 return .uploaded(blob.size)
             } catch {
                 cancelUpload(location, reference: reference, session: session)
-                guard attempt <= options.retries, Self.restartable(error), !session.isCancelled else {
-                    throw error.withAttempts(attempt)
+                // Bytes damaged on the way again and again get a few tries, not the whole budget.
+                if Self.damaged(error) { corrupt += 1 }
+                guard Self.restartable(error), !session.isCancelled, corrupt <= RetryBudget.corruptionRetries(options),
+                      let delay = budget.next() else {
+                    throw error.withAttempts(budget)
                 }
+                // The restarted upload's requests retry no longer than the upload may.
+                session.retryDeadline = budget.deadline
                 options.trace?("restarting upload of \(blob.digest): \(error)")
-                try session.pause(attempt: attempt, retryAfter: nil, operation: "upload blob \(blob.digest)")
+                try session.pause(delay, operation: "upload blob \(blob.digest)")
             }
         }
     }
@@ -132,12 +249,23 @@ extension RegistryClient {
     /// digest complaint means the bytes were damaged on the way).
     static func restartable(_ error: RegistryError) -> Bool {
         if error.isTransient { return true }
-        if case .http(_, _, let status, let errors, _) = error {
+        if case .http(_, _, let status, let errors, _, _) = error {
             if status == 404 || status == 416 { return true }
             let codes = Set(errors.map(\.code))
             return !codes.isDisjoint(with: ["DIGEST_INVALID", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "SIZE_INVALID"])
         }
         return false
+    }
+
+    /// True when the registry says the bytes it received are not the blob's (or echoed
+    /// another digest): damage on the way, not a lost session.
+    static func damaged(_ error: RegistryError) -> Bool {
+        switch error {
+        case .digestMismatch, .sizeMismatch: return true
+        case .http(_, _, _, let errors, _, _):
+            return errors.contains { $0.code == "DIGEST_INVALID" || $0.code == "SIZE_INVALID" }
+        default: return false
+        }
     }
 
     /// `POST /v2/<repo>/blobs/uploads/` (with `mount`/`from` when mounting). Returns the
@@ -175,7 +303,7 @@ extension RegistryClient {
         var offset: Int64 = 0
         if let chunk = options.chunkSize, chunk > 0, blob.size > chunk {
             // Chunked: PATCH pieces, each to the newest Location.
-            var failures = 0
+            var budget = RetryBudget(options, within: session.retryDeadline)
             while offset < blob.size {
                 let length = min(chunk, blob.size - offset)
                 var request = RegistryRequest(
@@ -187,6 +315,7 @@ extension RegistryClient {
                 // Anything but 202 (416 out of order, 5xx/429, a reset) counts as a failure;
                 // the upload then resumes where the registry says it stands.
                 var retryAfter: String?
+                let failure: RegistryError
                 do throws(RegistryError) {
                     let response = try session.send(request)
                     if response.status == 202 {
@@ -196,16 +325,17 @@ extension RegistryClient {
                         offset += length
                         continue
                     }
-                    guard response.status == 416 || response.status >= 500 || response.status == 429,
-                          failures < options.retries else {
-                        throw response.failure(request.operation).withAttempts(failures + 1)
+                    guard response.status == 416 || response.status >= 500 || response.status == 429 else {
+                        throw response.failure(request.operation).withAttempts(budget)
                     }
                     retryAfter = response.http.header("Retry-After")
-                } catch let error where error.isTransient && failures < options.retries && !session.isCancelled {
+                    failure = response.failure(request.operation)
+                } catch let error where error.isTransient && !session.isCancelled {
                     retryAfter = nil
+                    failure = error
                 }
-                failures += 1
-                try session.pause(attempt: failures, retryAfter: retryAfter, operation: request.operation)
+                guard let delay = budget.next(retryAfter: retryAfter) else { throw failure.withAttempts(budget) }
+                try session.pause(delay, operation: request.operation)
                 offset = try uploadOffset(location: &location, reference: reference, session: session)
                 guard offset <= blob.size else {
                     throw RegistryError.invalidResponse(operation: request.operation, url: RegistryURL.redacted(location),

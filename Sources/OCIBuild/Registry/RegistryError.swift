@@ -10,11 +10,31 @@ package struct RegistryServerError: Sendable, Hashable, CustomStringConvertible 
     package var code: String
     /// The registry's message.
     package var message: String
+    /// The entry's `detail` when it is a string (distribution puts the digest of an
+    /// unknown blob there), or the string values of an object detail, space-separated.
+    package var detail: String?
 
     /// Creates an entry.
-    package init(code: String, message: String) {
+    package init(code: String, message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
+    }
+
+    /// The digests named in the message or the detail (e.g. the blob of a
+    /// `MANIFEST_BLOB_UNKNOWN`), in order, without repeats.
+    package var digests: [Digest] {
+        var found: [Digest] = []
+        for text in [detail ?? "", message] {
+            for word in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == ":" || $0 == "+" || $0 == "." || $0 == "_" || $0 == "-") }) {
+                var candidate = Substring(word)
+                while let last = candidate.last, last == ":" || last == "." { candidate = candidate.dropLast() }
+                guard candidate.contains(":"), let digest = try? Digest(String(candidate)), !found.contains(digest)
+                else { continue }
+                found.append(digest)
+            }
+        }
+        return found
     }
 
     /// `CODE: message` (or the one that is there).
@@ -32,13 +52,38 @@ package struct RegistryServerError: Sendable, Hashable, CustomStringConvertible 
             struct Entry: Decodable {
                 var code: String?
                 var message: String?
+                var detail: Detail?
             }
             var errors: [Entry]?
+        }
+        /// A detail of any shape: a string, an object or array of strings; anything else
+        /// is dropped rather than failing the whole body.
+        struct Detail: Decodable {
+            var text: String?
+            init(from decoder: any Decoder) throws {
+                if let container = try? decoder.singleValueContainer(), let string = try? container.decode(String.self) {
+                    text = string
+                } else if let container = try? decoder.singleValueContainer(),
+                          let object = try? container.decode([String: Loose].self) {
+                    text = object.keys.sorted().compactMap { object[$0]?.text }.joined(separator: " ")
+                } else if let container = try? decoder.singleValueContainer(),
+                          let array = try? container.decode([Loose].self) {
+                    text = array.compactMap(\.text).joined(separator: " ")
+                }
+                if text?.isEmpty == true { text = nil }
+            }
+        }
+        /// A string, or nothing for any other JSON value.
+        struct Loose: Decodable {
+            var text: String?
+            init(from decoder: any Decoder) throws {
+                text = try? decoder.singleValueContainer().decode(String.self)
+            }
         }
         guard !body.isEmpty, let envelope = try? CanonicalJSON.decode(Envelope.self, from: body, what: "error body")
         else { return [] }
         return (envelope.errors ?? []).map {
-            RegistryServerError(code: $0.code ?? "", message: $0.message ?? "")
+            RegistryServerError(code: $0.code ?? "", message: $0.message ?? "", detail: $0.detail?.text)
         }
     }
 }
@@ -46,10 +91,14 @@ package struct RegistryServerError: Sendable, Hashable, CustomStringConvertible 
 /// A failure of a registry operation.
 package enum RegistryError: Error, Sendable, CustomStringConvertible {
     /// The exchange itself failed (no connection, TLS, reset, truncated body, stall), on
-    /// the last of `attempts` tries.
-    case transfer(operation: String, url: String, cause: NativeError, attempts: Int)
+    /// the last of `attempts` tries, `elapsed` seconds after the first began.
+    case transfer(operation: String, url: String, cause: NativeError, attempts: Int, elapsed: Double = 0)
     /// The registry answered with a status the operation cannot continue from.
-    case http(operation: String, url: String, status: Int, errors: [RegistryServerError], attempts: Int)
+    case http(operation: String, url: String, status: Int, errors: [RegistryServerError], attempts: Int,
+              elapsed: Double = 0)
+    /// The registry refused a manifest for blobs it lacks (`MANIFEST_BLOB_UNKNOWN`) even
+    /// after they were uploaded again; `digests` are the blobs it named.
+    case manifestBlobsMissing(operation: String, url: String, digests: [Digest])
     /// The registry refused the credentials or has none for us (401/403).
     case unauthorized(operation: String, url: String, status: Int, registry: String,
                       errors: [RegistryServerError], hint: String?)
@@ -77,10 +126,15 @@ package enum RegistryError: Error, Sendable, CustomStringConvertible {
     /// One line: operation, URL, what happened; lowercase, no trailing period.
     package var description: String {
         switch self {
-        case .transfer(let operation, let url, let cause, let attempts):
-            return "\(operation) \(url): \(cause.message)\(Self.tries(attempts))"
-        case .http(let operation, let url, let status, let errors, let attempts):
-            return "\(operation) \(url): HTTP \(status)\(Self.details(errors))\(Self.tries(attempts))"
+        case .transfer(let operation, let url, let cause, let attempts, let elapsed):
+            return "\(operation) \(url): \(cause.message)\(Self.tries(attempts, elapsed))"
+        case .http(let operation, let url, let status, let errors, let attempts, let elapsed):
+            return "\(operation) \(url): HTTP \(status)\(Self.details(errors))\(Self.tries(attempts, elapsed))"
+        case .manifestBlobsMissing(let operation, let url, let digests):
+            let what = digests.isEmpty ? "a blob it references"
+                : (digests.count == 1 ? "blob " : "blobs ") + digests.map(\.description).joined(separator: ", ")
+            return "\(operation) \(url): the registry still lacks \(what) after it was uploaded again "
+                + "(MANIFEST_BLOB_UNKNOWN)"
         case .unauthorized(let operation, let url, let status, let registry, let errors, let hint):
             let verb = status == 403 ? "access denied" : "authentication required"
             return "\(operation) \(url): \(verb) by \(registry) (HTTP \(status))\(Self.details(errors))"
@@ -110,21 +164,31 @@ package enum RegistryError: Error, Sendable, CustomStringConvertible {
     }
 
     /// True when trying the same thing again may succeed: connection trouble, 5xx, 429.
+    /// A certificate the client will never accept, or a URL it cannot use, is not
+    /// connection trouble: retrying it for the whole time budget would only delay the error.
     package var isTransient: Bool {
         switch self {
-        case .transfer: return true
-        case .http(_, _, let status, _, _): return status >= 500 || status == 429
+        case .transfer(_, _, let cause, _, _):
+            return !(cause.library == .libcurl && Self.permanentCurlCodes.contains(cause.code))
+        case .http(_, _, let status, _, _, _): return status >= 500 || status == 429
         default: return false
         }
     }
+
+    /// libcurl results no retry changes: unsupported protocol (1), malformed URL (3),
+    /// bad client certificate (58), peer certificate not verified (60), unusable CA file (77).
+    private static let permanentCurlCodes: Set<Int> = [1, 3, 58, 60, 77]
 
     /// ` (CODE: message; …)` or nothing.
     private static func details(_ errors: [RegistryServerError]) -> String {
         errors.isEmpty ? "" : " (" + errors.map(\.description).joined(separator: "; ") + ")"
     }
 
-    /// ` after N attempts` when there was more than one.
-    private static func tries(_ attempts: Int) -> String {
-        attempts > 1 ? " (after \(attempts) attempts)" : ""
+    /// ` (after N attempts)` when there was more than one, with the time they took when it
+    /// was a second or more.
+    private static func tries(_ attempts: Int, _ elapsed: Double) -> String {
+        guard attempts > 1 else { return "" }
+        return elapsed >= 1 ? String(format: " (after %d attempts in %.1f s)", attempts, elapsed)
+            : " (after \(attempts) attempts)"
     }
 }

@@ -11,9 +11,16 @@ package struct RegistryOptions: Sendable {
     /// Blob transfers in flight at once per push or pull (common clients use 4–6;
     /// more has lost uploads on some object-store backed registries).
     package var maxConcurrentBlobs = 4
-    /// Extra attempts after a transient failure (5xx, 429, connection trouble, corrupt
-    /// download); 0 tries once.
-    package var retries = 3
+    /// At most this many extra attempts of one operation after transient failures (5xx,
+    /// 429, connection trouble, corrupt download); 0 tries once. nil (the default) bounds
+    /// retries by `retryMaxTime` alone.
+    package var retries: Int?
+    /// Retry a failing operation (a request, a blob upload or download) for at most this
+    /// many seconds, counted from its first failure; 0 gives up at the first failure. The
+    /// default outlasts a registry restart (a rolling update, a crashed pod), which cuts
+    /// every connection for a few seconds up to tens of seconds, while a registry that
+    /// stays down still fails a push within about a minute.
+    package var retryMaxTime: Double = 60
     /// The credentials file to read first and `login` writes (podman's `--authfile`);
     /// nil uses `$REGISTRY_AUTH_FILE` and the usual places (`AuthFile.searchPaths`).
     package var authFile: String?
@@ -27,11 +34,14 @@ package struct RegistryOptions: Sendable {
     /// Upload blobs in PATCH chunks of this many bytes (then a closing PUT) instead of
     /// one monolithic PUT; nil (the default) uploads monolithically.
     package var chunkSize: Int64?
-    /// The first retry waits this many seconds, doubling each time (a 429's
-    /// `Retry-After` wins when it says more).
+    /// The first retry waits about this many seconds, each later one about twice as long
+    /// (jittered between half and all of it, so clients cut off together do not come back
+    /// together). A `Retry-After` answer is honoured instead.
     package var retryDelay: Double = 0.5
-    /// No wait between attempts is longer than this many seconds (`Retry-After` included).
-    package var maxRetryDelay: Double = 30
+    /// No backoff wait is longer than this many seconds, so a registry that comes back is
+    /// noticed within it. `Retry-After` is honoured beyond it, but not beyond
+    /// `retryMaxTime`: a registry asking for more than the time left fails the operation.
+    package var maxRetryDelay: Double = 8
     /// Credentials given directly, by registry (`host[:port]`); they win over files.
     package var credentials: [String: RegistryCredentials] = [:]
     /// The environment credentials files are looked up in (`$HOME`, `$XDG_RUNTIME_DIR`,

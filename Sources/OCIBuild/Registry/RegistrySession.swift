@@ -8,8 +8,12 @@
 // * A 401 is answered once: the challenge is recorded for the registry, a new token is
 //   fetched (with the challenge's extra scope, for `insufficient_scope`) and the request is
 //   sent again. A second 401 is the caller's error.
-// * Retries: connection trouble, 5xx and 429 are retried `options.retries` times, waiting
-//   `retryDelay · 2^n` or what `Retry-After` says (capped by `maxRetryDelay`).
+// * Retries: connection trouble, 5xx and 429 are retried within a `RetryBudget` (by
+//   elapsed time, `options.retryMaxTime`, and by count when `options.retries` is set),
+//   waiting a jittered exponential backoff or what `Retry-After` says. Only requests that
+//   are safe to repeat are retried here: GET, HEAD, manifest PUT (the same bytes to the
+//   same name), the POST that opens an upload session (an abandoned session holds
+//   nothing); uploads (`retry = false`) are restarted or resumed by their callers.
 // * Plain HTTP only towards registries listed insecure.
 
 import Foundation
@@ -49,6 +53,8 @@ struct RegistryResponse {
     var url: String
     /// How many attempts it took.
     var attempts: Int
+    /// Seconds from the first attempt to this response.
+    var elapsed: Double = 0
 
     var status: Int { http.status }
 
@@ -57,7 +63,8 @@ struct RegistryResponse {
 
     /// `RegistryError.http` for this response.
     func failure(_ operation: String) -> RegistryError {
-        .http(operation: operation, url: RegistryURL.redacted(url), status: status, errors: errors, attempts: attempts)
+        .http(operation: operation, url: RegistryURL.redacted(url), status: status, errors: errors, attempts: attempts,
+              elapsed: elapsed)
     }
 }
 
@@ -91,6 +98,9 @@ final class RegistrySession {
     private let curl: CurlEasy
     /// Set by a failing sibling: stop early.
     let cancellation: TransferCancellation?
+    /// The deadline of the enclosing operation being retried (a blob upload restarted,
+    /// a download fetched again): requests sent meanwhile retry no longer than that.
+    var retryDeadline: Date?
 
     init(client: RegistryClient, cancellation: TransferCancellation? = nil) throws(RegistryError) {
         self.client = client
@@ -144,22 +154,23 @@ final class RegistrySession {
     /// Sends `request` with authorization, answering one 401, following redirects when
     /// asked, and retrying transient failures when `request.retry`.
     func send(_ request: RegistryRequest) throws(RegistryError) -> RegistryResponse {
-        var attempt = 0
+        var budget = RetryBudget(options, within: retryDeadline)
         while true {
-            attempt += 1
-            let canRetry = request.retry && attempt <= options.retries
             var response: RegistryResponse
             do {
                 response = try exchange(request)
-            } catch let error where canRetry && error.isTransient && !isCancelled {
-                try pause(attempt: attempt, retryAfter: nil, operation: request.operation)
+            } catch let error where request.retry && error.isTransient && !isCancelled {
+                guard let delay = budget.next() else { throw error.withAttempts(budget) }
+                try pause(delay, operation: request.operation)
                 continue
             } catch {
-                throw error.withAttempts(attempt)
+                throw error.withAttempts(budget)
             }
-            response.attempts = attempt
-            if canRetry, response.status >= 500 || response.status == 429, !isCancelled {
-                try pause(attempt: attempt, retryAfter: response.http.header("Retry-After"), operation: request.operation)
+            response.attempts = budget.attempts
+            response.elapsed = budget.elapsed
+            if request.retry, response.status >= 500 || response.status == 429, !isCancelled,
+               let delay = budget.next(retryAfter: response.http.header("Retry-After")) {
+                try pause(delay, operation: request.operation)
                 continue
             }
             return response
@@ -279,22 +290,22 @@ final class RegistrySession {
     /// retried on transient failures when `retry`.
     private func performRetrying(operation: String, method: String, url: String, registry: String,
                                  headers: [HTTPHeader], retry: Bool) throws(RegistryError) -> RegistryResponse {
-        var attempt = 0
+        var budget = RetryBudget(options, within: retryDeadline)
         while true {
-            attempt += 1
-            let canRetry = retry && attempt <= options.retries
             do {
                 let http = try perform(operation: operation, method: method, url: url, registry: registry,
                                        headers: headers, body: .none, sink: nil, progress: nil)
-                if canRetry, http.status >= 500 || http.status == 429, !isCancelled {
-                    try pause(attempt: attempt, retryAfter: http.header("Retry-After"), operation: operation)
+                if retry, http.status >= 500 || http.status == 429, !isCancelled,
+                   let delay = budget.next(retryAfter: http.header("Retry-After")) {
+                    try pause(delay, operation: operation)
                     continue
                 }
-                return RegistryResponse(http: http, url: url, attempts: attempt)
-            } catch let error where canRetry && error.isTransient && !isCancelled {
-                try pause(attempt: attempt, retryAfter: nil, operation: operation)
+                return RegistryResponse(http: http, url: url, attempts: budget.attempts, elapsed: budget.elapsed)
+            } catch let error where retry && error.isTransient && !isCancelled {
+                guard let delay = budget.next() else { throw error.withAttempts(budget) }
+                try pause(delay, operation: operation)
             } catch {
-                throw error.withAttempts(attempt)
+                throw error.withAttempts(budget)
             }
         }
     }
@@ -336,13 +347,9 @@ final class RegistrySession {
     /// True once a sibling transfer failed for good.
     var isCancelled: Bool { cancellation?.isCancelled ?? false }
 
-    /// Sleeps before attempt `attempt + 1`: `Retry-After` when the registry gave one,
-    /// else exponential backoff; both capped by `maxRetryDelay`. Wakes early to stop when
-    /// cancelled.
-    func pause(attempt: Int, retryAfter: String?, operation: String) throws(RegistryError) {
-        var delay = options.retryDelay * pow(2, Double(attempt - 1))
-        if let retryAfter, let seconds = Self.retryAfterSeconds(retryAfter) { delay = max(seconds, 0) }
-        delay = min(delay, options.maxRetryDelay)
+    /// Sleeps `delay` seconds (what a `RetryBudget` said) before the next attempt of
+    /// `operation`. Wakes early to stop when cancelled.
+    func pause(_ delay: Double, operation: String) throws(RegistryError) {
         options.trace?("retrying \(operation) in \(String(format: "%.2f", delay)) s")
         let end = Date().addingTimeInterval(delay)
         while Date() < end {
@@ -367,15 +374,21 @@ final class RegistrySession {
 extension RegistrySession: Sendable {}
 
 extension RegistryError {
-    /// The same error with the attempt count it was given up after.
-    func withAttempts(_ attempts: Int) -> RegistryError {
+    /// The same error with the attempt count (and time) it was given up after.
+    func withAttempts(_ attempts: Int, elapsed: Double = 0) -> RegistryError {
         switch self {
-        case .transfer(let operation, let url, let cause, _):
-            return .transfer(operation: operation, url: url, cause: cause, attempts: attempts)
-        case .http(let operation, let url, let status, let errors, _):
-            return .http(operation: operation, url: url, status: status, errors: errors, attempts: attempts)
+        case .transfer(let operation, let url, let cause, _, _):
+            return .transfer(operation: operation, url: url, cause: cause, attempts: attempts, elapsed: elapsed)
+        case .http(let operation, let url, let status, let errors, _, _):
+            return .http(operation: operation, url: url, status: status, errors: errors, attempts: attempts,
+                         elapsed: elapsed)
         default:
             return self
         }
+    }
+
+    /// The same error with the attempts `budget` made and the time they took.
+    func withAttempts(_ budget: RetryBudget) -> RegistryError {
+        withAttempts(budget.attempts, elapsed: budget.elapsed)
     }
 }

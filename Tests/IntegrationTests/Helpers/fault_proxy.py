@@ -15,6 +15,9 @@ A rule matches a request whose method equals `method` (or any, when absent) and 
 path contains `path`; it fires `count` times (-1: always). Actions:
 
     status    answer `status` with `headers` and a registry error body, upstream untouched
+              (`errors`: the body's entries, default one with code INJECTED)
+    fake_ok   answer a HEAD 200 (with the Docker-Content-Digest of the path's digest)
+              without asking the upstream: a stale cache, or a blob collected right after
     reset     forward, then send the headers and half the body and reset the connection
     truncate  forward, then send the headers and half the body and close cleanly
     corrupt   forward, then send the body with bytes changed (same length)
@@ -25,6 +28,15 @@ path contains `path`; it fires `count` times (-1: always). Actions:
               downloads to storage; such requests are forwarded with the rule's
               `upstream_auth` header, and whether they carried an Authorization header
               is counted in the stats ("redirected_with_auth", "redirected_without_auth")
+
+One more rule stands for a registry restarting, whatever the method and path:
+
+    {"action": "outage", "after": K, "seconds": N, "mode": "reset"}
+
+lets K requests through, then for N seconds (-1: until the rules change) answers every
+request by resetting its connection ("mode": "reset", as a dying process's sockets do) or
+closing it without a word ("mode": "close"); it counts the requests it cut as fired.
+Control requests (/__faults, /__stats) are never cut.
 """
 
 import http.client
@@ -33,6 +45,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -51,6 +64,8 @@ def take_rule(method, path):
     """The first live rule matching, counted as fired; None when none matches."""
     with LOCK:
         for index, rule in enumerate(RULES):
+            if rule.get("action") == "outage":
+                continue
             if rule.get("method") not in (None, method):
                 continue
             if rule.get("path", "") not in path:
@@ -60,6 +75,25 @@ def take_rule(method, path):
                 continue
             if count > 0:
                 rule["count"] = count - 1
+            FIRED[str(index)] = FIRED.get(str(index), 0) + 1
+            return rule
+    return None
+
+
+def outage():
+    """The outage rule cutting this request, counted as fired; None when none does."""
+    with LOCK:
+        for index, rule in enumerate(RULES):
+            if rule.get("action") != "outage":
+                continue
+            rule["seen"] = rule.get("seen", 0) + 1
+            if "started" not in rule:
+                if rule["seen"] <= rule.get("after", 0):
+                    continue
+                rule["started"] = time.monotonic()
+            seconds = rule.get("seconds", 5)
+            if seconds >= 0 and time.monotonic() - rule["started"] >= seconds:
+                continue
             FIRED[str(index)] = FIRED.get(str(index), 0) + 1
             return rule
     return None
@@ -116,6 +150,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.control()
         with LOCK:
             REQUESTS.append(f"{self.command} {self.path}")
+        cut = outage()
+        if cut:
+            if cut.get("mode", "reset") == "close":
+                self.connection.close()
+                self.close_connection = True
+                return
+            return self.reset_connection()
         rule = None if redirected else take_rule(self.command, self.path)
         action = rule["action"] if rule else None
         if action == "redirect":
@@ -131,9 +172,19 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(length // 2)
             return self.reset_connection()
         body = self.rfile.read(length) if length else b""
+        if action == "fake_ok" and self.command == "HEAD":
+            self.send_response(200)
+            digest = self.path.rsplit("/", 1)[-1]
+            if digest.startswith("sha256:"):
+                self.send_header("Docker-Content-Digest", digest)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if action == "status":
             status = rule.get("status", 500)
-            payload = json.dumps({"errors": [{"code": "INJECTED", "message": f"injected {status}"}]}).encode()
+            errors = rule.get("errors", [{"code": "INJECTED", "message": f"injected {status}"}])
+            payload = json.dumps({"errors": errors}).encode()
             self.send_response(status)
             for name, value in rule.get("headers", {}).items():
                 self.send_header(name, value)
