@@ -49,15 +49,7 @@ extension RegistryClient {
                             session: session) { index, worker throws(RegistryError) in
             let outcome = try self.pushBlob(blobs[index], store: store, to: reference, session: worker)
             if case .skipped = outcome { skipped.withLock { _ = $0.insert(blobs[index].digest) } }
-            report.withLock { report in
-                switch outcome {
-                case .skipped: report.blobsSkipped += 1
-                case .mounted: report.blobsMounted += 1
-                case .uploaded(let bytes):
-                    report.blobsUploaded += 1
-                    report.bytesUploaded += bytes
-                }
-            }
+            report.withLock { $0.count(outcome) }
         }
         recordLocations(blobs.map(\.digest), registry: reference.registry, repository: reference.repository)
         saveLocations(blobs.map(\.digest), to: store)
@@ -116,13 +108,7 @@ extension RegistryClient {
             let wasSkipped = skipped.withLock { $0.remove(child.digest) != nil }
             report.withLock { report in
                 if wasSkipped { report.blobsSkipped -= 1 }
-                switch outcome {
-                case .skipped: report.blobsSkipped += 1
-                case .mounted: report.blobsMounted += 1
-                case .uploaded(let bytes):
-                    report.blobsUploaded += 1
-                    report.bytesUploaded += bytes
-                }
+                report.count(outcome)
             }
         }
         do throws(RegistryError) {
@@ -406,5 +392,18 @@ extension RegistryClient {
                                                expected: descriptor.digest, actual: echoed)
         }
         options.progress?("\(Self.short(descriptor.digest)): manifest pushed as \(reference.name):\(target)")
+    }
+}
+
+extension PushReport {
+    /// Counts what happened to one blob.
+    mutating func count(_ outcome: RegistryClient.BlobOutcome) {
+        switch outcome {
+        case .skipped: blobsSkipped += 1
+        case .mounted: blobsMounted += 1
+        case .uploaded(let bytes):
+            blobsUploaded += 1
+            bytesUploaded += bytes
+        }
     }
 }
