@@ -174,7 +174,7 @@ struct InteropTests {
         try withTemporaryDirectory { dir in
             let store = try ImageStore(root: dir.appending("store").path)
             let descriptor = try Self.importSample(into: store, name: "sample:1", scratch: dir)
-            _ = try Self.importSample(into: store, name: "other:1", scratch: try TemporaryDirectory())
+            try withTemporaryDirectory { other in _ = try Self.importSample(into: store, name: "other:1", scratch: other) }
             let out = try ImageStore(root: dir.appending("out").path)
             try store.copyImage(descriptor, name: "exported:1", to: out)
             #expect(try out.images().compactMap(\.name) == ["exported:1"])
