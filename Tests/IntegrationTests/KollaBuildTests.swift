@@ -74,7 +74,7 @@ import Testing
     }
 }
 
-/// The CI job of issue 8: kolla-oci's own `ci` profile (base → openstack-base →
+/// The CI job of `kolla-oci build`: kolla-oci's own `ci` profile (base → openstack-base →
 /// keystone-base → keystone from Debian packages) built rootless from a fresh store,
 /// pushed to a loopback registry, then rebuilt with no change: every step cached,
 /// nothing uploaded, the same statuses.

@@ -3,8 +3,8 @@ import Testing
 
 @testable import Jinja
 
-/// Runs the 188-case corpus recorded from Python Jinja2 3.1.6 (a copy of
-/// ../shared/jinja-conformance/cases kept under Tests/JinjaTests/Conformance) through the
+/// Runs the 188-case corpus recorded from Python Jinja2 3.1.6 (kept under
+/// Tests/JinjaTests/Conformance) through the
 /// engine in-process: exact output bytes, or the Jinja2 exception class.
 @Suite struct ConformanceTests {
     static let casesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

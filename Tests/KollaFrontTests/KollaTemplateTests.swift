@@ -43,7 +43,7 @@ import Testing
             "base_package_type": "deb", "base_distro": "debian", "base_arch": "x86_64", "image_name": "x",
             "openstack_release_codename": "Epoxy", "repos_yaml": "",
         ]
-        // kolla leaves a trailing " && " when a distro repo ends the list (quirk 9).
+        // kolla leaves a trailing " && " when a distro repo ends the list.
         #expect(
             try render("{{ handle_repos(['example', 'debian'], 'enable') }}", deb)
                 == "RUN echo 'Uris: https://example.org/apt' >/etc/apt/sources.list.d/example.sources && echo 'Components: main' >>/etc/apt/sources.list.d/example.sources && echo 'Types: deb' >>/etc/apt/sources.list.d/example.sources && echo 'Suites: epoxy' >>/etc/apt/sources.list.d/example.sources && echo 'Signed-By: /etc/kolla/apt-keys/example.asc' >>/etc/apt/sources.list.d/example.sources && "

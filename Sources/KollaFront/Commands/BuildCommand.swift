@@ -203,7 +203,7 @@ struct BuildCommand {
                 "org.opencontainers.image.url": "https://opendev.org/openstack/kolla",
                 "org.opencontainers.image.licenses": "Apache-2.0",
             ]
-            // kolla stamps these with the wall clock on every run (quirk 11), so no two
+            // kolla stamps these with the wall clock on every run, so no two
             // builds share a digest; kolla-oci sets them only for a fixed timestamp.
             if let timestamp {
                 let date = Date(timeIntervalSince1970: Double(timestamp))

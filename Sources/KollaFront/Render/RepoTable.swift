@@ -3,7 +3,7 @@ import Jinja
 
 /// The repository table behind `handle_repos` and `cleanup_repos` (kolla's
 /// `repos.yaml` merged with `--repos-yaml`), parsed once per run instead of on every call
-/// as kolla does (quirk 12), with the same output.
+/// as kolla does (it re-reads repos.yaml for each template), with the same output.
 final class RepoTable: @unchecked Sendable {
     typealias Repo = [(String, YAMLNode)]
     private let defaultPath: String

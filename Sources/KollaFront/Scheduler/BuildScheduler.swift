@@ -3,7 +3,7 @@ import Foundation
 /// kolla-build's build and push queues: `threads` build workers and `push_threads` push
 /// workers; an image is queued once its parent is built (or skipped); each task runs up
 /// to `retries + 1` times; success queues the push and the children. A failed image
-/// marks every waiting descendant `parent_error` (kolla leaves them `matched`, quirk 1:
+/// marks every waiting descendant `parent_error` (kolla leaves them `matched`;
 /// kolla-oci names the cause).
 final class BuildScheduler: @unchecked Sendable {
     private var images: [ImageNode]

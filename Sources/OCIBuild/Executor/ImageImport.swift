@@ -1,6 +1,6 @@
 // `kolla-oci import`: a root file system tarball (e.g. `tar -C ROOTFS -c .` after
 // debootstrap) becomes a one-layer image in the store. This is the commit sequence of a
-// build step reduced to one layer (ARCHITECTURE.md §10): write the layer → store the blob
+// build step reduced to one layer (see `BuildExecutor`): write the layer → store the blob
 // → config with its diff_id and history → manifest → name, all under one write lease so
 // `gc` cannot collect the blobs before the name exists.
 

@@ -1,7 +1,7 @@
 // A directory tree that file operations cannot leave: every path is resolved by the kernel
 // with openat2(RESOLVE_IN_ROOT), so `..` and symlinks (absolute or relative) stop at the
 // tree's root as they would after chroot(2). The unpacker writes hostile layers only
-// through this type (umoci's SecureJoin after CVE-2021-29136; ARCHITECTURE.md §8).
+// through this type (as umoci's SecureJoin does since CVE-2021-29136).
 
 import CKollaShim
 

@@ -1,5 +1,5 @@
 // Computing digests lives in Native/ rather than OCI/: the `Digest` value stays free of C,
-// and only this folder reaches libcrypto (ARCHITECTURE.md §1).
+// and only this folder reaches libcrypto.
 
 extension Digest {
     /// The `sha256:` digest of `bytes` (image-spec descriptor.md#sha-256).

@@ -1,6 +1,6 @@
 // System calls the store and the layer code need, each turning a failure into a
 // `NativeError` naming the call and the path. Descriptors live in `FileDescriptor`, a
-// non-Sendable owner that closes on deinit (ARCHITECTURE.md §4).
+// non-Sendable owner that closes on deinit, so no descriptor outlives its user or leaks.
 
 import CKollaShim
 

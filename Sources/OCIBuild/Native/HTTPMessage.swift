@@ -1,6 +1,6 @@
 // The plain values of one HTTP exchange as `CurlEasy` performs it: what to send and what
 // came back. They carry no libcurl types, so the registry client above Native/ builds and
-// reads them without touching C (ARCHITECTURE.md §1, §4).
+// reads them without touching C (only Native/ calls into the shim).
 
 /// One header line, name and value without the colon and surrounding white space.
 package struct HTTPHeader: Sendable, Hashable {

@@ -4,7 +4,7 @@
 // 3.6's zstd filter runs single-threaded) — and the compressed bytes are hashed (blob
 // digest) on their way to the output file. Memory use is constant.
 //
-// Determinism (ARCHITECTURE.md §6): restricted PAX (extended headers only when ustar
+// Determinism (the same tree always gives the same digest): restricted PAX (extended headers only when ustar
 // cannot express a field), no atime/ctime, no user/group names, gzip header without name
 // and with MTIME 0 (`gzip:!timestamp`), and no padding after the two end-of-archive
 // blocks (a tar is then exactly what Go's archive/tar writes: entries + 1024 zero bytes).

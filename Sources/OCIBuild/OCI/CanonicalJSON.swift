@@ -1,6 +1,6 @@
 // Deterministic JSON for everything this project hashes: manifests, indexes, image
 // configs and `index.json`. The same value always gives the same bytes, so digests can be
-// pinned in tests and rebuilt images keep their digests (ARCHITECTURE.md §6).
+// pinned in tests and rebuilt images keep their digests.
 
 import Foundation
 

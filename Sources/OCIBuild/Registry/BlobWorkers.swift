@@ -1,5 +1,5 @@
 // Several blob transfers at once. libcurl's easy interface blocks its thread, so blobs run
-// on dedicated threads (not the Swift cooperative pool; ARCHITECTURE.md §17), each with its
+// on dedicated threads (not the Swift cooperative pool, whose few threads a blocking call would starve), each with its
 // own `RegistrySession`. The first failure cancels the rest: running transfers abort at
 // their next callback, queued ones never start, and the failure is what the caller sees.
 // The width is per registry, not per operation: pushes running side by side (the build

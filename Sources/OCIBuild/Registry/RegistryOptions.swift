@@ -1,5 +1,5 @@
-// The knobs of the registry client, in one options struct with defaults (ARCHITECTURE.md
-// §8), and what a push reports back.
+// The knobs of the registry client, in one options struct with defaults (callers set only
+// what they change), and what a push reports back.
 
 import Foundation
 

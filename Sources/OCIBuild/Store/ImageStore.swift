@@ -16,7 +16,7 @@
 // out, so the layout inside stays as other OCI tools write it. Export to a separate
 // layout (`kolla-oci export`) to share images.
 //
-// Consistency rules (umoci cas.Engine, containerization's ingest; ARCHITECTURE.md §7):
+// Consistency rules (as umoci's cas.Engine and containerization's ingest keep them):
 // * A blob is written to a temporary file in `ingest/`, synced, hashed again from disk,
 //   and only then renamed to `blobs/sha256/<hex>`: a blob path always holds exactly its
 //   content. A writer that dies leaves at most a temporary file (removed by `gc`).

@@ -1,4 +1,4 @@
-// Where the store lives when no `--root` is given (issue 4): `$KOLLA_OCI_ROOT`, else a
+// Where the store lives when no `--root` is given: `$KOLLA_OCI_ROOT`, else a
 // system directory for root and the XDG data directory for everyone else, as podman and
 // buildah choose between /var/lib/containers and ~/.local/share/containers.
 

@@ -1,6 +1,6 @@
 # Adversarial differential cases for the Swift Jinja2 engine (kolla-oci render).
 #
-# Same format as /work/shared/jinja-conformance/src/cases.py; run with
+# Case definitions (a list CASES filled through case(...)); run with
 #   tools/jinja-diff Tests/JinjaTests/Differential/cases.py [SUBSTRING...]
 # Expected results are NOT stored: the harness renders every case with
 # Python Jinja2 3.1.6 in-process and compares.  `error=` documents what the
