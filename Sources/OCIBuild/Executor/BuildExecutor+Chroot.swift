@@ -11,6 +11,10 @@ final class MaterializedRoot: @unchecked Sendable {
     var path: String { scratch + "/rootfs" }
 
     init(scratch: String) { self.scratch = scratch }
+
+    /// Removes the root (its scratch directory is registered for SIGINT/SIGTERM cleanup
+    /// until then).
+    func remove() { ScratchRegistry.remove(scratch) }
 }
 
 /// RUN in the chroot rung (no mount privilege, no user namespaces: a Docker-default CI
@@ -32,7 +36,6 @@ extension BuildExecutor {
             root = MaterializedRoot(scratch: try scratchDirectory())
             try FileSystem.createDirectory(root.path)
             state.materialized = root
-            registerMaterialized(root)
         }
         var options = UnpackOptions()
         options.whiteouts = .apply

@@ -56,12 +56,8 @@ extension BuildExecutor {
             let started = Date()
             let (status, changes, root) = try runChrootStep(
                 argv: argv, environment: environment, &state, request: request, network: network)
-            let elapsed = Date().timeIntervalSince(started)
-            counters.secondsInRun += elapsed
-            request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
-            guard status == 0, let changes else {
-                throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)
-            }
+            try account(status, since: started, ins, file: file, request: request, counters: &counters)
+            guard let changes else { return }
             try commitLayer(
                 changes: changes, upper: root.path, state: &state, createdBy: createdBy, cacheKey: key, request: request,
                 hostIDs: true, cacheUpper: false)
@@ -96,16 +92,24 @@ extension BuildExecutor {
         let status = try withLogPipe(request.log) { fd in try launch(sandbox.spec, fd) }
         mounts.locks.removeAll()
         removeMountPoints(mounts, upper: sandbox.upper, view: sandbox.view)
+        try account(status, since: started, ins, file: file, request: request, counters: &counters)
+        try commitLayer(
+            changes: try prunedOverlayChanges(sandbox), upper: sandbox.upper, state: &state, createdBy: createdBy,
+            cacheKey: key, request: request, hostIDs: true)
+        counters.run += 1
+    }
+
+    /// Logs and counts the time a RUN command took; a non-zero exit status is the step's error.
+    private func account(
+        _ status: Int32, since started: Date, _ ins: Instruction, file: Dockerfile, request: BuildRequest,
+        counters: inout BuildCounters
+    ) throws {
         let elapsed = Date().timeIntervalSince(started)
         counters.secondsInRun += elapsed
         request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
         if status != 0 {
             throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)
         }
-        try commitLayer(
-            changes: try prunedOverlayChanges(sandbox, state), upper: sandbox.upper, state: &state, createdBy: createdBy,
-            cacheKey: key, request: request, hostIDs: true)
-        counters.run += 1
     }
 
     /// Runs `body` with a descriptor whose output is forwarded line by line to `log`.
@@ -153,20 +157,18 @@ extension BuildExecutor {
     ) throws -> Int32 {
         var state = StageState(config: ImageConfig(), layers: imageLayers, cacheKey: "", baseName: "")
         state.config.rootfs.diffIDs = diffIDs
+        state.lease = try ContentLease(store: store)
         if plan.isolation == .chroot {
-            state.lease = try ContentLease(store: store)
-            let root = try materializedRoot(&state)
-            defer { removeMaterialized([root]) }
-            var spec = try chrootSpec(root, argv: argv, environment: environment, user: user, workdir: workdir)
-            spec.binds = binds
-            spec.network = network
             guard binds.isEmpty else { throw SandboxError("-v needs a mount, which the chroot isolation rung cannot make") }
+            let root = try materializedRoot(&state)
+            defer { root.remove() }
+            var spec = try chrootSpec(root, argv: argv, environment: environment, user: user, workdir: workdir)
+            spec.network = network
             let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
             defer { emulated.undo() }
             fflush(nil)
             return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
         }
-        state.lease = try ContentLease(store: store)
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
         sandbox.spec.terminal = terminal
@@ -183,9 +185,8 @@ extension BuildExecutor {
 
     /// RUN's changes from the overlay upper directory, without what changed nothing (see
     /// `Differ.pruned`), so both isolation rungs write the same layers.
-    func prunedOverlayChanges(_ sandbox: OverlaySandbox, _ state: StageState) throws -> [LayerChange] {
-        let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
-        return try Differ.pruned(Differ.overlayChanges(upper: sandbox.upper), excluded: Self.boundFiles) { view.lookup($0) }
+    func prunedOverlayChanges(_ sandbox: OverlaySandbox) throws -> [LayerChange] {
+        try Differ.pruned(Differ.overlayChanges(upper: sandbox.upper), excluded: Self.boundFiles) { sandbox.view.lookup($0) }
     }
 }
 

@@ -19,23 +19,6 @@ package final class BuildExecutor: @unchecked Sendable {
     package let layers: LayerCache
     /// The isolation rung RUN uses.
     package let plan: SandboxPlan
-    /// Materialised roots of the chroot rung, removed when a build ends.
-    private let materializedLock = NSLock()
-    nonisolated(unsafe) private var materializedRoots: [MaterializedRoot] = []
-
-    func registerMaterialized(_ root: MaterializedRoot) {
-        materializedLock.lock()
-        materializedRoots.append(root)
-        materializedLock.unlock()
-    }
-
-    /// Removes the materialised roots `roots` made (at the end of a build or a run).
-    func removeMaterialized(_ roots: [MaterializedRoot]) {
-        materializedLock.lock()
-        materializedRoots.removeAll { r in roots.contains { $0 === r } }
-        materializedLock.unlock()
-        for r in roots { ScratchRegistry.remove(r.scratch) }
-    }
     /// How container ids map to host ids for RUN (`plan.mapping`).
     package var mapping: IDMapping { plan.mapping }
     /// Container ids ↔ the ids on disk in extracted layers and RUN's upper directories.
@@ -66,12 +49,7 @@ package final class BuildExecutor: @unchecked Sendable {
 
     /// The overlay xattr namespace of this process's mounts: `user.` inside a user
     /// namespace (`userxattr`), `trusted.` as real root.
-    var overlayXattrPrefix: String {
-        switch mapping {
-        case .none, .range: return "trusted.overlay."
-        default: return "user.overlay."
-        }
-    }
+    var overlayXattrPrefix: String { mapping.overlayUsesUserXattr ? "user.overlay." : "trusted.overlay." }
 
     // MARK: - build
 
@@ -115,7 +93,7 @@ package final class BuildExecutor: @unchecked Sendable {
                 stage, index: index, globalArgs: globalArgs, finished: finished, file: file, request: request, lease: lease)
             // A stage built on an earlier one starts from its layers, never its chroot root.
             state.materialized = nil
-            defer { if let root = state.materialized { removeMaterialized([root]) } }
+            defer { if let root = state.materialized { root.remove() } }
             state.globalArgs = globalArgs
             for ins in stage.instructions {
                 step += 1

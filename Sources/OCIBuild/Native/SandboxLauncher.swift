@@ -73,12 +73,7 @@ package enum SandboxLauncher {
                         s.overlay_upper = c(o.upper)
                         s.overlay_work = c(o.work)
                         s.overlay_lower_base = c(o.lowerBase)
-                        // Mounted by real root for .none and .range (trusted.* xattrs); inside
-                        // any other user namespace overlay keeps its xattrs in user.* .
-                        switch spec.mapping {
-                        case .none, .range: s.overlay_userxattr = 0
-                        default: s.overlay_userxattr = 1
-                        }
+                        s.overlay_userxattr = spec.mapping.overlayUsesUserXattr ? 1 : 0
                     }
                     s.resolv_conf = c(spec.resolvConf)
                     s.hosts = c(spec.hosts)

@@ -18,6 +18,16 @@ package enum IDMapping: Sendable, Equatable {
     /// and RUN's upper directories hold host ids of that range.
     case range(uidStart: UInt, uidCount: UInt, gidStart: UInt, gidCount: UInt)
 
+    /// True when RUN's overlay is mounted inside a user namespace, where it must keep its
+    /// xattrs in `user.overlay.*` (`userxattr`); false when real root mounts it (`.none`,
+    /// and `.range`, whose namespace is entered only after the mounts): `trusted.overlay.*`.
+    package var overlayUsesUserXattr: Bool {
+        switch self {
+        case .none, .range: return false
+        case .inherited, .single, .subordinate: return true
+        }
+    }
+
     /// The range root uses without `root:` lines in /etc/subuid and /etc/subgid:
     /// 65536 ids from 1 000 000 000 (container id N is host id 1 000 000 000 + N), far
     /// above the ids `useradd` hands out and below the 32-bit limit.
