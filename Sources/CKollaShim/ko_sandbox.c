@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <grp.h>
+#include <pthread.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
@@ -404,6 +405,42 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
     return 0;
 }
 
+/*
+ * The filter depends only on the isolation, record_owners and (chroot) the protected pid
+ * and group, and libseccomp takes milliseconds to build it: each variant is built once
+ * per process and kept (the children only read it).
+ */
+struct filter_variant {
+    int isolation, record_owners;
+    pid_t pid, pgid;
+    struct sock_fprog program;
+};
+static struct filter_variant filter_variants[8];
+static int nfilter_variants;
+static pthread_mutex_t filter_variants_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cached_filter(const ko_sandbox_spec *s, struct prepared *p, char *err, size_t errlen) {
+    pthread_mutex_lock(&filter_variants_lock);
+    for (int i = 0; i < nfilter_variants; i++) {
+        struct filter_variant *v = &filter_variants[i];
+        if (v->isolation == s->isolation && v->record_owners == s->record_owners && v->pid == s->protect_pid &&
+            v->pgid == s->protect_pgid) {
+            p->filter = v->program;
+            pthread_mutex_unlock(&filter_variants_lock);
+            return 0;
+        }
+    }
+    int rc = build_filter(s, p, err, errlen);
+    if (rc == 0 && nfilter_variants < (int)(sizeof filter_variants / sizeof filter_variants[0])) {
+        /* The table owns the program from now on. */
+        filter_variants[nfilter_variants++] =
+            (struct filter_variant){s->isolation, s->record_owners, s->protect_pid, s->protect_pgid, p->filter};
+        p->filter_code = NULL;
+    }
+    pthread_mutex_unlock(&filter_variants_lock);
+    return rc;
+}
+
 static void release(struct prepared *p) {
     if (p == NULL) return;
     if (p->nullfd >= 0) close(p->nullfd);
@@ -433,7 +470,7 @@ static int prepare(const ko_sandbox_spec *s, struct prepared *p, char *err, size
     unsigned long owner_uid = s->idmap_mode == KO_IDMAP_RANGE ? s->subuid_start : 0;
     unsigned long owner_gid = s->idmap_mode == KO_IDMAP_RANGE ? s->subgid_start : 0;
     snprintf(p->dev_opts, sizeof p->dev_opts, "mode=755,size=65536k,uid=%lu,gid=%lu", owner_uid, owner_gid);
-    return build_filter(s, p, err, errlen);
+    return cached_filter(s, p, err, errlen);
 }
 
 /* ---- confined mount points (no allocation: these run in the child) */
@@ -522,16 +559,6 @@ static int mount_at(const char *source, int target_fd, const char *type, unsigne
     char target[64];
     fd_path(target, sizeof target, target_fd);
     return mount(source, target, type, flags, data);
-}
-
-/* Read-only (plus nosuid/nodev/noexec as given) for a mount and everything below it. */
-static int readonly_recursive(int target_fd, uint64_t extra) {
-    struct mount_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.attr_set = MOUNT_ATTR_RDONLY | extra;
-    char target[64];
-    fd_path(target, sizeof target, target_fd);
-    return (int)syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof attr);
 }
 
 /*
@@ -757,13 +784,10 @@ static void mount_container(const ko_sandbox_spec *s, const struct prepared *p, 
     for (int i = 0; readonly_paths[i] != NULL; i++) {
         int target = open_in_root(rootfd, readonly_paths[i], O_PATH);
         if (target < 0) continue;
+        /* A read-only copy of itself on top of itself. */
         char path[64];
         fd_path(path, sizeof path, target);
-        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(errfd, readonly_paths[i]);
-        close(target);
-        /* Reopen: the descriptor above names the mount below the new bind. */
-        target = open_in_root(rootfd, readonly_paths[i], O_PATH);
-        if (target < 0 || readonly_recursive(target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) < 0)
+        if (bind_mount(path, target, 1, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, -1) < 0)
             child_fail(errfd, readonly_paths[i]);
         close(target);
     }
@@ -813,9 +837,8 @@ static void sandbox_init(const ko_sandbox_spec *s, const struct prepared *p, int
     } else {
         /* pivot_root needs the new root to be a mount point. */
         if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(errfd, "bind the root");
-        if (mount(NULL, s->rootfs, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | MS_NOSUID, NULL) < 0) {
-            /* Locked flags of a parent mount: keep them as they are. */
-        }
+        /* Best effort: locked flags of a parent mount (in a user namespace) stay as they are. */
+        (void)mount(NULL, s->rootfs, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | MS_NOSUID, NULL);
     }
     int rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) child_fail(errfd, "open the root");
