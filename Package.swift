@@ -1,8 +1,25 @@
 // swift-tools-version:6.0
 // kolla-oci: OpenStack Kolla's image builder as a daemonless, rootless OCI builder.
-// Dependency direction (README.md, "Layout"):
+//
+// The package graph is the plan; each arrow is a target dependency the compiler enforces
+// (`swift build --explicit-target-dependency-import-check error`, as tools/test builds):
+//
 //   kolla-oci (exe) → KollaFront → Jinja
-//                              └→ OCIBuild → CKollaShim → libarchive, libcurl, libcrypto, libzstd
+//                              └→ OCIBuild          Dockerfile executor: the builder
+//                                   ├→ OCIDockerfile  Dockerfile parser (no dependencies)
+//                                   ├→ OCIRegistry    registry client (pull, push, auth)
+//                                   ├→ OCISandbox     RUN's isolation → CKollaSandbox (seccomp)
+//                                   ├→ OCILayers      tar layers: unpack, diff, write
+//                                   ├→ OCIStore       OCI image-layout store
+//                                   ├→ OCISystem      the one Swift layer over libc and C
+//                                   │                   → CKollaShim → libarchive, libcurl,
+//                                   │                     libcrypto, libzstd
+//                                   └→ OCIValues      digests, descriptors, manifests, configs,
+//                                                     references, media types (no dependencies)
+//
+// Lower targets never import higher ones: OCIValues knows no store, the store knows no
+// registry, nothing below OCIBuild knows Dockerfiles. Only OCISystem calls libc and
+// CKollaShim; only OCISandbox's launcher calls CKollaSandbox (tools/check-layering keeps it so).
 // No third-party Swift packages: only the toolchain and Debian's C libraries.
 import PackageDescription
 
@@ -13,7 +30,7 @@ let package = Package(
         .library(name: "Jinja", targets: ["Jinja"]),
     ],
     targets: [
-        // The only C in the package, and the only target that links C libraries.
+        // C for files, archives, HTTP, digests and signals; the Debian libraries it links.
         .target(
             name: "CKollaShim",
             linkerSettings: [
@@ -21,13 +38,33 @@ let package = Package(
                 .linkedLibrary("curl"),
                 .linkedLibrary("crypto"),
                 .linkedLibrary("zstd"),
-                .linkedLibrary("seccomp"),
             ]
         ),
+        // The RUN sandbox's C: namespaces, mounts, seccomp, the owner-recording supervisor.
+        .target(name: "CKollaSandbox", linkerSettings: [.linkedLibrary("seccomp")]),
         // Standalone Jinja2 engine: stdlib + Foundation only.
         .target(name: "Jinja"),
-        // Daemonless builder: OCI values, store, layers, sandbox, registry.
-        .target(name: "OCIBuild", dependencies: ["CKollaShim"]),
+
+        // The builder, by concern (folders under Sources/OCIBuild).
+        .target(name: "OCIValues", path: "Sources/OCIBuild/OCI"),
+        .target(name: "OCISystem", dependencies: ["OCIValues", "CKollaShim"], path: "Sources/OCIBuild/System"),
+        .target(name: "OCIStore", dependencies: ["OCIValues", "OCISystem"], path: "Sources/OCIBuild/Store"),
+        .target(
+            name: "OCILayers", dependencies: ["OCIValues", "OCISystem", "OCIStore"], path: "Sources/OCIBuild/Layer"),
+        .target(
+            name: "OCISandbox", dependencies: ["OCISystem", "OCILayers", "CKollaSandbox"],
+            path: "Sources/OCIBuild/Sandbox"),
+        .target(
+            name: "OCIRegistry", dependencies: ["OCIValues", "OCISystem", "OCIStore"], path: "Sources/OCIBuild/Registry"),
+        .target(name: "OCIDockerfile", path: "Sources/OCIBuild/Dockerfile"),
+        .target(
+            name: "OCIBuild",
+            dependencies: [
+                "OCIValues", "OCISystem", "OCIStore", "OCILayers", "OCISandbox", "OCIRegistry", "OCIDockerfile",
+            ],
+            path: "Sources/OCIBuild/Builder"
+        ),
+
         // kolla-build semantics and the command line.
         .target(name: "KollaFront", dependencies: ["Jinja", "OCIBuild"]),
         // Thin executable: argv → KollaFront → exit status.

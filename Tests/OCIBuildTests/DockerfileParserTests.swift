@@ -1,6 +1,7 @@
 import Testing
 
-@testable import OCIBuild
+import OCIBuild
+@testable import OCIDockerfile
 
 /// The Dockerfile parser: every instruction, continuations, directives, heredocs, and
 /// errors that name the line.

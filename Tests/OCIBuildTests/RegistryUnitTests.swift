@@ -6,7 +6,8 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import OCIBuild
+import OCIBuild
+@testable import OCIRegistry
 
 @Suite("Registry: URLs, challenges, credentials")
 struct RegistryUnitTests {

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import OCIBuild
+@testable import OCIDockerfile
 
 /// `RUN --network` and `RUN --mount`: the parser's checks (naming the line), the mount
 /// fields and their defaults, what the executor puts in the sandbox spec, what reaches

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import OCIBuild
+@testable import OCISandbox
 
 /// The RUN sandbox on a busybox root file system: exit status, output, identity,
 /// mounts, and the overlay upper directory as the record of changes.

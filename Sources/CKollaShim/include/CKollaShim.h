@@ -1,8 +1,9 @@
 /*
- * CKollaShim: the only C in kolla-oci.
+ * CKollaShim: kolla-oci's C for files, archives, HTTP, digests and signals.
  *
- * Umbrella header imported by Swift as the `CKollaShim` module. Only
- * Sources/OCIBuild/Native/ imports it. Each concern has its own header and
+ * Umbrella header imported by Swift as the `CKollaShim` module. Only the
+ * OCISystem target (Sources/OCIBuild/System/) imports it; the sandbox's own C is
+ * the CKollaSandbox target. Each concern has its own header and
  * every function defined here is prefixed `ko_`; the C libraries' own
  * declarations (libarchive, libcurl, libcrypto) come through unchanged.
  */
@@ -14,7 +15,6 @@
 #include "ko_curl.h"
 #include "ko_fs.h"
 #include "ko_zstd.h"
-#include "ko_sandbox.h"
 #include "ko_signal.h"
 
 #endif /* KO_CKOLLASHIM_H */

@@ -51,7 +51,7 @@ public enum KollaOCI {
     /// 130 / 143. For the executable only: tests that call `main` keep their own handling.
     public static func installSignalHandling() {
         do {
-            try Termination.install()
+            try ScratchRegistry.installTerminationCleanup()
         } catch {
             printError("kolla-oci: cannot handle signals: \(error)")
         }

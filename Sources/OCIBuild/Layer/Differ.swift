@@ -12,6 +12,9 @@
 //   changed entries are left out (as umoci's mtree-based diff does).
 
 /// Computes layer changes.
+
+import OCISystem
+
 package enum Differ {
     /// The changes recorded in the overlay upper directory `upper`.
     package static func overlayChanges(upper: String) throws(LayerError) -> [LayerChange] {

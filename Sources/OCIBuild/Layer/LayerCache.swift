@@ -1,4 +1,7 @@
 import Glibc
+import OCIStore
+import OCISystem
+import OCIValues
 // Extracted layers, keyed by diff_id, so a base layer is unpacked once and shared by every
 // image built on it (each layer in its own directory, ready to be an overlay lower dir).
 //

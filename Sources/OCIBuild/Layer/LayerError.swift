@@ -3,6 +3,10 @@
 // reported as one line saying which entry was refused and why.
 
 /// A failure while unpacking, diffing or writing a layer.
+
+import OCISystem
+import OCIValues
+
 package enum LayerError: Error, Sendable, CustomStringConvertible {
     /// A system or library call failed.
     case native(NativeError)

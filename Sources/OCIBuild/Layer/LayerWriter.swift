@@ -5,6 +5,9 @@
 // options → same bytes → same digests.
 
 /// Knobs of a layer write.
+
+import OCISystem
+
 package struct LayerWriteOptions: Sendable {
     /// Compression of the blob.
     package var compression = CompressionOptions(.gzip)

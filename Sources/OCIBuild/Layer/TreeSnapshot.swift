@@ -15,6 +15,9 @@
 // their topmost deleted path.
 
 /// The status of every entry of a tree at one moment.
+
+import OCISystem
+
 package struct TreeSnapshot: Sendable {
     /// Relative path → status, for every entry below the root.
     package private(set) var entries: [String: FileInfo] = [:]

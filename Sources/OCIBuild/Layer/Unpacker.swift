@@ -23,6 +23,10 @@
 //   directories.
 
 /// How whiteout members are applied.
+
+import OCISystem
+import OCIValues
+
 package enum WhiteoutMode: Sendable, Hashable {
     /// Delete the lower-layer content they name (unpacking onto the layers below).
     case apply

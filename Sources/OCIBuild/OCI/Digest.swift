@@ -78,7 +78,7 @@ package struct Digest: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     /// Builds a digest from a raw hash of `algorithm.encodedLength / 2` bytes, as a hasher
     /// returns it. The caller guarantees the length; it is only asserted.
-    init(algorithm: Algorithm, hash: some Collection<UInt8>) {
+    package init(algorithm: Algorithm, hash: some Collection<UInt8>) {
         assert(hash.count * 2 == algorithm.encodedLength, "hash length does not match algorithm")
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []

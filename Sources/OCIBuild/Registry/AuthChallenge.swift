@@ -12,6 +12,7 @@
 // "expires_in", "issued_at"}`.
 
 import Foundation
+import OCIValues
 
 /// One challenge of a `WWW-Authenticate` header.
 package struct AuthChallenge: Sendable, Hashable {

@@ -15,6 +15,7 @@
 // error message quotes a file's content.
 
 import Foundation
+import OCISystem
 
 #if canImport(Glibc)
 import Glibc

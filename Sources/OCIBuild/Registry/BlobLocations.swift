@@ -10,6 +10,9 @@
 // under an exclusive lock and the file is replaced atomically; it is bounded in size.
 
 import Foundation
+import OCIStore
+import OCISystem
+import OCIValues
 
 #if canImport(Glibc)
 import Glibc

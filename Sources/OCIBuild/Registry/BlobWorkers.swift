@@ -6,6 +6,7 @@
 // front end pushes several images at once) share one registry's slots.
 
 import Foundation
+import OCISystem
 import Synchronization
 
 enum BlobWorkers {

@@ -13,6 +13,9 @@
 // whose other platforms' blobs are absent would not pass `fsck`.
 
 import Foundation
+import OCIStore
+import OCISystem
+import OCIValues
 import Synchronization
 
 extension RegistryClient {

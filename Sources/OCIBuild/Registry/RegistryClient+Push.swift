@@ -28,6 +28,9 @@
 // The token scopes: `pull,push` on the target, `pull` on a mount source.
 
 import Foundation
+import OCIStore
+import OCISystem
+import OCIValues
 import Synchronization
 
 extension RegistryClient {

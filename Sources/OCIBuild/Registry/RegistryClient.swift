@@ -8,6 +8,9 @@
 // worker thread makes its own `RegistrySession`.
 
 import Foundation
+import OCIStore
+import OCISystem
+import OCIValues
 import Synchronization
 
 /// Pulls images from registries into an `ImageStore` and pushes them back.

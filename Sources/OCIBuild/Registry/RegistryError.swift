@@ -5,6 +5,11 @@
 // (distribution-spec "Error Codes").
 
 /// One entry of a registry's `{"errors":[{"code","message","detail"}]}` body.
+
+import OCIStore
+import OCISystem
+import OCIValues
+
 package struct RegistryServerError: Sendable, Hashable, CustomStringConvertible {
     /// The spec's code, e.g. `MANIFEST_UNKNOWN`, `DIGEST_INVALID`, `UNAUTHORIZED`.
     package var code: String

@@ -2,6 +2,7 @@
 // what they change), and what a push reports back.
 
 import Foundation
+import OCIValues
 
 /// How the registry client talks to registries.
 package struct RegistryOptions: Sendable {

@@ -17,6 +17,8 @@
 // * Plain HTTP only towards registries listed insecure.
 
 import Foundation
+import OCISystem
+import OCIValues
 
 /// A request as an operation states it; `RegistrySession.send` adds authorization.
 struct RegistryRequest {

@@ -1,4 +1,6 @@
 import Foundation
+import OCILayers
+import OCISystem
 
 /// How container user and group ids map to host ids for RUN (and for a rootless build
 /// as a whole, which runs inside one user namespace).

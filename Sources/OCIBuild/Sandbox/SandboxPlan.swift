@@ -1,5 +1,6 @@
-import CKollaShim
+import CKollaSandbox
 import Foundation
+import OCISystem
 
 /// What `--isolation` asks for (also the `isolation` config key).
 package enum IsolationRequest: String, Sendable, CaseIterable {

@@ -14,6 +14,8 @@
 // exclusively from reading the leases until it has deleted, so each pin is either seen by
 // gc or made after gc finished. Pin first, then check that the content is (still) there.
 
+import OCISystem
+import OCIValues
 import Synchronization
 
 #if canImport(Glibc)

@@ -4,6 +4,9 @@
 // build pins (ContentLease.swift), and the temporary entries of processes that are gone
 // (StoreOwnership.swift).
 
+import OCISystem
+import OCIValues
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -2,6 +2,9 @@
 // OCI archive (a tar of a layout, what `podman load` and `skopeo copy oci-archive:` read).
 // Blobs are copied through the target's ingest (verified, atomic), never re-encoded.
 
+import OCISystem
+import OCIValues
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

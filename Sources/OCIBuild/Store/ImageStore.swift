@@ -35,6 +35,8 @@
 //   process remove its own before it exits (Termination.swift).
 
 import Foundation
+import OCISystem
+import OCIValues
 
 #if canImport(Glibc)
 import Glibc

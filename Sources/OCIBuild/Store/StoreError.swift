@@ -2,6 +2,10 @@
 // line can print one line that says where to look.
 
 /// A failure of the OCI-layout image store.
+
+import OCISystem
+import OCIValues
+
 package enum StoreError: Error, Sendable, CustomStringConvertible {
     /// A system or library call failed.
     case native(NativeError)

@@ -3,6 +3,9 @@
 // buildah choose between /var/lib/containers and ~/.local/share/containers.
 
 /// The default store directory for an environment and user.
+
+import OCISystem
+
 package enum StoreLocation {
     /// `$KOLLA_OCI_ROOT`; else `/var/lib/kolla-oci` when `userID` is 0; else
     /// `$XDG_DATA_HOME/kolla-oci`; else `$HOME/.local/share/kolla-oci`.

@@ -19,6 +19,7 @@
 // This process additionally records every scratch path it creates in `ScratchRegistry`,
 // so a SIGINT or SIGTERM (`Termination`) can remove them before the process exits.
 
+import OCISystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -221,5 +222,33 @@ package enum ScratchRegistry {
     /// Parks the calling thread: the process is about to exit.
     private static func waitForExit() -> Never {
         while true { pause() }
+    }
+}
+
+extension ScratchRegistry {
+    /// Installs the SIGINT/SIGTERM handling of the executable with the store's cleanup:
+    /// this process's scratch is removed and its owner files released before it exits.
+    package static func installTerminationCleanup() throws(NativeError) {
+        try Termination.install(
+            Termination.Hooks(
+                removeScratch: {
+                    var left: [String] = []
+                    for path in takeAllForTermination() {
+                        // A killed RUN may still be writing for a moment, and the build thread
+                        // may be removing the same tree: retry briefly until the path is gone.
+                        var gone = false
+                        for attempt in 0..<50 {
+                            if removeEntry(path) || isAbsent(path) {
+                                gone = true
+                                break
+                            }
+                            if attempt < 49 { usleep(100_000) }
+                        }
+                        if !gone { left.append(path) }
+                    }
+                    return left
+                },
+                release: { StoreOwner.releaseAll() }
+            ))
     }
 }

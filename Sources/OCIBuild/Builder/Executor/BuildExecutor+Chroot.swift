@@ -1,4 +1,9 @@
 import Foundation
+import OCILayers
+import OCISandbox
+import OCIStore
+import OCISystem
+import OCIValues
 
 /// A stage's root file system materialised in a plain directory, for the chroot rung:
 /// the stage's layers applied in order (whiteouts deleting), updated in place by RUN.

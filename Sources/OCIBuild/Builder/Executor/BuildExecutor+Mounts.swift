@@ -1,4 +1,8 @@
 import Foundation
+import OCIDockerfile
+import OCISandbox
+import OCISystem
+import OCIValues
 
 /// RUN's `--mount`s as BuildKit defines them: bind (context, stage or image), cache
 /// (a directory per id kept in the store), tmpfs and secret. Each becomes a bind mount or

@@ -9,7 +9,9 @@
 // and with MTIME 0 (`gzip:!timestamp`), and no padding after the two end-of-archive
 // blocks (a tar is then exactly what Go's archive/tar writes: entries + 1024 zero bytes).
 
+
 import CKollaShim
+import OCIValues
 
 #if canImport(Glibc)
 import Glibc

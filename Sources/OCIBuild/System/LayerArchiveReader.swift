@@ -7,7 +7,9 @@
 // reader through a read callback. The file itself is read through another callback that
 // hashes the compressed bytes. Memory use is two fixed buffers whatever the layer size.
 
+
 import CKollaShim
+import OCIValues
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,9 @@
 // layer.md, "File Types" and "Changesets"), numeric owners only, no atime/ctime.
 
 /// A member of a layer tar, read from or written to libarchive.
+
+import OCIValues
+
 package struct TarEntry: Sendable, Hashable {
     /// The member path as stored (e.g. `./etc/passwd`, `usr/bin/`); sanitized by the caller.
     package var path: String

@@ -1,4 +1,9 @@
 import Foundation
+import OCIDockerfile
+import OCILayers
+import OCIStore
+import OCISystem
+import OCIValues
 
 /// COPY and ADD: sources from the build context (minus `.dockerignore`), another stage
 /// (`--from`) or here-documents, written into a fresh upper directory at the destination

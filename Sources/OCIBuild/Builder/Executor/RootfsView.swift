@@ -1,4 +1,5 @@
 import Foundation
+import OCISystem
 
 /// A read-only view of an image's merged root file system over its extracted layer
 /// directories (top first), without mounting: what exists at a path, symlink resolution

@@ -1,4 +1,10 @@
 import Foundation
+import OCIDockerfile
+import OCILayers
+import OCISandbox
+import OCIStore
+import OCISystem
+import OCIValues
 
 /// Executes Dockerfiles into the store without a daemon, as buildah does in three
 /// levels: the build (stages, final commit and names) → a stage (one FROM: its image

@@ -1,6 +1,9 @@
 // Computing digests lives in Native/ rather than OCI/: the `Digest` value stays free of C,
 // and only this folder reaches libcrypto.
 
+
+import OCIValues
+
 extension Digest {
     /// The `sha256:` digest of `bytes` (image-spec descriptor.md#sha-256).
     package static func sha256<Bytes: Sequence>(of bytes: Bytes) throws(NativeError) -> Digest

@@ -5,6 +5,9 @@
 // `gc` cannot collect the blobs before the name exists.
 
 import Foundation
+import OCILayers
+import OCIStore
+import OCIValues
 
 /// Imports root file system tarballs as single-layer images.
 package struct ImageImport: Sendable {

@@ -3,6 +3,7 @@
 // tree's root as they would after chroot(2). The unpacker writes hostile layers only
 // through this type (as umoci's SecureJoin does since CVE-2021-29136).
 
+
 import CKollaShim
 
 #if canImport(Glibc)

@@ -2,6 +2,7 @@
 // system calls. Native/ turns every C status into one of these at the call site, so the
 // layers above never see a raw return code (containerization's `checkOk(elseThrow:)`).
 
+
 import CKollaShim
 
 #if canImport(Glibc)

@@ -6,8 +6,9 @@
 // At a signal the thread first SIGKILLs this process's direct children (the RUN
 // sandbox's relay, whose pid 1 follows through PR_SET_PDEATHSIG, and with it the
 // sandbox's mount namespace), so nothing writes into the scratch while it goes, then
-// removes every path in `ScratchRegistry` (other processes' scratch in the same store is
-// never touched) and exits without returning to the interrupted work.
+// runs the cleanup its installer gave (the store removes this process's scratch; other
+// processes' scratch in the same store is never touched) and exits without returning to
+// the interrupted work.
 //
 // A process that only waits for a re-executed copy of itself (`kolla-oci bud` as a
 // non-root user enters a user namespace that way) forwards the signal instead: the copy
@@ -20,23 +21,37 @@ import Synchronization
 
 /// Cleanup and exit status on SIGINT and SIGTERM for the kolla-oci executable.
 package enum Termination {
-    private static let installed = Mutex(false)
+    /// What to do before exiting: `removeScratch` returns the paths it could not remove;
+    /// `release` also runs at a normal exit.
+    package struct Hooks: Sendable {
+        package var removeScratch: @Sendable () -> [String]
+        package var release: @Sendable () -> Void
+
+        package init(removeScratch: @escaping @Sendable () -> [String], release: @escaping @Sendable () -> Void) {
+            self.removeScratch = removeScratch
+            self.release = release
+        }
+    }
+
+    private static let installed = Mutex<Hooks?>(nil)
     private static let forwarding = Atomic<Bool>(false)
 
     /// Installs the handlers and starts the thread that acts on them (once per process).
-    package static func install() throws(NativeError) {
-        try installed.withLock { (done) throws(NativeError) in
-            if done { return }
+    package static func install(_ hooks: Hooks) throws(NativeError) {
+        try installed.withLock { (current) throws(NativeError) in
+            if current != nil { return }
             let readEnd = ko_signal_install()
             guard readEnd >= 0 else { throw .posix("ko_signal_install") }
+            current = hooks
             let thread = Thread { watch(readEnd) }
             thread.name = "kolla-oci signals"
             thread.start()
             // A normal exit leaves no owner files behind either.
-            atexit { StoreOwner.releaseAll() }
-            done = true
+            atexit { Termination.installedHooks?.release() }
         }
     }
+
+    private static var installedHooks: Hooks? { installed.withLock { $0 } }
 
     /// From now on, pass SIGINT and SIGTERM on to this process's children instead of
     /// exiting: for a process whose only work is waiting for a child that owns the scratch.
@@ -63,26 +78,13 @@ package enum Termination {
     /// Stops the children, removes this process's scratch and exits with 128 + `signal`.
     private static func terminate(_ signal: Int32) -> Never {
         for child in directChildren() { kill(child, SIGKILL) }
-        let paths = ScratchRegistry.takeAllForTermination()
-        var left: [String] = []
-        for path in paths {
-            // A killed RUN may still be writing for a moment, and the build thread may be
-            // removing the same tree: retry briefly until the path is gone.
-            var gone = false
-            for attempt in 0..<50 {
-                if ScratchRegistry.removeEntry(path) || ScratchRegistry.isAbsent(path) {
-                    gone = true
-                    break
-                }
-                if attempt < 49 { usleep(100_000) }
-            }
-            if !gone { left.append(path) }
-        }
+        let hooks = installedHooks
+        let left = hooks?.removeScratch() ?? []
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
         var message = "kolla-oci: interrupted by \(name)"
         if !left.isEmpty { message += "; could not remove \(left.joined(separator: ", "))" }
         message += "\n"
-        StoreOwner.releaseAll()
+        hooks?.release()
         // Straight to the descriptor: stdio's buffers may be locked by the interrupted thread.
         _ = message.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         _exit(128 + signal)

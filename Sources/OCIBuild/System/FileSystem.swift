@@ -2,6 +2,7 @@
 // `NativeError` naming the call and the path. Descriptors live in `FileDescriptor`, a
 // non-Sendable owner that closes on deinit, so no descriptor outlives its user or leaks.
 
+
 import CKollaShim
 
 #if canImport(Glibc)

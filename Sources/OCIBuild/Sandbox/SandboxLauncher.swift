@@ -1,4 +1,4 @@
-import CKollaShim
+import CKollaSandbox
 import Foundation
 
 /// Runs a `RunSpec` through the C child path (`ko_sandbox_run`): the calling thread

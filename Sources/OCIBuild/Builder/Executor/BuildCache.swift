@@ -1,4 +1,5 @@
 import Foundation
+import OCIValues
 
 /// The build cache: step key → the layer that step produced. A key chains the parent
 /// image (manifest digest), every instruction's text, the build args in scope and, for

@@ -2,7 +2,6 @@
 // the layer writer computes diffIDs while bytes stream past, so the hasher takes input in
 // pieces of any size and never needs the whole blob in memory.
 
-import CKollaShim
 
 /// An incremental SHA-256 hasher backed by one libcrypto `EVP_MD_CTX`.
 ///
@@ -11,6 +10,8 @@ import CKollaShim
 /// reused. The context is freed when the hasher is released.
 ///
 /// Not `Sendable`: the C context has no locking, so one hasher belongs to one task.
+import CKollaShim
+
 package final class SHA256 {
     /// The length of a SHA-256 hash in bytes (FIPS 180-4 §6.2: 256 bits).
     package static let byteCount = Int(SHA256_DIGEST_LENGTH)

@@ -1,4 +1,10 @@
 import Foundation
+import OCIDockerfile
+import OCILayers
+import OCISandbox
+import OCIStore
+import OCISystem
+import OCIValues
 
 /// RUN: the command in the sandbox on an overlay of the stage's extracted layers; the
 /// overlay's upper directory is the step's layer.

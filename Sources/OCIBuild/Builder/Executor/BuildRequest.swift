@@ -1,4 +1,6 @@
 import Foundation
+import OCISandbox
+import OCIValues
 
 /// What to build: a Dockerfile, its context, and the knobs of `kolla-oci bud` (and of
 /// the kolla front end, which calls the executor in-process).
