@@ -77,7 +77,13 @@ let package = Package(
             exclude: ["Conformance", "Differential"]
         ),
         .testTarget(name: "KollaFrontTests", dependencies: ["KollaFront", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "OCIBuildTests", dependencies: ["OCIBuild", "TestSupport"]),
+        .testTarget(
+            name: "OCIBuildTests",
+            dependencies: [
+                "OCIBuild", "OCIValues", "OCISystem", "OCIStore", "OCILayers", "OCISandbox", "OCIRegistry",
+                "OCIDockerfile", "TestSupport",
+            ]
+        ),
         // End to end through the kolla-oci binary: real namespaces, a debootstrapped Debian base,
         // loopback registries (Helpers/: the Python token service and fault-injecting proxy).
         .testTarget(name: "IntegrationTests", dependencies: ["OCIBuild", "TestSupport"], exclude: ["Helpers"]),

@@ -13,6 +13,7 @@ import TestSupport
 
 #if canImport(Glibc)
 import Glibc
+import OCISystem
 #endif
 
 @Suite("COPY/ADD confinement", .serialized)

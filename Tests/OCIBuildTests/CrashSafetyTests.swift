@@ -10,6 +10,7 @@ import OCIBuild
 
 #if canImport(Glibc)
 import Glibc
+import OCISystem
 #endif
 
 @Suite("Crash safety")

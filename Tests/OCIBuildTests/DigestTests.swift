@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import TestSupport
 import OCIBuild
+import OCISystem
 
 @Suite("Digest")
 struct DigestTests {

@@ -9,6 +9,7 @@ import OCIBuild
 
 #if canImport(Glibc)
 import Glibc
+import OCISystem
 #endif
 
 @Suite("Image store")

@@ -8,6 +8,7 @@ import TestSupport
 
 #if canImport(Glibc)
 import Glibc
+import OCISystem
 #endif
 
 enum Fixture {

@@ -11,6 +11,7 @@ import OCIBuild
 
 #if canImport(Glibc)
 import Glibc
+import OCISystem
 #endif
 
 @Suite("Layers")

@@ -4,6 +4,7 @@
 import CKollaShim
 import Foundation
 import OCIBuild
+import OCISystem
 import Testing
 
 #if canImport(Glibc)

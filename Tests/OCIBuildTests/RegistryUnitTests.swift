@@ -8,6 +8,7 @@ import Testing
 import TestSupport
 import OCIBuild
 @testable import OCIRegistry
+import OCISystem
 
 @Suite("Registry: URLs, challenges, credentials")
 struct RegistryUnitTests {

@@ -4,6 +4,7 @@ import Testing
 
 @testable import OCIBuild
 @testable import OCIDockerfile
+import OCISystem
 
 /// `RUN --network` and `RUN --mount`: the parser's checks (naming the line), the mount
 /// fields and their defaults, what the executor puts in the sandbox spec, what reaches

@@ -56,7 +56,7 @@ struct SourceArchives {
                 }
                 try? FileManager.default.removeItem(atPath: archive)
             }
-            try NormalizedTar.write(dir, arcname: kind, to: context + "/\(kind)-archive")
+            try SourceArchive.write(dir, arcname: kind, to: context + "/\(kind)-archive")
         }
     }
 
@@ -64,7 +64,7 @@ struct SourceArchives {
         switch src.type {
         case "url":
             log("Downloading \(src.section) from \(src.location)")
-            let digest = try HTTPDownload.fetch(src.location, to: archive, timeout: conf.int("timeout"))
+            let digest = try SourceArchive.download(src.location, to: archive, timeout: conf.int("timeout"))
             let arch = conf.string("debian_arch") ?? "amd64"
             if let want = src.sha256.first(where: { $0.key == arch })?.value, !want.isEmpty, want.lowercased() != digest {
                 try? FileManager.default.removeItem(atPath: archive)
@@ -77,7 +77,7 @@ struct SourceArchives {
             try git(["clone", src.location, clone])
             try git(["-C", clone, "checkout", reference])
             try git(["-C", clone, "remote", "remove", "origin"])
-            try NormalizedTar.write(clone, arcname: (clone as NSString).lastPathComponent, to: archive)
+            try SourceArchive.write(clone, arcname: (clone as NSString).lastPathComponent, to: archive)
             try? FileManager.default.removeItem(atPath: clone)
         case "local":
             let base = conf.string("locals_base") ?? "./"
@@ -87,7 +87,7 @@ struct SourceArchives {
                 throw CommandError("\(src.section): local source \(path) does not exist")
             }
             if isDir.boolValue {
-                try NormalizedTar.write(path, arcname: (path as NSString).lastPathComponent, to: archive)
+                try SourceArchive.write(path, arcname: (path as NSString).lastPathComponent, to: archive)
             } else {
                 try? FileManager.default.removeItem(atPath: archive)
                 try FileManager.default.copyItem(atPath: path, toPath: archive)

@@ -176,19 +176,3 @@ func networkMode(_ text: String) throws -> RunSpec.NetworkMode {
     }
     return mode
 }
-
-extension RegistryClient {
-    /// The FROM hook of builds: pulls an image the store lacks from its registry under its
-    /// familiar name; nil when the registry has no such image.
-    func fromImagePuller(into store: ImageStore) -> @Sendable (String) throws -> Descriptor? {
-        { image in
-            let reference = try Reference(image)
-            do {
-                return try self.pull(reference, into: store, name: reference.familiarString)
-            } catch let error as RegistryError {
-                if case .manifestNotFound = error { return nil }
-                throw error
-            }
-        }
-    }
-}

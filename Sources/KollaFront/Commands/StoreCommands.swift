@@ -106,7 +106,7 @@ struct StoreCommand {
 
     func layerOptions() -> LayerWriteOptions {
         var options = LayerWriteOptions()
-        options.compression = CompressionOptions(compression)
+        options.compressionFormat = compression
         options.sourceDateEpoch = sourceDateEpoch
             ?? LayerWriteOptions.sourceDateEpoch(from: ProcessInfo.processInfo.environment)
         return options
@@ -263,8 +263,7 @@ struct StoreCommand {
         } else {
             changes = try Differ.treeChanges(lower: lower, upper: directory)
         }
-        let file = try FileDescriptor(path: output, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        let digests = try LayerWriter(options: layerOptions()).write(changes, to: file)
+        let digests = try LayerWriter(options: layerOptions()).write(changes, toFile: output)
         print("diff_id \(digests.diffID) \(digests.uncompressedSize)")
         print("digest \(digests.digest) \(digests.size)")
         return 0

@@ -35,9 +35,6 @@ enum UserNamespace {
         case .single, .subordinate:
             // The child is uid 0 in its namespace: pass the store location explicitly.
             setenv("KOLLA_OCI_ROOT", storeRoot(root), 1)
-            // The child owns the scratch: on SIGINT/SIGTERM it cleans up and exits 130/143,
-            // which this process then returns.
-            Termination.forwardToChildren()
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             return try SandboxLauncher.reexecInUserNamespace(
                 executable: exe, programName: CommandLine.arguments.first, arguments: Array(CommandLine.arguments.dropFirst()),

@@ -6,5 +6,4 @@
 @_exported import OCIRegistry
 @_exported import OCISandbox
 @_exported import OCIStore
-@_exported import OCISystem
 @_exported import OCIValues

@@ -7,6 +7,7 @@
 /// Knobs of a layer write.
 
 import OCISystem
+import OCIValues
 
 package struct LayerWriteOptions: Sendable {
     /// Compression of the blob.
@@ -18,6 +19,12 @@ package struct LayerWriteOptions: Sendable {
 
     /// Defaults: gzip, identity map, no clamping.
     package init() {}
+
+    /// The blob's compression format, at its default level and threads.
+    package var compressionFormat: Compression {
+        get { compression.compression }
+        set { compression = CompressionOptions(newValue) }
+    }
 
     /// Reads `SOURCE_DATE_EPOCH` (decimal seconds) from `environment`; nil when unset or
     /// malformed.
@@ -34,6 +41,14 @@ package struct LayerWriter: Sendable {
     /// A writer with `options`.
     package init(options: LayerWriteOptions = LayerWriteOptions()) {
         self.options = options
+    }
+
+    /// Writes `changes` as a layer to a new file at `path` (replaced if it exists).
+    package func write(_ changes: [LayerChange], toFile path: String) throws(LayerError) -> LayerDigests {
+        let file = try layerCall { () throws(NativeError) in
+            try FileDescriptor.create(path)
+        }
+        return try write(changes, to: file)
     }
 
     /// Writes `changes` (in any order; they are sorted) as a layer to `output` and

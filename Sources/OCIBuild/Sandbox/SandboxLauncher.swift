@@ -1,5 +1,6 @@
 import CKollaSandbox
 import Foundation
+import OCISystem
 
 /// Runs a `RunSpec` through the C child path (`ko_sandbox_run`): the calling thread
 /// blocks until the command exits; output goes to the given descriptors.
@@ -102,7 +103,9 @@ package enum SandboxLauncher {
     }
 
     /// Re-executes `arguments` of this program inside a new user namespace (see
-    /// `ko_userns_reexec`) and returns its exit status.
+    /// `ko_userns_reexec`) and returns its exit status. From then on this process only
+    /// waits: the child owns the scratch, so SIGINT/SIGTERM are passed on to it (it cleans
+    /// up and exits 130/143, which this process returns).
     package static func reexecInUserNamespace(
         executable: String, programName: String? = nil, arguments: [String], mapping: IDMapping, rung: SandboxPlan.Rung
     ) throws -> Int32 {
@@ -128,6 +131,7 @@ package enum SandboxLauncher {
         }
         let newuidmap = IDMapping.helper("newuidmap") ?? "/usr/bin/newuidmap"
         let newgidmap = IDMapping.helper("newgidmap") ?? "/usr/bin/newgidmap"
+        Termination.forwardToChildren()
         let rc = argv.withUnsafeMutableBufferPointer { a in
             envp.withUnsafeMutableBufferPointer { e in
                 ko_userns_reexec(
@@ -137,6 +141,26 @@ package enum SandboxLauncher {
         }
         if rc != 0 { throw SandboxError("user namespace: " + cText(err)) }
         return status
+    }
+}
+
+extension SandboxLauncher {
+    /// What a privilege probe found: whether it worked, and why not.
+    package struct ProbeResult: Sendable {
+        package var ok: Bool
+        package var why: String
+    }
+
+    /// Whether a child can make a mount namespace and mount in it.
+    static func probeMount() -> ProbeResult { probe(ko_sandbox_probe_mount) }
+
+    /// Whether a child can make a user namespace.
+    static func probeUserNamespace() -> ProbeResult { probe(ko_sandbox_probe_userns) }
+
+    private static func probe(_ call: (UnsafeMutablePointer<CChar>?, Int) -> Int32) -> ProbeResult {
+        var err = [CChar](repeating: 0, count: 256)
+        let ok = call(&err, err.count) == 1
+        return ProbeResult(ok: ok, why: cText(err))
     }
 }
 

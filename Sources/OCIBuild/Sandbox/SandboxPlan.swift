@@ -1,4 +1,3 @@
-import CKollaSandbox
 import Foundation
 import OCISystem
 
@@ -23,6 +22,9 @@ package enum IsolationRequest: String, Sendable, CaseIterable {
 /// | `userns-container` | root of a user namespace it did not make (rootless podman, GitLab runner on rootless podman) | namespaces, pivot_root, overlay with `userxattr` |
 /// | `chroot` | root without CAP_SYS_ADMIN and without user namespaces (Docker's default, Kubernetes pods) | chroot into a plain directory, changes found by walking it |
 package struct SandboxPlan: Sendable, Equatable, CustomStringConvertible {
+    /// True when this process is in the host's own user namespace (not nested in one).
+    package static var inInitialUserNamespace: Bool { FileSystem.inInitialUserNamespace }
+
     /// A rung of the ladder.
     package enum Rung: String, Sendable {
         case rootUserNamespace = "root-userns"
@@ -114,17 +116,7 @@ package struct SandboxPlan: Sendable, Equatable, CustomStringConvertible {
 
     /// Probes of this process's privileges, each made once in a short-lived child.
     enum Probe {
-        struct Result: Sendable {
-            var ok: Bool
-            var why: String
-        }
-        static let mount: Result = run(ko_sandbox_probe_mount)
-        static let userNamespace: Result = run(ko_sandbox_probe_userns)
-
-        private static func run(_ probe: (UnsafeMutablePointer<CChar>?, Int) -> Int32) -> Result {
-            var err = [CChar](repeating: 0, count: 256)
-            let ok = probe(&err, err.count) == 1
-            return Result(ok: ok, why: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        static let mount: SandboxLauncher.ProbeResult = SandboxLauncher.probeMount()
+        static let userNamespace: SandboxLauncher.ProbeResult = SandboxLauncher.probeUserNamespace()
     }
 }

@@ -35,6 +35,16 @@ package final class FileDescriptor {
         self.init(owning: fd, path: path)
     }
 
+    /// Opens an existing file for reading.
+    package static func openForReading(_ path: String) throws(NativeError) -> FileDescriptor {
+        try FileDescriptor(path: path, flags: O_RDONLY)
+    }
+
+    /// Creates (or truncates) `path` for writing, with `mode` when it is new.
+    package static func create(_ path: String, mode: mode_t = 0o644) throws(NativeError) -> FileDescriptor {
+        try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+    }
+
     /// A new descriptor for the file this one refers to, opened with `flags` (O_CLOEXEC
     /// is added): turns an O_PATH descriptor found by a confined lookup into a readable
     /// one without resolving any path again. Not for symlinks (the kernel would follow them).
