@@ -242,8 +242,8 @@ struct BuildCommand {
         if let dir = conf.string("logs_dir") {
             for f in summary.failed where f.status == .error {
                 let link = dir + "/000_FAILED_\(f.name).log"
-                unlink(link)
-                symlink("\(f.name).log", link)
+                try? FileManager.default.removeItem(atPath: link)
+                try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "\(f.name).log")
             }
         }
         guard conf.string("format") == "json" else { return }

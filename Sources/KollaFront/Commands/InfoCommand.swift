@@ -16,7 +16,7 @@ struct InfoCommand {
         guard args.positionals.isEmpty else { throw UsageError("info takes no arguments") }
         let request = try UserNamespace.request(args.value("--isolation"))
         print("kolla-oci \(KollaOCI.version)")
-        print("uid: \(getuid()), user namespace: \(SandboxPlan.inInitialUserNamespace ? "the host's" : "nested")")
+        print("uid: \(ProcessIdentity.userID), user namespace: \(SandboxPlan.inInitialUserNamespace ? "the host's" : "nested")")
         do {
             let plan = try UserNamespace.plan(request)
             print("isolation: \(plan.rung.rawValue)")

@@ -1,11 +1,6 @@
 import Foundation
 import OCIBuild
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The registry subcommands: `pull`, `push`, `login` and `logout`. Progress goes to
 /// standard error, one line per blob, only when it is a terminal; the manifest digest of a
@@ -72,7 +67,7 @@ struct RegistryCommand {
         if args.isSet("--debug") {
             options.trace = { line in FileHandle.standardError.write(Data("debug: \(line)\n".utf8)) }
         }
-        if !quiet, isatty(STDERR_FILENO) == 1 {
+        if !quiet, Terminal.isTerminal(2) {
             options.progress = { line in FileHandle.standardError.write(Data("\(line)\n".utf8)) }
         }
         return options
@@ -163,7 +158,7 @@ struct RegistryCommand {
         let started = Date()
         let report = try client.push(store: store, manifest: descriptor, to: destination)
         print(report.manifestDigest.description)
-        if !quiet, isatty(STDERR_FILENO) == 1 {
+        if !quiet, Terminal.isTerminal(2) {
             let seconds = Date().timeIntervalSince(started)
             KollaOCI.printError(String(
                 format: "pushed %@ in %.2f s: %d blob(s) uploaded (%@), %d mounted, %d already there",
@@ -181,7 +176,7 @@ struct RegistryCommand {
         ])
         guard args.positionals.count == 1 else { throw UsageError("exactly one REGISTRY is required") }
         let registry = try Self.canonicalRegistry(args.positionals[0])
-        let interactive = isatty(STDIN_FILENO) == 1
+        let interactive = Terminal.isTerminal(0)
         var username = args.value("--username")
         let password: String
         if args.isSet("--password-stdin") {
@@ -237,20 +232,7 @@ struct RegistryCommand {
     /// Reads a line from the terminal with echo off.
     private static func readPassword(prompt: String) throws -> String {
         FileHandle.standardError.write(Data(prompt.utf8))
-        var saved = termios()
-        let haveTerminal = tcgetattr(STDIN_FILENO, &saved) == 0
-        if haveTerminal {
-            var quiet = saved
-            quiet.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
-        }
-        defer {
-            if haveTerminal {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
-                FileHandle.standardError.write(Data("\n".utf8))
-            }
-        }
-        guard let line = readLine(strippingNewline: true) else { throw CommandError("no password given") }
+        guard let line = Terminal.readLineWithoutEcho() else { throw CommandError("no password given") }
         return line
     }
 }

@@ -29,12 +29,12 @@ enum UserNamespace {
     /// For a non-root caller, re-executes this command inside a user namespace and returns
     /// its exit status; nil when the current process should do the work itself.
     static func enterIfNeeded(root: String?, isolation: IsolationRequest) throws -> Int32? {
-        guard getuid() != 0 else { return nil }
+        guard ProcessIdentity.userID != 0 else { return nil }
         let plan = try plan(isolation)
         switch plan.mapping {
         case .single, .subordinate:
             // The child is uid 0 in its namespace: pass the store location explicitly.
-            setenv("KOLLA_OCI_ROOT", storeRoot(root), 1)
+            ProcessIdentity.setEnvironment("KOLLA_OCI_ROOT", storeRoot(root))
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             return try SandboxLauncher.reexecInUserNamespace(
                 executable: exe, programName: CommandLine.arguments.first, arguments: Array(CommandLine.arguments.dropFirst()),

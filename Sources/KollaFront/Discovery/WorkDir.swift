@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// The assembled `<work-dir>/docker` tree (kolla's `setup_working_dir`): the image tree
 /// copied, each `--docker-dir` overlaid in order (later files win), the apt files put
@@ -57,12 +58,11 @@ struct WorkDir {
         for name in try readdirNames(src) {
             let s = src + "/" + name
             let d = dest + "/" + name
-            var st = stat()
-            guard lstat(s, &st) == 0 else { continue }
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
+            guard let info = (try? FileSystem.status(s)) ?? nil else { continue }
+            switch info.kind {
+            case .directory:
                 try copyTree(s, to: d)
-            case S_IFLNK:
+            case .symlink:
                 try? fm.removeItem(atPath: d)
                 try fm.createSymbolicLink(atPath: d, withDestinationPath: try fm.destinationOfSymbolicLink(atPath: s))
             default:
@@ -75,16 +75,11 @@ struct WorkDir {
     /// Directory entries in the order the file system returns them (what Python's
     /// `os.scandir`, and so kolla's walk order, sees).
     static func readdirNames(_ dir: String) throws -> [String] {
-        guard let d = opendir(dir) else { throw ConfigError.unreadable(dir) }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
+        do {
+            return try FileSystem.directoryEntriesInListingOrder(dir)
+        } catch {
+            throw ConfigError.unreadable(dir)
         }
-        return names
     }
 
     /// `os.walk` top-down: a directory is listed when it holds `Dockerfile.j2`, then its
@@ -96,12 +91,10 @@ struct WorkDir {
             var subdirs: [String] = []
             var hasTemplate = false
             for n in names {
-                var st = stat()
-                guard stat(dir + "/" + n, &st) == 0 else { continue }
-                if st.st_mode & S_IFMT == S_IFDIR {
-                    var lst = stat()
+                guard let followed = (try? FileSystem.statusFollowingLinks(dir + "/" + n)) ?? nil else { continue }
+                if followed.kind == .directory {
                     // os.walk does not follow directory symlinks.
-                    if lstat(dir + "/" + n, &lst) == 0, lst.st_mode & S_IFMT == S_IFLNK { continue }
+                    if let own = (try? FileSystem.status(dir + "/" + n)) ?? nil, own.kind == .symlink { continue }
                     subdirs.append(n)
                 } else if n == "Dockerfile.j2" {
                     hasTemplate = true
@@ -141,15 +134,13 @@ struct WorkDir {
     /// Sets atime and mtime of everything below the work dir to 0 (kolla's `set_time`),
     /// so build contexts do not depend on when they were assembled.
     func resetTimes() {
-        var times = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
         func walk(_ dir: String) {
             guard let names = try? WorkDir.readdirNames(dir) else { return }
             for n in names {
                 let p = dir + "/" + n
-                var st = stat()
-                guard lstat(p, &st) == 0 else { continue }
-                if st.st_mode & S_IFMT == S_IFDIR { walk(p) }
-                utimensat(AT_FDCWD, p, &times, AT_SYMLINK_NOFOLLOW)
+                guard let info = (try? FileSystem.status(p)) ?? nil else { continue }
+                if info.kind == .directory { walk(p) }
+                try? FileSystem.setTimes(p, seconds: 0)
             }
         }
         walk(path)

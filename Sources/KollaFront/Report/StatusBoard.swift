@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// The live multi-line status of a build on a terminal: one line per image being built
 /// or pushed (`keystone-base  building step 7/12`, `base  pushing`), redrawn in place
@@ -13,7 +14,7 @@ final class StatusBoard: @unchecked Sendable {
     init(enabled: Bool) { self.enabled = enabled }
 
     /// True when stderr is a terminal (and the caller did not ask for plain output).
-    static func terminal() -> Bool { isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
+    static func terminal() -> Bool { Terminal.isTerminal(2) && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
 
     var isEnabled: Bool { enabled }
 

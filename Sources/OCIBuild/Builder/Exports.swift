@@ -7,3 +7,9 @@
 @_exported import OCISandbox
 @_exported import OCIStore
 @_exported import OCIValues
+
+// From the system layer, only what a front end needs: path operations with typed errors,
+// this process's ids, and the terminal. Descriptors, archives, HTTP and C stay below.
+@_exported import enum OCISystem.FileSystem
+@_exported import enum OCISystem.ProcessIdentity
+@_exported import enum OCISystem.Terminal

@@ -17,11 +17,6 @@
 import Foundation
 import OCISystem
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A user name and password (or token) for one registry.
 package struct RegistryCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -215,11 +210,9 @@ package enum AuthFile {
                                                         attributes: [.posixPermissions: 0o700])
             }
             let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-            let temporary = "\(path).tmp-\(getpid())"
+            let temporary = "\(path).tmp-\(ProcessIdentity.processID)"
             // Created 0600 from the start: the password is never readable by others, not even briefly.
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw NativeError.posix("open", path: temporary) }
-            let file = FileDescriptor(owning: fd, path: temporary)
+            let file = try FileDescriptor.create(temporary, mode: 0o600)
             try file.setMode(0o600)
             try file.write(Array(data) + [0x0a])
             try file.sync()

@@ -14,11 +14,6 @@ import OCIStore
 import OCISystem
 import OCIValues
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The store's record of blob locations on registries.
 enum BlobLocations {

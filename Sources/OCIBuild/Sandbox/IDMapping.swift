@@ -72,8 +72,8 @@ package enum IDMapping: Sendable, Equatable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         subuid: String = "/etc/subuid", subgid: String = "/etc/subgid"
     ) -> IDMapping {
-        let uid = getuid()
-        let gid = getgid()
+        let uid = ProcessIdentity.userID
+        let gid = ProcessIdentity.groupID
         if uid == 0 {
             if environment[namespaceMarker] != nil || !FileSystem.isFullyPrivileged { return .inherited }
             return rootRange(subuid: subuid, subgid: subgid)

@@ -24,6 +24,7 @@ import Glibc
 import Musl
 #endif
 
+
 /// Content pinned against `ImageStore.gc` for as long as the lease is held.
 package final class ContentLease: Sendable {
     /// The store whose content is pinned.

@@ -13,6 +13,7 @@ import Glibc
 import Musl
 #endif
 
+
 /// What `ImageStore.fsck()` found.
 package struct FsckReport: Sendable {
     /// Inconsistencies: missing or corrupt blobs, malformed documents, broken references.

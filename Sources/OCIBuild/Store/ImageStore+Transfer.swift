@@ -11,6 +11,7 @@ import Glibc
 import Musl
 #endif
 
+
 extension ImageStore {
     /// Every descriptor `descriptor` reaches (itself first), each verified present with
     /// the right size; throws on the first broken reference.
@@ -67,7 +68,7 @@ extension ImageStore {
             throw .invalidDocument(path: path, error)
         }
         var generator = SystemRandomNumberGenerator()
-        let temporary = "\(path).tmp-\(getpid())-\(String(generator.next(), radix: 16))"
+        let temporary = "\(path).tmp-\(ProcessIdentity.processID)-\(String(generator.next(), radix: 16))"
         do throws(NativeError) {
             let output = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
             let tar = try LayerArchiveWriter(output: output, options: CompressionOptions(.none))

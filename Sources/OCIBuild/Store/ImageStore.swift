@@ -38,11 +38,6 @@ import Foundation
 import OCISystem
 import OCIValues
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// An OCI image layout used as kolla-oci's image store.
 ///

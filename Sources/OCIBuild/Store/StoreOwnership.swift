@@ -28,13 +28,14 @@ import Glibc
 import Musl
 #endif
 
+
 /// This process's ownership of temporary entries in stores.
 package enum StoreOwner {
     /// `<pid>-<random hex>`, the token in the names of this process's temporary entries.
     package static let token: String = {
         var generator = SystemRandomNumberGenerator()
         let random = String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 16)
-        return "\(getpid())-\(random)"
+        return "\(ProcessIdentity.processID)-\(random)"
     }()
 
     /// The owner files this process holds, by store root. The descriptors stay open (and
@@ -122,7 +123,7 @@ package enum StoreOwner {
             if name.hasPrefix(".new-") {
                 // A claim between create and rename, or one that died there: only the
                 // latter is unlocked and old.
-                guard let info = try? FileSystem.status(path), time(nil) - info.mtimeSeconds > 600,
+                guard let info = try? FileSystem.status(path), ProcessIdentity.now - info.mtimeSeconds > 600,
                       let file = try? FileDescriptor(path: path, flags: O_RDONLY),
                       (try? file.lock(exclusive: true, wait: false)) == true else { continue }
                 try? FileSystem.removeFile(path)
@@ -221,7 +222,7 @@ package enum ScratchRegistry {
 
     /// Parks the calling thread: the process is about to exit.
     private static func waitForExit() -> Never {
-        while true { pause() }
+        ProcessIdentity.parkForever()
     }
 }
 
@@ -242,7 +243,7 @@ extension ScratchRegistry {
                                 gone = true
                                 break
                             }
-                            if attempt < 49 { usleep(100_000) }
+                            if attempt < 49 { ProcessIdentity.sleep(milliseconds: 100) }
                         }
                         if !gone { left.append(path) }
                     }

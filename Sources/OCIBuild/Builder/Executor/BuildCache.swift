@@ -38,9 +38,9 @@ struct BuildCache: Sendable {
     func record(_ key: String, _ entry: Entry) {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard let data = try? JSONEncoder().encode(entry) else { return }
-        let tmp = directory + "/.\(key).\(getpid()).tmp"
+        let tmp = directory + "/.\(key).\(ProcessIdentity.processID).tmp"
         if FileManager.default.createFile(atPath: tmp, contents: data) {
-            rename(tmp, directory + "/" + key + ".json")
+            try? FileSystem.rename(tmp, to: directory + "/" + key + ".json")
         }
     }
 }

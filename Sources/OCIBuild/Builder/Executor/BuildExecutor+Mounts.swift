@@ -232,10 +232,10 @@ extension BuildExecutor {
         for stub in prepared.stubs.sorted(by: { $0.path.split(separator: "/").count > $1.path.split(separator: "/").count }) {
             let host = upper + "/" + stub.path
             guard let info = (try? FileSystem.status(host)) ?? nil else { continue }
-            if info.kind == .directory, ((try? FileSystem.directoryEntries(host)) ?? ["?"]).isEmpty {
-                rmdir(host)
+            if info.kind == .directory {
+                _ = try? FileSystem.removeEmptyDirectory(host)
             } else if stub.file, info.kind == .regular, info.size == 0 {
-                unlink(host)
+                try? FileSystem.removeFile(host)
             }
         }
         for anchor in prepared.anchors {
@@ -250,15 +250,11 @@ extension BuildExecutor {
                 if !opaque, ((try? FileSystem.directoryEntries(host)) ?? ["?"]).isEmpty, info.permissions == image.permissions,
                     info.uid == image.uid, info.gid == image.gid
                 {
-                    rmdir(host)
+                    _ = try? FileSystem.removeEmptyDirectory(host)
                     rel = rel.split(separator: "/").dropLast().joined(separator: "/")
                     continue
                 }
-                var times = [
-                    timespec(tv_sec: image.mtimeSeconds, tv_nsec: image.mtimeNanoseconds),
-                    timespec(tv_sec: image.mtimeSeconds, tv_nsec: image.mtimeNanoseconds),
-                ]
-                utimensat(AT_FDCWD, host, &times, AT_SYMLINK_NOFOLLOW)
+                try? FileSystem.setTimes(host, seconds: image.mtimeSeconds, nanoseconds: image.mtimeNanoseconds)
                 break
             }
         }
@@ -275,7 +271,7 @@ extension BuildExecutor {
         if let info = (try? FileSystem.status(dir)) ?? nil, info.kind == .directory { return dir }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         // Made under a temporary name and renamed: a concurrent build sees all or nothing.
-        let fresh = root + "/.new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fresh = root + "/.new-\(ProcessIdentity.processID)-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileSystem.removeTree(fresh) }
         let uid = mount.uid ?? 0
         let gid = mount.gid ?? 0
@@ -289,8 +285,10 @@ extension BuildExecutor {
             }
             try? FileSystem.removeTree(scratch + "/seed")
         }
-        if Glibc.rename(fresh, dir) != 0 && errno != EEXIST && errno != ENOTEMPTY {
-            throw ExecutorError.source("cache mount \(dir): \(String(cString: strerror(errno)))")
+        do {
+            _ = try FileSystem.renameUnlessPresent(fresh, to: dir)
+        } catch {
+            throw ExecutorError.source("cache mount \(dir): \(error)")
         }
         return dir
     }
@@ -348,9 +346,12 @@ extension BuildExecutor {
 
     /// mkdir with an exact mode (no umask) and owner.
     static func makeDirectory(_ path: String, mode: UInt32, uid: UInt32, gid: UInt32) throws {
-        try FileSystem.createDirectory(path, mode: 0o700)
-        guard chown(path, uid, gid) == 0, chmod(path, mode_t(mode)) == 0 else {
-            throw ExecutorError.source("\(path): \(String(cString: strerror(errno)))")
+        do {
+            try FileSystem.createDirectory(path, mode: 0o700)
+            try FileSystem.setOwner(path, uid: uid, gid: gid)
+            try FileSystem.setMode(path, mode)
+        } catch {
+            throw ExecutorError.source("\(error)")
         }
     }
 

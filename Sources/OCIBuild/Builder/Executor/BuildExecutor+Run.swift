@@ -120,35 +120,31 @@ extension BuildExecutor {
 
     /// Runs `body` with a descriptor whose output is forwarded line by line to `log`.
     func withLogPipe<T>(_ log: @escaping @Sendable (String) -> Void, _ body: (Int32) throws -> T) throws -> T {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw ExecutorError.source("pipe: \(String(cString: strerror(errno)))") }
-        let readFD = fds[0]
-        let writeFD = fds[1]
-        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
+        let (readEnd, writeEnd): (FileDescriptor, FileDescriptor)
+        do { (readEnd, writeEnd) = try FileDescriptor.pipe() } catch { throw ExecutorError.source("\(error)") }
         let done = DispatchSemaphore(value: 0)
+        // The reader owns the read end from here on (a descriptor belongs to one thread).
+        nonisolated(unsafe) let reader = readEnd
         let thread = Thread {
             var pending = [UInt8]()
-            var buf = [UInt8](repeating: 0, count: 65536)
             while true {
-                let n = read(readFD, &buf, buf.count)
-                if n <= 0 { break }
-                pending += buf[0..<n]
+                guard let chunk = try? reader.read(upTo: 65536), !chunk.isEmpty else { break }
+                pending += chunk
                 while let nl = pending.firstIndex(of: 10) {
                     log(String(decoding: pending[..<nl], as: UTF8.self))
                     pending.removeSubrange(...nl)
                 }
             }
             if !pending.isEmpty { log(String(decoding: pending, as: UTF8.self)) }
-            close(readFD)
             done.signal()
         }
         thread.start()
+        var writer: FileDescriptor? = writeEnd
         defer {
-            close(writeFD)
+            writer = nil  // closes the write end: the reader sees end of file
             done.wait()
         }
-        return try body(writeFD)
+        return try body(writer!.raw)
     }
 }
 

@@ -349,7 +349,7 @@ package final class BuildExecutor: @unchecked Sendable {
             try? FileSystem.removeTree(upper)
         } else {
             try FileManager.default.createDirectory(atPath: FileSystem.parentPath(dest), withIntermediateDirectories: true)
-            if rename(upper, dest) != 0 { try? FileSystem.removeTree(upper) }
+            if (try? FileSystem.renameUnlessPresent(upper, to: dest)) != true { try? FileSystem.removeTree(upper) }
         }
         state.layers.append(descriptor)
         state.config.rootfs.diffIDs.append(diffID)
@@ -407,11 +407,7 @@ package final class BuildExecutor: @unchecked Sendable {
     /// registered for removal at SIGINT/SIGTERM; remove it with `ScratchRegistry.remove`.
     func scratchDirectory() throws -> String {
         try ScratchRegistry.create { () throws(NativeError) -> String in
-            var template = Array((scratchRoot + "/step-\(StoreOwner.token)-XXXXXX").utf8CString)
-            guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-                throw .posix("mkdtemp", path: scratchRoot)
-            }
-            return String(cString: p)
+            try FileSystem.makeTemporaryDirectory(prefix: scratchRoot + "/step-\(StoreOwner.token)-")
         }
     }
 
