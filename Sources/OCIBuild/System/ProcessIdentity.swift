@@ -30,6 +30,12 @@ package enum ProcessIdentity {
         while true { pause() }
     }
 
+    /// Writes out what stdio buffers for this process (before a child writes to the same
+    /// descriptors directly).
+    package static func flushStandardStreams() {
+        fflush(nil)
+    }
+
     /// Seconds since the epoch, now.
     package static var now: Int { time(nil) }
 }

@@ -70,9 +70,13 @@ extension BuildExecutor {
         let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
         let status: Int32
         do {
-            defer { emulated.undo() }
             status = try withLogPipe(request.log) { fd in try SandboxLauncher.run(spec, stdout: fd, stderr: fd) }
+        } catch {
+            try? emulated.undo()
+            throw error
         }
+        // A file not restored would put the host's resolv.conf or hosts into the layer.
+        try emulated.undo()
         guard status == 0 else { return (status, nil, root) }
         let changes = try snapshot.changes(in: root.path, ignoring: emulated.ignoredPaths)
         return (status, changes, root)
@@ -128,12 +132,12 @@ struct EmulatedMounts {
             for (name, major, minor) in Self.nodes where !devBefore.contains(name) {
                 // Without CAP_MKNOD the node is simply absent, as /proc is.
                 if (try? confined.makeNode(name, in: top, kind: .characterDevice, permissions: 0o666, major: major, minor: minor)) != nil {
-                    try? FileSystem.setMode(dev + "/" + name, 0o666)
+                    try FileSystem.setMode(dev + "/" + name, 0o666)
                     createdNodes.append(dev + "/" + name)
                 } else if name == "null", let fd = try? confined.createFile(name, in: top, mode: 0o666) {
                     // No device nodes here (a user namespace): an empty file everyone may
                     // write stands in for /dev/null, since so many scripts redirect to it.
-                    try? fd.setMode(0o666)
+                    try fd.setMode(0o666)
                     createdNodes.append(dev + "/" + name)
                 }
             }
@@ -150,17 +154,21 @@ struct EmulatedMounts {
     }
 
     /// Removes what was added to /dev (also what the command created there) and restores
-    /// the saved files.
-    func undo() {
+    /// the saved files; a file that cannot be restored is an error (its content would be
+    /// the host's).
+    func undo() throws {
         let dev = root + "/dev"
         for name in (try? FileSystem.directoryEntries(dev)) ?? [] where !devBefore.contains(name) {
             try? FileSystem.removeTree(dev + "/" + name)
         }
         for s in saved {
-            guard let fd = try? FileDescriptor(path: s.path, flags: O_WRONLY | O_TRUNC | O_NOFOLLOW) else { continue }
-            try? fd.write(s.content)
-            try? fd.setMode(s.info.permissions)
-            try? fd.setTimes(seconds: s.info.mtimeSeconds, nanoseconds: s.info.mtimeNanoseconds)
+            // Removed by the command: nothing of the host's is left to take out (and the
+            // path is not part of the layer either way).
+            guard try FileSystem.status(s.path) != nil else { continue }
+            let fd = try FileDescriptor(path: s.path, flags: O_WRONLY | O_TRUNC | O_NOFOLLOW)
+            try fd.write(s.content)
+            try fd.setMode(s.info.permissions)
+            try fd.setTimes(seconds: s.info.mtimeSeconds, nanoseconds: s.info.mtimeNanoseconds)
         }
     }
 }

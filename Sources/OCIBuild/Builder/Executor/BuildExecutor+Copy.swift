@@ -23,7 +23,7 @@ extension BuildExecutor {
         let chown = try ins.flag("chown").map { try x($0) }
         let chmod = try ins.flag("chmod").map { try x($0) }.map { text -> mode_t in
             guard let m = mode_t(text, radix: 8), m <= 0o7777 else {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "invalid --chmod=\(text)")
+                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.invalidChmod(text))
             }
             return m
         }
@@ -43,7 +43,7 @@ extension BuildExecutor {
                 image.lease = state.lease
                 other = image
             } else {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.noSuchStage(from).description)
+                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.noSuchStage(from))
             }
             let dir = try scratchDirectory()
             fromScratch = dir
@@ -54,7 +54,7 @@ extension BuildExecutor {
         // Each COPY/ADD here-document becomes one file named after its marker.
         for doc in ins.heredocs {
             if let problem = TreeCopier.heredocNameProblem(doc.name) {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: problem)
+                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.invalidHeredocName(reason: problem))
             }
         }
         let heredocNames = Set(ins.heredocs.map(\.name))
@@ -66,7 +66,7 @@ extension BuildExecutor {
             sources.append(try x(s))
         }
         if isAdd, let url = sources.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
-            throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "ADD from a URL (\(url)) is not supported yet; download it into the context")
+            throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.addFromURL(url))
         }
         // Every source is read through this root: symlinks and `..` resolve as if it were
         // `/`, so a context link to `/` names the context itself, never the host.
@@ -78,7 +78,7 @@ extension BuildExecutor {
             let rel = RootfsView.clean(s)
             let found = try glob(rel, in: sourceTree, ignore: sourceIgnore)
             if found.isEmpty {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "no source files were specified or found for \(s)")
+                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.noSources(s))
             }
             matches += found
         }
@@ -124,7 +124,7 @@ extension BuildExecutor {
             guard let entry = try sourceTree.entry(rel, followLast: true) else {
                 throw ExecutorError.step(
                     file: file.name, line: ins.line, instruction: ins.text,
-                    cause: "\(rel): no such file or directory (a symlink to nothing inside the \(fromScratch == nil ? "context" : "source stage")?)")
+                    cause: ExecutorError.danglingSource(rel, inContext: fromScratch == nil))
             }
             let info = try entry.info()
             if try isAdd && info.kind == .regular && fromScratch == nil && TreeCopier.isArchive(entry) {
@@ -290,7 +290,7 @@ struct TreeCopier {
     /// The parent of `path` in the upper tree (created when missing) and the last name.
     private func destination(_ path: String) throws -> (parent: FileDescriptor, name: String) {
         let (directory, name) = LayerPath.split(path)
-        guard !name.isEmpty else { throw ExecutorError.source("cannot copy onto the root directory") }
+        guard !name.isEmpty else { throw ExecutorError.copyOntoRoot }
         return (try upper.directory(directory, create: true), name)
     }
 

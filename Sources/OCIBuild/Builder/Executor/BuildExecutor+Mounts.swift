@@ -36,10 +36,10 @@ extension BuildExecutor {
         let context = RootfsView(layers: [Self.absolute(request.contextDirectory)], opaqueXattr: "")
         let rel = try context.resolve(source)
         guard rel.isEmpty || context.lookup(rel) != nil else {
-            throw ExecutorError.source("bind source \(source) is not in the build context")
+            throw ExecutorError.bindSourceOutsideContext(source)
         }
         if !rel.isEmpty, ignore?.excludes(rel) == true {
-            throw ExecutorError.source("bind source \(source) is excluded by .dockerignore")
+            throw ExecutorError.bindSourceIgnored(source)
         }
         return .context(rel)
     }
@@ -103,7 +103,7 @@ extension BuildExecutor {
             if let rawTarget {
                 let absolute = rawTarget.hasPrefix("/") ? rawTarget : (workdir as NSString).appendingPathComponent(rawTarget)
                 resolved = try view.resolve(absolute)
-                guard !resolved.isEmpty else { throw ExecutorError.source("RUN --mount: cannot mount over /") }
+                guard !resolved.isEmpty else { throw ExecutorError.mountOverRoot }
             }
             switch mount.kind {
             case .bind:
@@ -125,7 +125,7 @@ extension BuildExecutor {
                     let rel = try RootfsView(layers: [own + "/rootfs"], opaqueXattr: "").resolve(source)
                     host = own + "/rootfs" + (rel.isEmpty ? "" : "/" + rel)
                     guard (try? FileSystem.status(host)) ?? nil != nil else {
-                        throw ExecutorError.source("bind source \(source) is not in \(mount.from ?? "")")
+                        throw ExecutorError.bindSourceOutsideStage(source: source, stage: mount.from ?? "")
                     }
                 }
                 targets.append((RunSpec.Bind(source: host, target: "/" + resolved, readOnly: mount.readOnly), nil))
@@ -163,7 +163,7 @@ extension BuildExecutor {
             case .secret:
                 let id = mount.id ?? ""
                 guard let secret = request.secrets[id] else {
-                    if mount.required { throw ExecutorError.source("secret \(id) is required but was not given (--secret id=\(id),src=PATH)") }
+                    if mount.required { throw ExecutorError.secretRequired(id) }
                     request.log("note: secret \(id) was not given: RUN runs without it")
                     continue
                 }
@@ -172,7 +172,7 @@ extension BuildExecutor {
                 case .value(let bytes): content = bytes
                 case .file(let path):
                     guard let data = FileManager.default.contents(atPath: path) else {
-                        throw ExecutorError.source("secret \(id): cannot read \(path)")
+                        throw ExecutorError.secretUnreadable(id: id, path: path)
                     }
                     content = [UInt8](data)
                 }
@@ -188,7 +188,7 @@ extension BuildExecutor {
                 targets.append((RunSpec.Bind(source: file, target: "/" + resolved, readOnly: true), nil))
                 out.stubs += stubs(resolved, view: view, file: true, anchors: &out.anchors)
             case .ssh:
-                throw ExecutorError.source("RUN --mount=type=ssh is not supported: kolla-oci forwards no SSH agent")
+                throw ExecutorError.sshMountUnsupported
             }
         }
         // Parents before children, so a mount below another mount's target stays visible.
@@ -288,7 +288,7 @@ extension BuildExecutor {
         do {
             _ = try FileSystem.renameUnlessPresent(fresh, to: dir)
         } catch {
-            throw ExecutorError.source("cache mount \(dir): \(error)")
+            throw ExecutorError.cacheMount(dir, error)
         }
         return dir
     }
@@ -301,7 +301,7 @@ extension BuildExecutor {
         ignore: DockerIgnore?, owner: (uid: UInt32, gid: UInt32), chownGiven: Bool
     ) throws {
         guard let entry = try source.entry(relative, followLast: true) else {
-            throw ExecutorError.source("\(relative): no such file or directory")
+            throw ExecutorError.bindSourceMissing(relative)
         }
         let copier = TreeCopier(
             owner: owner, chownGiven: chownGiven, chmod: nil, ignore: ignore, source: source, upper: destination, timestamp: nil)
@@ -351,7 +351,7 @@ extension BuildExecutor {
             try FileSystem.setOwner(path, uid: uid, gid: gid)
             try FileSystem.setMode(path, mode)
         } catch {
-            throw ExecutorError.source("\(error)")
+            throw ExecutorError.system(error)
         }
     }
 

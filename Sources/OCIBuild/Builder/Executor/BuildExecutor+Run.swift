@@ -15,8 +15,8 @@ extension BuildExecutor {
     ) throws {
         var argv = try commandArgv(cmd, state)
         let environment = state.expansionEnvironment
-        func located(_ cause: Any) -> ExecutorError {
-            ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "\(cause)")
+        func located(_ cause: any Error) -> ExecutorError {
+            ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: cause)
         }
         // --network and --mount, their values expanded with the ARG/ENV in scope.
         let flags: RunFlags
@@ -57,7 +57,7 @@ extension BuildExecutor {
             // Never run without a mount the Dockerfile asked for (the sandbox refuses
             // --network none there itself).
             if !flags.mounts.isEmpty {
-                throw located("RUN --mount needs mount privilege, which the chroot isolation rung lacks")
+                throw located(SandboxError("RUN --mount needs mount privilege, which the chroot isolation rung lacks"))
             }
             let started = Date()
             let (status, changes, root) = try runChrootStep(
@@ -121,7 +121,7 @@ extension BuildExecutor {
     /// Runs `body` with a descriptor whose output is forwarded line by line to `log`.
     func withLogPipe<T>(_ log: @escaping @Sendable (String) -> Void, _ body: (Int32) throws -> T) throws -> T {
         let (readEnd, writeEnd): (FileDescriptor, FileDescriptor)
-        do { (readEnd, writeEnd) = try FileDescriptor.pipe() } catch { throw ExecutorError.source("\(error)") }
+        do { (readEnd, writeEnd) = try FileDescriptor.pipe() } catch { throw ExecutorError.system(error) }
         let done = DispatchSemaphore(value: 0)
         // The reader owns the read end from here on (a descriptor belongs to one thread).
         nonisolated(unsafe) let reader = readEnd
@@ -167,15 +167,16 @@ extension BuildExecutor {
             var spec = try chrootSpec(root, argv: argv, environment: environment, user: user, workdir: workdir)
             spec.network = network
             let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
-            defer { emulated.undo() }
-            fflush(nil)
+            // The root is removed afterwards: nothing to restore for a layer.
+            defer { try? emulated.undo() }
+            ProcessIdentity.flushStandardStreams()
             return try SandboxLauncher.run(spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
         }
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
         sandbox.spec.terminal = terminal
         sandbox.spec.network = network
-        fflush(nil)
+        ProcessIdentity.flushStandardStreams()
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
     }
 }

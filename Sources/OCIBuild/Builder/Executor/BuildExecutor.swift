@@ -109,14 +109,14 @@ package final class BuildExecutor: @unchecked Sendable {
                 } catch let e as ExecutorError where e.isLocated {
                     throw e
                 } catch {
-                    throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "\(error)")
+                    throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: error)
                 }
             }
             finished[String(index)] = state
             if let alias = stage.alias { finished[alias] = state }
             last = state
         }
-        guard var final = last else { throw ExecutorError.source("nothing to build") }
+        guard var final = last else { throw ExecutorError.nothingToBuild }
         if !request.labels.isEmpty {
             var c = final.config.config ?? ContainerConfig()
             var labels = c.labels ?? [:]
@@ -147,7 +147,7 @@ package final class BuildExecutor: @unchecked Sendable {
         do {
             return try words.process(text, env: env)
         } catch {
-            throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: "\(error)")
+            throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: error)
         }
     }
 
@@ -157,7 +157,7 @@ package final class BuildExecutor: @unchecked Sendable {
         _ stage: Stage, index: Int, globalArgs: [String: String], finished: [String: StageState], file: Dockerfile,
         request: BuildRequest, lease: ContentLease
     ) throws -> StageState {
-        guard case .from(let rawImage, _) = stage.from.kind else { throw ExecutorError.source("stage without FROM") }
+        guard case .from(let rawImage, _) = stage.from.kind else { throw ExecutorError.stageWithoutFrom }
         let words = ShellWords(escape: file.escape)
         let image = try expand(words, rawImage, globalArgs, stage.from, file)
         let created = timestampString(request)
@@ -179,7 +179,7 @@ package final class BuildExecutor: @unchecked Sendable {
             resolved = try store.resolve(image)
         } catch {
             guard let pull = request.pull, let descriptor = try pull(image) else {
-                throw ExecutorError.step(file: file.name, line: stage.from.line, instruction: stage.from.text, cause: ExecutorError.missingImage(image).description)
+                throw ExecutorError.step(file: file.name, line: stage.from.line, instruction: stage.from.text, cause: ExecutorError.missingImage(image))
             }
             resolved = (image, descriptor)
         }
@@ -306,7 +306,7 @@ package final class BuildExecutor: @unchecked Sendable {
         config.os = platform.os
         return try store.withWriteLease {
             for layer in state.layers where !store.hasBlob(layer.digest) {
-                throw ExecutorError.source("layer \(layer.digest) of the base image is missing from the store")
+                throw ExecutorError.missingBaseLayer(layer.digest)
             }
             let configDescriptor = try store.putJSON(config, mediaType: .ociConfig)
             let manifest = Manifest(config: configDescriptor, layers: state.layers)
@@ -446,7 +446,7 @@ package final class BuildExecutor: @unchecked Sendable {
         func shift(_ path: String) throws {
             guard let info = try FileSystem.status(path) else { return }
             guard let uid = idMap.hostUID(info.uid), let gid = idMap.hostGID(info.gid) else {
-                throw ExecutorError.source("\(path): owner \(info.uid):\(info.gid) is outside the id range RUN maps (\(mapping.maxContainerID + 1) ids)")
+                throw ExecutorError.ownerOutsideRange(path: path, uid: info.uid, gid: info.gid, ids: Int(mapping.maxContainerID) + 1)
             }
             try FileSystem.setOwner(path, uid: uid, gid: gid)
             // chown clears setuid/setgid bits of files: put the mode back.
