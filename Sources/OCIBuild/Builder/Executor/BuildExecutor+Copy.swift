@@ -16,118 +16,148 @@ extension BuildExecutor {
         counters: inout BuildCounters
     ) throws {
         let env = state.expansionEnvironment
-        func x(_ s: String) throws -> String { try expand(words, s, env, ins, file) }
-        let dest = try x(rawDest)
-        let workdir = state.config.config?.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-        let absDest = dest.hasPrefix("/") ? dest : (workdir as NSString).appendingPathComponent(dest) + (dest.hasSuffix("/") ? "/" : "")
-        let chown = try ins.flag("chown").map { try x($0) }
-        let chmod = try ins.flag("chmod").map { try x($0) }.map { text -> mode_t in
-            guard let m = mode_t(text, radix: 8), m <= 0o7777 else {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.invalidChmod(text))
-            }
-            return m
-        }
-
-        // Where sources come from.
-        var sourceRoot = request.contextDirectory
-        var fromScratch: String?
-        defer { if let fromScratch { ScratchRegistry.remove(fromScratch) } }
-        var fromKey = ""
-        if let from = try ins.flag("from").map({ try x($0) }) {
-            let other: StageState
-            if let s = finished[from.lowercased()] {
-                other = s
-            } else if let (_, descriptor) = try? store.resolve(from) {
-                let (_, manifest) = try store.manifest(descriptor)
-                var image = StageState(config: try store.readJSON(ImageConfig.self, manifest.config), layers: manifest.layers, cacheKey: "", baseName: from)
-                image.lease = state.lease
-                other = image
-            } else {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.noSuchStage(from))
-            }
-            let dir = try scratchDirectory()
-            fromScratch = dir
-            try flatten(other, into: dir + "/rootfs")
-            sourceRoot = dir + "/rootfs"
-            fromKey = other.config.rootfs.diffIDs.map(\.description).joined(separator: ",")
-        }
-        // Each COPY/ADD here-document becomes one file named after its marker.
-        for doc in ins.heredocs {
-            if let problem = TreeCopier.heredocNameProblem(doc.name) {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.invalidHeredocName(reason: problem))
-            }
-        }
-        let heredocNames = Set(ins.heredocs.map(\.name))
-        var sources: [String] = []
-        for s in rawSources {
-            if s.hasPrefix("<<"), heredocNames.contains(String(s.drop { $0 == "<" || $0 == "-" }).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))) {
-                continue
-            }
-            sources.append(try x(s))
-        }
-        if isAdd, let url = sources.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
-            throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.addFromURL(url))
-        }
+        let x: (String) throws -> String = { try self.expand(words, $0, env, ins, file) }
+        let target = try copyTarget(ins, destination: rawDest, state: state, expand: x)
+        let origin = try copyOrigin(ins, state: state, request: request, finished: finished, expand: x)
+        defer { origin.remove() }
+        let sources = try copySources(ins, rawSources, isAdd: isAdd, expand: x)
         // Every source is read through this root: symlinks and `..` resolve as if it were
         // `/`, so a context link to `/` names the context itself, never the host.
-        let sourceTree = try ConfinedDirectory(path: sourceRoot)
-        let sourceIgnore = fromScratch == nil ? ignore : nil
-        // Expand globs inside the source root.
+        let sourceTree = try ConfinedDirectory(path: origin.root)
+        let sourceIgnore = origin.scratch == nil ? ignore : nil
         var matches: [String] = []
         for s in sources {
-            let rel = RootfsView.clean(s)
-            let found = try glob(rel, in: sourceTree, ignore: sourceIgnore)
-            if found.isEmpty {
-                throw ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: ExecutorError.noSources(s))
-            }
+            let found = try glob(RootfsView.clean(s), in: sourceTree, ignore: sourceIgnore)
+            if found.isEmpty { throw ExecutorError.noSources(s) }
             matches += found
         }
 
         // The cache key covers the content of every source.
         let contentDigest = try digestSources(matches, root: sourceTree, ignore: sourceIgnore)
         let docs = ins.heredocs.map { "\($0.name)\u{1}\($0.content)" }.joined(separator: "\u{2}")
-        let key = BuildCache.key(state.cacheKey, ins.text, contentDigest, docs, fromKey, absDest, chown ?? "", chmod.map { String($0, radix: 8) } ?? "")
+        let key = BuildCache.key(
+            state.cacheKey, ins.text, contentDigest, docs, origin.key, target.path, target.chown ?? "",
+            target.chmod.map { String($0, radix: 8) } ?? "")
         if reuse(key, &state, request: request) {
             counters.cached += 1
             return
         }
 
-        let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
-        let owner = try chown.map { try view.owner($0) } ?? (0, 0)
         let scratch = try scratchDirectory()
         defer { ScratchRegistry.remove(scratch) }
         let upper = scratch + "/upper"
         try FileSystem.createDirectory(upper)
+        try writeCopyLayer(
+            ins, matches, target: target, isAdd: isAdd, from: sourceTree, fromContext: origin.scratch == nil,
+            ignore: sourceIgnore, into: upper, state: state, request: request)
+        let createdBy = "/bin/sh -c #(nop) \(isAdd ? "ADD" : "COPY") \(sources.joined(separator: " ")) in \(target.path)"
+        try commitLayer(
+            changes: try Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state, createdBy: createdBy,
+            cacheKey: key, request: request)
+        counters.run += 1
+    }
+
+    /// COPY/ADD's destination (absolute, against WORKDIR; a trailing `/` kept) and its
+    /// `--chown` / `--chmod`, expanded.
+    private func copyTarget(
+        _ ins: Instruction, destination rawDest: String, state: StageState, expand x: (String) throws -> String
+    ) throws -> CopyTarget {
+        let dest = try x(rawDest)
+        let workdir = state.config.config?.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        let absDest = dest.hasPrefix("/") ? dest : (workdir as NSString).appendingPathComponent(dest) + (dest.hasSuffix("/") ? "/" : "")
+        let chown = try ins.flag("chown").map { try x($0) }
+        let chmod = try ins.flag("chmod").map { try x($0) }.map { text -> mode_t in
+            guard let m = mode_t(text, radix: 8), m <= 0o7777 else { throw ExecutorError.invalidChmod(text) }
+            return m
+        }
+        return CopyTarget(path: absDest, chown: chown, chmod: chmod)
+    }
+
+    /// Where COPY/ADD reads: the build context, or (`--from`) a finished stage or a stored
+    /// image flattened into scratch.
+    private func copyOrigin(
+        _ ins: Instruction, state: StageState, request: BuildRequest, finished: [String: StageState],
+        expand x: (String) throws -> String
+    ) throws -> CopyOrigin {
+        guard let from = try ins.flag("from").map({ try x($0) }) else {
+            return CopyOrigin(root: request.contextDirectory, scratch: nil, key: "")
+        }
+        let other: StageState
+        if let s = finished[from.lowercased()] {
+            other = s
+        } else if let (_, descriptor) = try? store.resolve(from) {
+            let (_, manifest) = try store.manifest(descriptor)
+            var image = StageState(
+                config: try store.readJSON(ImageConfig.self, manifest.config), layers: manifest.layers, cacheKey: "", baseName: from)
+            image.lease = state.lease
+            other = image
+        } else {
+            throw ExecutorError.noSuchStage(from)
+        }
+        let dir = try scratchDirectory()
+        do {
+            try flatten(other, into: dir + "/rootfs")
+        } catch {
+            ScratchRegistry.remove(dir)
+            throw error
+        }
+        return CopyOrigin(
+            root: dir + "/rootfs", scratch: dir, key: other.config.rootfs.diffIDs.map(\.description).joined(separator: ","))
+    }
+
+    /// The source arguments, expanded, without the here-documents (each of those becomes
+    /// one file named after its marker, whose name is checked here); ADD from a URL refused.
+    private func copySources(
+        _ ins: Instruction, _ rawSources: [String], isAdd: Bool, expand x: (String) throws -> String
+    ) throws -> [String] {
+        for doc in ins.heredocs {
+            if let problem = TreeCopier.heredocNameProblem(doc.name) { throw ExecutorError.invalidHeredocName(reason: problem) }
+        }
+        let heredocNames = Set(ins.heredocs.map(\.name))
+        var sources: [String] = []
+        for s in rawSources {
+            let marker = String(s.drop { $0 == "<" || $0 == "-" }).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            if s.hasPrefix("<<"), heredocNames.contains(marker) { continue }
+            sources.append(try x(s))
+        }
+        if isAdd, let url = sources.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
+            throw ExecutorError.addFromURL(url)
+        }
+        return sources
+    }
+
+    /// Writes the layer's tree into `upper`: the destination's parents as the image has
+    /// them, then the here-documents and every matched source (ADD unpacks local archives),
+    /// everything through confined roots.
+    private func writeCopyLayer(
+        _ ins: Instruction, _ matches: [String], target: CopyTarget, isAdd: Bool, from sourceTree: ConfinedDirectory,
+        fromContext: Bool, ignore sourceIgnore: DockerIgnore?, into upper: String, state: StageState, request: BuildRequest
+    ) throws {
+        let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
+        let owner = try target.chown.map { try view.owner($0) } ?? (0, 0)
         // Everything below is written through this root, never by host path.
         let upperTree = try ConfinedDirectory(path: upper)
-
         let total = matches.count + ins.heredocs.count
-        let destIsDir = absDest.hasSuffix("/") || total > 1
-            || (view.lookup((try? view.resolve(absDest)) ?? "").map { $0.info.kind == .directory } ?? false)
-        let resolvedDest = try view.resolve(absDest)
+        let destIsDir = target.path.hasSuffix("/") || total > 1
+            || (view.lookup((try? view.resolve(target.path)) ?? "").map { $0.info.kind == .directory } ?? false)
+        let resolvedDest = try view.resolve(target.path)
         var copier = TreeCopier(
-            owner: owner, chownGiven: chown != nil, chmod: chmod, ignore: sourceIgnore, source: sourceTree, upper: upperTree,
-            timestamp: request.timestamp)
+            owner: owner, chownGiven: target.chown != nil, chmod: target.chmod, ignore: sourceIgnore, source: sourceTree,
+            upper: upperTree, timestamp: request.timestamp)
         copier.recordOwners = plan.rung == .singleID
-        if destIsDir {
-            try mirrorParents(view, resolvedDest, into: upperTree, includeSelf: true)
-            try copier.makeDirectories(resolvedDest)
-        } else {
-            try mirrorParents(view, resolvedDest, into: upperTree, includeSelf: false)
-        }
+        try mirrorParents(view, resolvedDest, into: upperTree, includeSelf: destIsDir)
+        if destIsDir { try copier.makeDirectories(resolvedDest) }
         for doc in ins.heredocs {
-            let target = destIsDir ? TreeCopier.join(resolvedDest, doc.name) : resolvedDest
-            try copier.writeFile(target, Array(doc.content.utf8), mode: 0o644, mtime: Int(Date().timeIntervalSince1970))
+            let file = destIsDir ? TreeCopier.join(resolvedDest, doc.name) : resolvedDest
+            try copier.writeFile(file, Array(doc.content.utf8), mode: 0o644, mtime: Int(Date().timeIntervalSince1970))
         }
         for rel in matches {
             // A source named directly is followed when it is a symlink (inside the root).
             guard let entry = try sourceTree.entry(rel, followLast: true) else {
-                throw ExecutorError.step(
-                    file: file.name, line: ins.line, instruction: ins.text,
-                    cause: ExecutorError.danglingSource(rel, inContext: fromScratch == nil))
+                throw ExecutorError.danglingSource(rel, inContext: fromContext)
             }
             let info = try entry.info()
-            if try isAdd && info.kind == .regular && fromScratch == nil && TreeCopier.isArchive(entry) {
+            if try isAdd && info.kind == .regular && fromContext && TreeCopier.isArchive(entry) {
                 // ADD unpacks local archives into the destination directory, confined to it.
                 var options = UnpackOptions()
                 options.whiteouts = .apply
@@ -140,16 +170,11 @@ extension BuildExecutor {
                 _ = try upperTree.directory(resolvedDest, create: true)
                 try copier.copyContents(of: entry, relative: rel, to: resolvedDest)
             } else if info.kind == .regular {
-                let target = destIsDir ? TreeCopier.join(resolvedDest, FileSystem.baseName(rel)) : resolvedDest
-                try copier.copyFile(try entry.reopen(flags: O_RDONLY), info, to: target)
+                let file = destIsDir ? TreeCopier.join(resolvedDest, FileSystem.baseName(rel)) : resolvedDest
+                try copier.copyFile(try entry.reopen(flags: O_RDONLY), info, to: file)
             }
             // Sockets, FIFOs and devices are not copied.
         }
-        let createdBy = "/bin/sh -c #(nop) \(isAdd ? "ADD" : "COPY") \(sources.joined(separator: " ")) in \(absDest)"
-        try commitLayer(
-            changes: try Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state, createdBy: createdBy,
-            cacheKey: key, request: request)
-        counters.run += 1
     }
 
     /// Applies every layer of `stage` to an empty directory (for `COPY --from`).
@@ -380,4 +405,23 @@ struct TreeCopier {
             break  // sockets, FIFOs and devices are not copied
         }
     }
+}
+
+/// COPY/ADD's destination and the owner and mode it gives.
+struct CopyTarget {
+    /// Absolute; a trailing `/` says "a directory".
+    var path: String
+    var chown: String?
+    var chmod: mode_t?
+}
+
+/// Where COPY/ADD reads from: the context, or a flattened stage in scratch.
+struct CopyOrigin {
+    var root: String
+    /// The scratch holding a flattened `--from` stage, removed after the step.
+    var scratch: String?
+    /// What of the origin the cache key covers (the stage's diff_ids).
+    var key: String
+
+    func remove() { if let scratch { ScratchRegistry.remove(scratch) } }
 }

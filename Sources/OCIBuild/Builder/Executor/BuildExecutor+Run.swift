@@ -120,8 +120,17 @@ extension BuildExecutor {
 
     /// Runs `body` with a descriptor whose output is forwarded line by line to `log`.
     func withLogPipe<T>(_ log: @escaping @Sendable (String) -> Void, _ body: (Int32) throws -> T) throws -> T {
-        let (readEnd, writeEnd): (FileDescriptor, FileDescriptor)
-        do { (readEnd, writeEnd) = try FileDescriptor.pipe() } catch { throw ExecutorError.system(error) }
+        // `writer` must be the only reference to the write end: dropping it closes the
+        // descriptor, which is how the reader sees end of file.
+        var writer: FileDescriptor?
+        let readEnd: FileDescriptor
+        do {
+            let ends = try FileDescriptor.pipe()
+            readEnd = ends.read
+            writer = ends.write
+        } catch {
+            throw ExecutorError.system(error)
+        }
         let done = DispatchSemaphore(value: 0)
         // The reader owns the read end from here on (a descriptor belongs to one thread).
         nonisolated(unsafe) let reader = readEnd
@@ -139,7 +148,6 @@ extension BuildExecutor {
             done.signal()
         }
         thread.start()
-        var writer: FileDescriptor? = writeEnd
         defer {
             writer = nil  // closes the write end: the reader sees end of file
             done.wait()
