@@ -43,18 +43,13 @@ extension BuildExecutor {
             return
         }
 
-        let scratch = try scratchDirectory()
-        defer { ScratchRegistry.remove(scratch) }
-        let upper = scratch + "/upper"
-        try FileSystem.createDirectory(upper)
-        try writeCopyLayer(
-            ins, matches, target: target, isAdd: isAdd, from: sourceTree, fromContext: origin.scratch == nil,
-            ignore: sourceIgnore, into: upper, state: state, request: request)
         let createdBy = "/bin/sh -c #(nop) \(isAdd ? "ADD" : "COPY") \(sources.joined(separator: " ")) in \(target.path)"
-        try commitLayer(
-            changes: try Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state, createdBy: createdBy,
-            cacheKey: key, request: request)
-        counters.run += 1
+        let base = state
+        try commitWrittenLayer(&state, createdBy: createdBy, cacheKey: key, request: request, counters: &counters) { upper in
+            try writeCopyLayer(
+                ins, matches, target: target, isAdd: isAdd, from: sourceTree, fromContext: origin.scratch == nil,
+                ignore: sourceIgnore, into: upper, state: base, request: request)
+        }
     }
 
     /// COPY/ADD's destination (absolute, against WORKDIR; a trailing `/` kept) and its

@@ -426,16 +426,28 @@ package final class BuildExecutor: @unchecked Sendable {
             counters.cached += 1
             return
         }
+        try commitWrittenLayer(&state, createdBy: "/bin/sh -c #(nop) \(ins.text)", cacheKey: key, request: request, counters: &counters) {
+            upper in
+            let upperTree = try ConfinedDirectory(path: upper)
+            try mirrorParents(view, resolved, into: upperTree, includeSelf: false)
+            try upperTree.directory(resolved, create: true).reopen(flags: O_RDONLY | O_DIRECTORY).setMode(0o755)
+        }
+    }
+
+    /// Commits the layer `write` puts into a fresh upper directory (in scratch, removed
+    /// afterwards): the step of COPY, ADD and WORKDIR that writes files without running.
+    func commitWrittenLayer(
+        _ state: inout StageState, createdBy: String, cacheKey key: String, request: BuildRequest,
+        counters: inout BuildCounters, write: (String) throws -> Void
+    ) throws {
         let scratch = try scratchDirectory()
         defer { ScratchRegistry.remove(scratch) }
         let upper = scratch + "/upper"
         try FileSystem.createDirectory(upper)
-        let upperTree = try ConfinedDirectory(path: upper)
-        try mirrorParents(view, resolved, into: upperTree, includeSelf: false)
-        try upperTree.directory(resolved, create: true).reopen(flags: O_RDONLY | O_DIRECTORY).setMode(0o755)
+        try write(upper)
         try commitLayer(
-            changes: Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state,
-            createdBy: "/bin/sh -c #(nop) \(ins.text)", cacheKey: key, request: request)
+            changes: Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state, createdBy: createdBy,
+            cacheKey: key, request: request)
         counters.run += 1
     }
 
