@@ -434,17 +434,17 @@ package final class BuildExecutor: @unchecked Sendable {
         }
     }
 
-    /// Commits the layer `write` puts into a fresh upper directory (in scratch, removed
+    /// Commits the layer `writeFiles` puts into a fresh upper directory (in scratch, removed
     /// afterwards): the step of COPY, ADD and WORKDIR that writes files without running.
     func commitWrittenLayer(
         _ state: inout StageState, createdBy: String, cacheKey key: String, request: BuildRequest,
-        counters: inout BuildCounters, write: (String) throws -> Void
+        counters: inout BuildCounters, writeFiles: (String) throws -> Void
     ) throws {
         let scratch = try scratchDirectory()
         defer { ScratchRegistry.remove(scratch) }
         let upper = scratch + "/upper"
         try FileSystem.createDirectory(upper)
-        try write(upper)
+        try writeFiles(upper)
         try commitLayer(
             changes: Differ.treeChanges(lower: nil, upper: upper), upper: upper, state: &state, createdBy: createdBy,
             cacheKey: key, request: request)
