@@ -13,7 +13,7 @@
 //                                   ├→ OCIStore       OCI image-layout store
 //                                   ├→ OCISystem      the one Swift layer over libc and C
 //                                   │                   → CKollaShim → libarchive, libcurl,
-//                                   │                     libcrypto, libzstd
+//                                   │                     libcrypto, libzstd, libyaml
 //                                   └→ OCIValues      digests, descriptors, manifests, configs,
 //                                                     references, media types (no dependencies)
 //
@@ -30,7 +30,7 @@ let package = Package(
         .library(name: "Jinja", targets: ["Jinja"]),
     ],
     targets: [
-        // C for files, archives, HTTP, digests and signals; the Debian libraries it links.
+        // C for files, archives, HTTP, digests, signals and YAML events; the Debian libraries it links.
         .target(
             name: "CKollaShim",
             linkerSettings: [
@@ -38,6 +38,7 @@ let package = Package(
                 .linkedLibrary("curl"),
                 .linkedLibrary("crypto"),
                 .linkedLibrary("zstd"),
+                .linkedLibrary("yaml"),
             ]
         ),
         // The RUN sandbox's C: namespaces, mounts, seccomp, the owner-recording supervisor.

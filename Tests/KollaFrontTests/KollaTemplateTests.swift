@@ -69,8 +69,8 @@ import Testing
         }
     }
 
-    @Test func yamlSubset() throws {
-        let doc = try YAMLParser.parse(
+    @Test func yamlDataFile() throws {
+        let doc = try YAMLLoader.load(
             """
             ---
             # comment
@@ -94,6 +94,6 @@ import Testing
         #expect(doc["a"]?["flag"]?.bool == true)
         #expect(doc["a"]?["empty"]?.items.isEmpty == true)
         #expect(doc["d"]?.string == "plain value")
-        #expect(throws: YAMLError.self) { try YAMLParser.parse("a:\n  b: 1\n c: 2\n") }
+        #expect(throws: YAMLError.self) { try YAMLLoader.load("a:\n  b: 1\n c: 2\n") }
     }
 }

@@ -1,11 +1,11 @@
 /*
- * CKollaShim: kolla-oci's C for files, archives, HTTP, digests and signals.
+ * CKollaShim: kolla-oci's C for files, archives, HTTP, digests, signals and YAML events.
  *
  * Umbrella header imported by Swift as the `CKollaShim` module. Only the
  * OCISystem target (Sources/OCIBuild/System/) imports it; the sandbox's own C is
  * the CKollaSandbox target. Each concern has its own header and
  * every function defined here is prefixed `ko_`; the C libraries' own
- * declarations (libarchive, libcurl, libcrypto) come through unchanged.
+ * declarations (libarchive, libcurl, libcrypto, libzstd) come through unchanged.
  */
 #ifndef KO_CKOLLASHIM_H
 #define KO_CKOLLASHIM_H
@@ -16,5 +16,6 @@
 #include "ko_fs.h"
 #include "ko_zstd.h"
 #include "ko_signal.h"
+#include "ko_yaml.h"
 
 #endif /* KO_CKOLLASHIM_H */

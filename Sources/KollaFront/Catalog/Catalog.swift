@@ -78,7 +78,7 @@ struct Catalog: Sendable {
             profiles.append((name, list.items.compactMap(\.string)))
         }
         for (name, u) in try Catalog.load(data, "users.yaml").pairs {
-            users.append((name, KollaUser(uid: u["uid"]?.string.flatMap { Int($0) }, gid: u["gid"]?.string.flatMap { Int($0) }, group: u["group"]?.string ?? name)))
+            users.append((name, KollaUser(uid: Catalog.integer(u["uid"]), gid: Catalog.integer(u["gid"]), group: u["group"]?.string ?? name)))
         }
         for (name, s) in try Catalog.load(data, "sources.yaml").pairs {
             var keys: [(String, OptionValue)] = []
@@ -87,7 +87,7 @@ struct Catalog: Sendable {
                 case "sha256":
                     keys.append((k, .dict(v.pairs.map { .init(key: $0.0, value: $0.1.string ?? "") })))
                 case "enabled":
-                    keys.append((k, .bool(v.bool ?? true)))
+                    keys.append((k, .bool(v.isTruthy)))
                 default:
                     if let text = v.string { keys.append((k, .string(text))) }
                 }
@@ -102,25 +102,32 @@ struct Catalog: Sendable {
         }
     }
 
-    private static func load(_ dir: String, _ file: String) throws -> YAMLNode {
+    private static func load(_ dir: String, _ file: String) throws -> YAMLValue {
         let path = (dir as NSString).appendingPathComponent(file)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError.dataFile(path, "cannot read data file")
         }
         do {
-            return try YAMLParser.parse(String(decoding: data, as: UTF8.self))
-        } catch let e as YAMLError {
-            throw ConfigError.syntax(path, e.line, e.message)
+            return try YAMLLoader.load(bytes: [UInt8](data))
+        } catch {
+            throw ConfigError.syntax(path, error.line, error.message)
         }
     }
 
-    private static func text(_ node: YAMLNode, _ dir: String, _ file: String, _ key: String) throws -> String {
+    /// A defaults.yaml value as option text (what it would be in kolla-build.conf).
+    private static func text(_ node: YAMLValue, _ dir: String, _ file: String, _ key: String) throws -> String {
         switch node {
-        case .scalar(let s, _): return s
+        case .bool(let b): return b ? "true" : "false"
         case .sequence(let items): return items.compactMap(\.string).joined(separator: ",")
         case .null: return ""
-        case .mapping(let pairs): return pairs.map { "\($0.0):\($0.1.string ?? "")" }.joined(separator: ",")
+        case .mapping: return node.pairs.map { "\($0.0):\($0.1.string ?? "")" }.joined(separator: ",")
+        default: return node.string ?? ""
         }
+    }
+
+    /// A uid or gid: an integer, or a string of digits.
+    private static func integer(_ node: YAMLValue?) -> Int? {
+        node?.int ?? node?.string.flatMap { Int($0) }
     }
 
     /// Finds the data directory kolla-oci ships with: `$KOLLA_OCI_DATA_DIR`, the source

@@ -5,7 +5,7 @@ import Jinja
 /// `repos.yaml` merged with `--repos-yaml`), parsed once per run instead of on every call
 /// as kolla does (it re-reads repos.yaml for each template), with the same output.
 final class RepoTable: @unchecked Sendable {
-    typealias Repo = [(String, YAMLNode)]
+    typealias Repo = [(String, YAMLValue)]
     private let defaultPath: String
     private let lock = NSLock()
     private var cache: [String: [(String, [(String, Repo)])]] = [:]
@@ -24,11 +24,11 @@ final class RepoTable: @unchecked Sendable {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw TemplateError(.valueError, "cannot read repository table \(path)")
             }
-            let doc: YAMLNode
+            let doc: YAMLValue
             do {
-                doc = try YAMLParser.parse(String(decoding: data, as: UTF8.self))
-            } catch let e as YAMLError {
-                throw TemplateError(.valueError, "\(path):\(e.line): \(e.message)")
+                doc = try YAMLLoader.load(bytes: [UInt8](data))
+            } catch {
+                throw TemplateError(.valueError, "\(path):\(error.line): \(error.message)")
             }
             return doc.pairs.map { ($0.0, $0.1.pairs.map { ($0.0, $0.1.pairs) }) }
         }
@@ -71,19 +71,16 @@ final class RepoTable: @unchecked Sendable {
         return result
     }
 
-    private static func get(_ repo: Repo, _ key: String) -> YAMLNode? { repo.last { $0.0 == key }?.1 }
+    private static func get(_ repo: Repo, _ key: String) -> YAMLValue? { repo.last { $0.0 == key }?.1 }
 
     /// Python truthiness of a YAML value (`distro: True`, `build_only: true`).
     private static func truthy(_ repo: Repo, _ key: String) -> Bool {
-        guard let v = get(repo, key) else { return false }
-        if let b = v.bool { return b }
-        if let s = v.string { return !s.isEmpty && s != "0" }
-        return v != .null
+        get(repo, key)?.isTruthy ?? false
     }
 
     private static func str(_ repo: Repo, _ key: String) throws -> String {
-        guard let v = get(repo, key)?.string else { throw TemplateError(.keyError, "'\(key)'") }
-        return v
+        guard let v = get(repo, key) else { throw TemplateError(.keyError, "'\(key)'") }
+        return v.pythonString
     }
 
     private static let backupDir = "/tmp/kolla-repos-backup"
@@ -135,8 +132,8 @@ final class RepoTable: @unchecked Sendable {
                         let f = "/etc/yum.repos.d/\(name).repo"
                         commands += "grep -rlF '[\(repoName)]' /etc/yum.repos.d/ 2>/dev/null | xargs -r rm -f && "
                         commands += "echo '[\(repoName)]' >\(f) && echo 'name=\(repoName)' >>\(f) && echo 'enabled=1' >>\(f)"
-                        if let g = RepoTable.get(repo, "gpgcheck"), !g.isFalsyYAML { commands += " && echo 'gpgcheck=\(g.pythonString)' >>\(f)" }
-                        if let g = RepoTable.get(repo, "repo_gpgcheck"), !g.isFalsyYAML { commands += " && echo 'repo_gpgcheck=\(g.pythonString)' >>\(f)" }
+                        if let g = RepoTable.get(repo, "gpgcheck"), g.isTruthy { commands += " && echo 'gpgcheck=\(g.pythonString)' >>\(f)" }
+                        if let g = RepoTable.get(repo, "repo_gpgcheck"), g.isTruthy { commands += " && echo 'repo_gpgcheck=\(g.pythonString)' >>\(f)" }
                         guard ["baseurl", "metalink", "mirrorlist"].contains(where: { k in repo.contains { $0.0 == k } }) else {
                             throw TemplateError(.valueError, "Repository '\(name)' has no baseurl, metalink, or mirrorlist")
                         }
@@ -217,27 +214,6 @@ final class RepoTable: @unchecked Sendable {
         var lines = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         return lines
-    }
-}
-
-extension YAMLNode {
-    /// How Python prints the value PyYAML would load (`True` for a YAML boolean,
-    /// an int for digits, the text otherwise).
-    var pythonString: String {
-        if let b = bool { return b ? "True" : "False" }
-        return string ?? ""
-    }
-
-    var isFalsyYAML: Bool {
-        if let b = bool { return !b }
-        if let s = string, !isQuoted, s == "0" { return true }
-        if let s = string { return s.isEmpty }
-        return self == .null
-    }
-
-    var isQuoted: Bool {
-        if case .scalar(_, let q) = self { return q }
-        return false
     }
 }
 
