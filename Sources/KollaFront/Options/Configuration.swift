@@ -1,8 +1,9 @@
 import Foundation
 
-/// Resolved configuration of one run, with kolla-build's precedence:
-/// command line (and `--config-file`s later in argv) > `OS_<GROUP>__<OPT>` environment >
-/// config files > derived defaults > the data directory's defaults > option defaults.
+/// Resolved configuration of one run, with kolla-build's (oslo.config's) precedence:
+/// command line and the config files it names (the later in argv wins) >
+/// `OS_DEFAULT__<OPT>` environment > config files found in the default places >
+/// the data directory's defaults.yaml > derived defaults > option defaults.
 struct Configuration: Sendable {
     /// `[DEFAULT]` options by dest.
     private(set) var values: [String: OptionValue] = [:]
@@ -53,15 +54,39 @@ struct Configuration: Sendable {
     /// `environment` is the process environment; `home` the user's home directory;
     /// `executable` the running binary (to find the built-in data directory).
     init(cli: ParsedCommandLine, environment: [String: String], home: String, executable: String) throws {
-        // 1. Config files: explicit ones disable the default search.
-        var files: [(IniFile, Int)] = []
+        let files = try Configuration.readConfigFiles(cli: cli, home: home)
+        configFiles = files.map(\.file.path)
+        let fromFiles = try Configuration.collectFileValues(files)
+        sections = fromFiles.sections
+        catalog = try Configuration.loadCatalog(cli: cli, fileValues: fromFiles.values, environment: environment, executable: executable)
+        let dataDefaults = try Configuration.dataDefaults(catalog)
+        regexes = Configuration.regexes(cli: cli, fileValues: fromFiles.values)
+        try resolveOptions(cli: cli, fileValues: fromFiles.values, environment: environment, dataDefaults: dataDefaults)
+        try deriveDefaults(dataDefaults: dataDefaults)
+    }
+
+    /// A value for an option from one source, with its place in the precedence order:
+    /// the argv position of the `--config-file`/`--config-dir` (or option) it came from,
+    /// -1 for config files found in the default places.
+    private struct Candidate {
+        let value: OptionValue
+        let position: Int
+        let origin: String
+    }
+
+    /// The config files to read, each with the argv position that named it (-1 for the
+    /// default search). Explicit `--config-file`s disable the default file search, explicit
+    /// `--config-dir`s the default directory search; a directory contributes its `*.conf` in
+    /// name order.
+    private static func readConfigFiles(cli: ParsedCommandLine, home: String) throws -> [(file: IniFile, position: Int)] {
+        var files: [(file: IniFile, position: Int)] = []
         if cli.configFiles.isEmpty {
-            for path in Configuration.defaultConfigFiles(home: home) { files.append((try IniFile(path: path), -1)) }
+            for path in defaultConfigFiles(home: home) { files.append((try IniFile(path: path), -1)) }
         } else {
             for (path, pos) in cli.configFiles { files.append((try IniFile(path: path), pos)) }
         }
         let dirs: [(String, Int)] =
-            cli.configDirs.isEmpty ? Configuration.defaultConfigDirs(home: home).map { ($0, -1) } : cli.configDirs.map { ($0.path, $0.position) }
+            cli.configDirs.isEmpty ? defaultConfigDirs(home: home).map { ($0, -1) } : cli.configDirs.map { ($0.path, $0.position) }
         for (dir, pos) in dirs {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
                 if pos >= 0 { throw ConfigError.unreadable(dir) }
@@ -71,14 +96,15 @@ struct Configuration: Sendable {
                 files.append((try IniFile(path: (dir as NSString).appendingPathComponent(name)), pos))
             }
         }
-        configFiles = files.map(\.0.path)
+        return files
+    }
 
-        // 2. Candidate values per [DEFAULT] option, ordered by precedence position.
-        struct Candidate {
-            let value: OptionValue
-            let position: Int
-            let origin: String
-        }
+    /// The `[DEFAULT]` values of the config files (the last file setting an option wins; a
+    /// multi-valued option collects the values of the last position that sets it) and their
+    /// other sections, validated and merged by name.
+    private static func collectFileValues(
+        _ files: [(file: IniFile, position: Int)]
+    ) throws -> (values: [String: Candidate], sections: [(name: String, entries: [IniEntry])]) {
         var fileValues: [String: Candidate] = [:]
         var multiFileValues: [String: (values: [String], position: Int, origin: String)] = [:]
         var sections: [(name: String, entries: [IniEntry])] = []
@@ -100,7 +126,7 @@ struct Configuration: Sendable {
                         }
                     }
                 } else {
-                    try Configuration.validateSection(name, entries)
+                    try validateSection(name, entries)
                     if let idx = sections.firstIndex(where: { $0.name == name }) {
                         sections[idx].entries += entries
                     } else {
@@ -112,9 +138,14 @@ struct Configuration: Sendable {
         for (dest, m) in multiFileValues {
             fileValues[dest] = Candidate(value: .list(m.values), position: m.position, origin: m.origin)
         }
-        self.sections = sections
+        return (fileValues, sections)
+    }
 
-        // 3. The data directory (it can itself be chosen by CLI or config).
+    /// The data directory's catalog. The directory is itself an option: `--data-dir`, then
+    /// `data_dir` in a config file, then `OS_DEFAULT__DATA_DIR`, then the built-in one.
+    private static func loadCatalog(
+        cli: ParsedCommandLine, fileValues: [String: Candidate], environment: [String: String], executable: String
+    ) throws -> Catalog {
         var dataDir: String?
         if let s = cli.values("data_dir").last, case .string(let d) = s.value { dataDir = d }
         if dataDir == nil, case .string(let d)? = fileValues["data_dir"]?.value { dataDir = d }
@@ -123,7 +154,11 @@ struct Configuration: Sendable {
             throw ConfigError.dataFile(
                 "kolla-oci", "Image dir can not be found: no docker/base under --data-dir or the built-in data directory")
         }
-        catalog = try Catalog(root: root)
+        return try Catalog(root: root)
+    }
+
+    /// defaults.yaml's option defaults, parsed as their options' types.
+    private static func dataDefaults(_ catalog: Catalog) throws -> [String: OptionValue] {
         var dataDefaults: [String: OptionValue] = [:]
         for (key, text) in catalog.defaults {
             guard let spec = OptionRegistry.lookup(key) else {
@@ -131,8 +166,22 @@ struct Configuration: Sendable {
             }
             dataDefaults[spec.dest] = try spec.parse(text, source: catalog.dataDir + "/defaults.yaml")
         }
+        return dataDefaults
+    }
 
-        // 4. Resolve each option.
+    /// The positional image regexes: the command line's, else `regex` from the config files.
+    private static func regexes(cli: ParsedCommandLine, fileValues: [String: Candidate]) -> [String] {
+        if !cli.regexes.isEmpty { return cli.regexes }
+        if case .list(let l)? = fileValues["regex"]?.value { return l }
+        return []
+    }
+
+    /// Every option's value: the command line or an explicit config file (the later in argv
+    /// wins), else the environment, else a default-located config file, else defaults.yaml,
+    /// else the option's own default.
+    private mutating func resolveOptions(
+        cli: ParsedCommandLine, fileValues: [String: Candidate], environment: [String: String], dataDefaults: [String: OptionValue]
+    ) throws {
         for spec in OptionRegistry.all where !spec.positional {
             let dest = spec.dest
             var best: Candidate?
@@ -163,15 +212,12 @@ struct Configuration: Sendable {
                 values[dest] = spec.isMulti ? .list([]) : spec.defaultValue
             }
         }
-        if !cli.regexes.isEmpty {
-            regexes = cli.regexes
-        } else if case .list(let l)? = fileValues["regex"]?.value {
-            regexes = l
-        } else {
-            regexes = []
-        }
+    }
 
-        // 5. Derived defaults (kolla's set_default: never beat an explicit value).
+    /// kolla's derived defaults (its `set_default`: never beat a value that was set, here
+    /// also not one defaults.yaml gives): base tag, tag, branches and Debian architecture
+    /// from `--base` and the release; an empty `base_image` becomes the distro's image.
+    private mutating func deriveDefaults(dataDefaults: [String: OptionValue]) throws {
         let base = string("base") ?? "rocky"
         guard let distro = catalog.distros[base] else {
             throw ConfigError.dataFile(catalog.dataDir + "/defaults.yaml", "no distros.\(base) entry for --base \(base)")
