@@ -88,4 +88,26 @@ import Testing
         let keystone = try String(contentsOfFile: dir.path + "/w/docker/keystone/keystone/Dockerfile", encoding: .utf8)
         #expect(keystone.contains("RUN echo custom"))
     }
+
+    @Test func yamlErrorsNameFileAndLine() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-build")
+        defer { try? dir.remove() }
+        // A --repos-yaml override: one line naming the file and the line PyYAML names.
+        let repos = dir.path + "/repos.yaml"
+        try "deb:\n  extra:\n    url: [unclosed\n    suite: x\n".write(toFile: repos, atomically: true, encoding: .utf8)
+        let r = try build(["--template-only", "--work-dir", dir.path + "/w", "--repos-yaml", repos], home: dir)
+        #expect(r.status == 1)
+        let errors = r.stderr.split(separator: "\n").filter { $0.contains(repos) }
+        #expect(errors.count == 1, "\(r.stderr)")
+        #expect(errors.first?.contains("\(repos):4: ") == true, "\(r.stderr)")
+
+        // A data file of the tree: the same, through the catalog.
+        let tree = dir.path + "/tree"
+        try FileManager.default.copyItem(atPath: Self.tree, toPath: tree)
+        try "kolla:\n  uid: 42400\n  gid: &a 42400\n  group: *b\n".write(toFile: tree + "/data/users.yaml", atomically: true, encoding: .utf8)
+        let d = try runTool(kollaOCIBinary(), ["build", "--data-dir", tree, "--list-images"], environment: ["HOME": dir.path])
+        #expect(d.status == 1)
+        #expect(d.stderr.contains("\(tree)/data/users.yaml:4: found undefined alias 'b'"), "\(d.stderr)")
+        #expect(d.stderr.split(separator: "\n").count == 1, "\(d.stderr)")
+    }
 }

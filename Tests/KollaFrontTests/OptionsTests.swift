@@ -126,7 +126,7 @@ import Testing
         #expect(message("[nova-user]\nuid = abc\n")?.contains("bad.conf:2: invalid value 'abc'") == true)
         #expect(throws: ConfigError.unreadable("/nonexistent.conf")) {
             try Configuration(
-                cli: try CommandLineParser.parse(["--config-file", "/nonexistent.conf"]), environment: [:], home: "/tmp",
+                cli: try CommandLineParser.parse(["--config-file", "/nonexistent.conf"]), environment: [:], home: "/nonexistent",
                 executable: "/x")
         }
     }

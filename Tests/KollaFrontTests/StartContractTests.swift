@@ -446,7 +446,7 @@ import Musl
         }
     }
 
-    @Test(.enabled(if: StartContractTests.hasYAML, "config.yaml needs PyYAML (python3-yaml) in the interpreter"))
+    @Test(.enabled(if: StartContractTests.hasYAML, "config.yaml needs PyYAML: install python3-yaml (tools/setup does)"))
     func yamlConfigWinsOverJSON() throws {
         let root = try Root()
         defer { root.remove() }
