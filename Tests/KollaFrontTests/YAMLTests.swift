@@ -105,6 +105,13 @@ import TestSupport
     }
 }
 
+/// Each line nests the previous anchor 100 levels deeper: 101 levels in the text, 800 as a
+/// value; the third line is the first beyond the limit.
+private let deepThroughAliases: String = (0..<8).map { i in
+    let inner = i == 0 ? "x" : "*a\(i - 1)"
+    return "a\(i): &a\(i) " + String(repeating: "[", count: 100) + inner + String(repeating: "]", count: 100)
+}.joined(separator: "\n") + "\nlast: *a7\n"
+
 @Suite struct YAMLLoaderTests {
     @Test func typesScalarsAsSafeLoader() throws {
         let doc = try YAMLLoader.load(
@@ -154,6 +161,8 @@ import TestSupport
         ("x: 1\ny: 99999999999999999999\n", 2),
         ("a: 1\n---\nb: 2\n", 2),
         ("a: {b: 1\n\nc: 2\n", 3),
+        ("a: 1\nb: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n", 2),
+        (deepThroughAliases, 3),
     ])
     func errorsNameTheLine(text: String, line: Int) {
         #expect(throws: YAMLError.self) { try YAMLLoader.load(text) }

@@ -11,6 +11,10 @@ struct YAMLError: Error, CustomStringConvertible, Equatable {
 /// per stream) and SafeConstructor (implicit and explicit tags, `<<` merge keys, Python's
 /// dict semantics for keys), with PyYAML's error messages on one line.
 enum YAMLLoader {
+    /// The deepest nesting of collections accepted (PyYAML's own limit is Python's
+    /// recursion limit, about 1000 levels; data files nest a handful).
+    static let maxDepth = 256
+
     /// Loads the single document of `text` (an empty stream is `.null`).
     static func load(_ text: String) throws(YAMLError) -> YAMLValue {
         try load(bytes: Array(text.utf8))
@@ -67,8 +71,17 @@ private struct Composer {
     let events: [YAMLEvent]
     var index = 0
     var anchors: [String: (node: Node, line: Int)] = [:]
+    var depth = 0
 
     init(events: [YAMLEvent]) { self.events = events }
+
+    /// Enters a collection, refusing nesting deeper than `YAMLLoader.maxDepth`.
+    mutating func enter(_ event: YAMLEvent) throws(YAMLError) {
+        depth += 1
+        if depth > YAMLLoader.maxDepth {
+            throw YAMLError(message: "collections nested more than \(YAMLLoader.maxDepth) levels deep", line: event.line)
+        }
+    }
 
     mutating func next() -> YAMLEvent {
         defer { index += 1 }
@@ -109,19 +122,23 @@ private struct Composer {
         case .sequenceStart:
             node = Node(tag: tag ?? YAMLScalars.seqTag, content: .sequence([]), line: event.line)
             try register(event, node)
+            try enter(event)
             var items: [Node] = []
             while events[index].kind != .sequenceEnd { items.append(try self.node()) }
             _ = next()
+            depth -= 1
             node.content = .sequence(items)
         default:  // mapping start
             node = Node(tag: tag ?? YAMLScalars.mapTag, content: .mapping([]), line: event.line)
             try register(event, node)
+            try enter(event)
             var pairs: [(key: Node, value: Node)] = []
             while events[index].kind != .mappingEnd {
                 let key = try self.node()
                 pairs.append((key, try self.node()))
             }
             _ = next()
+            depth -= 1
             node.content = .mapping(pairs)
         }
         return node
@@ -143,6 +160,7 @@ private struct Composer {
 private struct Constructor {
     var built: [ObjectIdentifier: YAMLValue] = [:]
     var building: Set<ObjectIdentifier> = []
+    var depths: [ObjectIdentifier: Int] = [:]
 
     mutating func value(_ node: Node) throws(YAMLError) -> YAMLValue {
         let id = ObjectIdentifier(node)
@@ -153,8 +171,27 @@ private struct Constructor {
         }
         defer { building.remove(id) }
         let v = try construct(node)
+        // Aliases stack nodes deeper than the text nests them (each line one alias deeper),
+        // and code walking a value recurses: the limit holds for values too.
+        if depth(of: node) > YAMLLoader.maxDepth {
+            throw YAMLError(message: "collections nested more than \(YAMLLoader.maxDepth) levels deep through aliases", line: node.line)
+        }
         built[id] = v
         return v
+    }
+
+    /// How deeply collections nest in the value of `node` (0 for a scalar), memoized.
+    mutating func depth(of node: Node) -> Int {
+        let id = ObjectIdentifier(node)
+        if let d = depths[id] { return d }
+        var d = 0
+        switch node.content {
+        case .scalar: break
+        case .sequence(let items): for item in items { d = max(d, depth(of: item) + 1) }
+        case .mapping(let pairs): for (k, v) in pairs { d = max(d, depth(of: k) + 1, depth(of: v) + 1) }
+        }
+        depths[id] = d
+        return d
     }
 
     func scalar(_ node: Node) throws(YAMLError) -> String {
