@@ -16,5 +16,6 @@
 #include "ko_fs.h"
 #include "ko_zstd.h"
 #include "ko_signal.h"
+#include "ko_spawn.h"
 
 #endif /* KO_CKOLLASHIM_H */
