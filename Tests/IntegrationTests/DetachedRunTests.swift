@@ -206,4 +206,23 @@ import Testing
         #expect(try w.kollaOCI(["run", "-d", "-t", "bb:1"]).status == 2)
         #expect(try w.kollaOCI(["run", "-d", "--name", "a/b", "bb:1", "true"]).stderr.contains("invalid container name"))
     }
+
+    /// A container runs as under Docker's defaults, without no_new_privs (kolla_start's
+    /// `sudo kolla_set_configs` needs it) and with the host's name on the host network; a
+    /// RUN step of a build keeps no_new_privs.
+    @Test(.enabled(if: reason == nil, "\(reason ?? "")"))
+    func containersMayGainPrivilegesRunStepsMayNot() throws {
+        let w = try Workspace()
+        defer { w.remove() }
+        let run = try w.kollaOCI(["run", "bb:1", "sh", "-c", "cat /proc/self/status; cat /proc/sys/kernel/hostname"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("NoNewPrivs:\t0"))
+        #expect(run.stdout.contains(ProcessInfo.processInfo.hostName))
+        try FileManager.default.createDirectory(atPath: w.dir.path + "/ctx", withIntermediateDirectories: true)
+        try "FROM bb:1\nRUN cat /proc/self/status > /status\n".write(toFile: w.dir.path + "/ctx/Dockerfile", atomically: true, encoding: .utf8)
+        let bud = try w.kollaOCI(["bud", "-t", "nnp:1", "ctx"])
+        #expect(bud.status == 0, "\(bud.stderr)")
+        let status = try w.kollaOCI(["run", "nnp:1", "cat", "/status"])
+        #expect(status.stdout.contains("NoNewPrivs:\t1"))
+    }
 }

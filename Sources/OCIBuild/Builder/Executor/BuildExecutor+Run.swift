@@ -183,6 +183,11 @@ extension BuildExecutor {
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
         sandbox.spec.terminal = terminal
+        // A container, not a build step: kolla_start's sudo must work as under Docker.
+        sandbox.spec.allowNewPrivileges = true
+        // On the host's network a container has the host's name, as under Docker (sudo and
+        // RabbitMQ's node name resolve it through the bound /etc/hosts).
+        if network == .host { sandbox.spec.hostname = ProcessInfo.processInfo.hostName }
         sandbox.spec.network = network
         ProcessIdentity.flushStandardStreams()
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
