@@ -696,6 +696,9 @@ static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, 
         child_fail(errfd, "working directory is outside the root");
     }
     if (drop_capabilities(keep_chroot) < 0) child_fail(errfd, "drop capabilities");
+    int new_privs = s->allow_new_privs && s->isolation == KO_ISOLATION_NAMESPACES && s->idmap_mode != KO_IDMAP_NONE &&
+                    p->notify_child < 0;
+    if (new_privs && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->filter, 0, 0) < 0) child_fail(errfd, "seccomp");
     if (s->record_owners) {
         /* Single-id: the image's user is the supervisor's emulated identity; really root. */
     } else {
@@ -705,8 +708,12 @@ static void finish_and_exec(const ko_sandbox_spec *s, const struct prepared *p, 
         if (setresgid(s->gid, s->gid, s->gid) < 0) child_fail(errfd, "setgid (is the group mapped?)");
         if (setresuid(s->uid, s->uid, s->uid) < 0) child_fail(errfd, "setuid (is the user mapped?)");
     }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, "no_new_privs");
-    if (p->notify_child >= 0) {
+    if (new_privs) {
+        /* The filter is in place already; setuid programs may raise privileges, within
+           the user namespace and the bounding set. */
+    } else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        child_fail(errfd, "no_new_privs");
+    } else if (p->notify_child >= 0) {
         /* The listener goes to the caller's supervisor; the command never holds it. */
         int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &p->filter);
         if (listener < 0) child_fail(errfd, "seccomp listener");
@@ -831,8 +838,11 @@ static void sandbox_init(const ko_sandbox_spec *s, const struct prepared *p, int
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(errfd, "make mounts private");
     if (s->overlay_lower != NULL) {
         if (s->overlay_lower_base != NULL && chdir(s->overlay_lower_base) < 0) child_fail(errfd, s->overlay_lower_base);
-        /* nodev: device nodes of an image never open a host device; nosuid: as no_new_privs. */
-        if (mount("overlay", s->rootfs, "overlay", MS_NODEV | MS_NOSUID, p->overlay_opts) < 0)
+        /* nodev: device nodes of an image never open a host device; nosuid: as no_new_privs
+           (a container that allows new privileges keeps its setuid programs, which then
+           raise privileges only within its user namespace). */
+        unsigned long suid = s->allow_new_privs && s->idmap_mode != KO_IDMAP_NONE ? 0 : MS_NOSUID;
+        if (mount("overlay", s->rootfs, "overlay", MS_NODEV | suid, p->overlay_opts) < 0)
             child_fail(errfd, "mount overlay");
     } else {
         /* pivot_root needs the new root to be a mount point. */

@@ -117,6 +117,12 @@ typedef struct {
     int isolation;                /* enum ko_isolation */
     int network_none;             /* own network namespace with only loopback up */
     int terminal;                 /* make stdin the controlling terminal (run -t) */
+    /* Leave no_new_privs unset, as Docker does by default, so setuid programs work (kolla's
+       kolla_start runs `sudo kolla_set_configs` as the service's user): the seccomp filter
+       is then loaded while the user namespace's root still holds CAP_SYS_ADMIN, before the
+       user and groups change. `kolla-oci run` only; RUN steps always set no_new_privs.
+       Ignored by the chroot rung (no user namespace: uid 0 there is the host's). */
+    int allow_new_privs;
     /* Single-id user namespace: chown calls are answered by a supervisor thread of the
        caller (seccomp user notification), which records the owner in the xattr
        "user.kolla-oci.owner" ("uid:gid") instead of failing, as fakeroot does. */

@@ -16,6 +16,7 @@
 #include "ko_fs.h"
 #include "ko_zstd.h"
 #include "ko_signal.h"
+#include "ko_spawn.h"
 #include "ko_yaml.h"
 
 #endif /* KO_CKOLLASHIM_H */

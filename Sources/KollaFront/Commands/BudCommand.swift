@@ -112,28 +112,55 @@ struct BudCommand {
     }
 }
 
-/// `kolla-oci run [--rm] [--user U] [--env K=V]... [--workdir D] [--root DIR] REF [CMD...]`:
+/// `kolla-oci run [-d [--name N]] [--rm] [--user U] [--env K=V]... [--workdir D] [--root DIR] REF [CMD...]`:
 /// runs CMD (default: the image's entrypoint and command) in the image, on a throwaway
-/// overlay, with the same sandbox as RUN; exits with the command's status.
+/// overlay, with the same sandbox as RUN; exits with the command's status. With `-d` the
+/// command runs detached under a supervisor (see `ContainerRecords`) and `run` prints the
+/// container's id as soon as it is up.
 struct RunCommand {
     static let usage = """
-        usage: kolla-oci run [--rm] [-t] [-i] [--user U] [--env K=V]... [--workdir DIR] [--entrypoint CMD]
-                             [-v HOST:PATH[:ro]]... [--network host|none] [--root DIR]
+        usage: kolla-oci run [-d [--name NAME]] [--rm] [-t] [-i] [--user U] [--env K=V]... [--workdir DIR]
+                             [--entrypoint CMD] [-v HOST:PATH[:ro]]... [--network host|none] [--root DIR]
                              [--isolation auto|userns|chroot] REF [CMD...]
         """
 
     let arguments: [String]
 
+    static let flags: [ArgumentScanner.Flag] = [
+        .init("--rm", value: false), .init("--user", "-u"), .init("--env", "-e"), .init("--workdir", "-w"),
+        .init("--root"), .init("--entrypoint"), .init("--volume", "-v"), .init("--isolation"),
+        .init("--tty", "-t", value: false), .init("--interactive", "-i", value: false), .init("--network"),
+        .init("--detach", "-d", value: false), .init("--name"),
+        // The detached container's supervisor: `run --supervise ID` with the original arguments.
+        .init("--supervise"),
+    ]
+
     func run() throws -> Int32 {
-        let args = try ArgumentScanner(arguments, flags: [
-            .init("--rm", value: false), .init("--user", "-u"), .init("--env", "-e"), .init("--workdir", "-w"),
-            .init("--root"), .init("--entrypoint"), .init("--volume", "-v"), .init("--isolation"),
-            .init("--tty", "-t", value: false), .init("--interactive", "-i", value: false), .init("--network"),
-        ], stopAtPositional: true)
+        let args = try ArgumentScanner(arguments, flags: Self.flags, stopAtPositional: true)
         let network = try args.value("--network").map(networkMode) ?? .host
         guard let ref = args.positionals.first else { throw UsageError("an image REF is required") }
         let isolation = try UserNamespace.request(args.value("--isolation"))
+        let detached = args.isSet("--detach")
+        if detached && (args.isSet("--tty") || args.isSet("--interactive")) {
+            throw UsageError("-d runs without a terminal or standard input: drop -t and -i")
+        }
+        if args.isSet("--name") && !detached { throw UsageError("--name names a detached container: add -d") }
+        let binds = try Self.binds(args.all("--volume"))
+        if let id = args.value("--supervise") {
+            return try supervise(id: id, args: args, ref: ref, network: network, isolation: isolation, binds: binds)
+        }
+        if detached { return try detach(args: args, ref: ref) }
         if let status = try UserNamespace.enterIfNeeded(root: args.value("--root"), isolation: isolation) { return status }
+        return try runInImage(
+            args: args, ref: ref, network: network, isolation: isolation, binds: binds,
+            terminal: args.isSet("--tty"), interactive: args.isSet("--interactive") || args.isSet("--tty"))
+    }
+
+    /// The command in the image, attached to this process's standard streams.
+    private func runInImage(
+        args: ArgumentScanner, ref: String, network: RunSpec.NetworkMode, isolation: IsolationRequest,
+        binds: [RunSpec.Bind], terminal: Bool, interactive: Bool
+    ) throws -> Int32 {
         let store = try ImageStore(root: UserNamespace.storeRoot(args.value("--root")))
         let executor = try BuildExecutor(store: store, plan: try UserNamespace.plan(isolation))
         let (_, descriptor) = try store.resolve(ref)
@@ -152,7 +179,15 @@ struct RunCommand {
         for e in args.all("--env") {
             if let eq = e.firstIndex(of: "=") { env[String(e[..<eq])] = String(e[e.index(after: eq)...]) } else { env[e] = ProcessInfo.processInfo.environment[e] }
         }
-        let binds = try args.all("--volume").map { v -> RunSpec.Bind in
+        return try executor.runContainer(
+            layers: manifest.layers, diffIDs: config.rootfs.diffIDs, argv: argv, environment: env,
+            user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/", binds: binds,
+            terminal: terminal, interactive: interactive, network: network)
+    }
+
+    /// `-v HOST:/PATH[:ro|rw]`, the host path made absolute.
+    static func binds(_ volumes: [String]) throws -> [RunSpec.Bind] {
+        try volumes.map { v -> RunSpec.Bind in
             let parts = v.split(separator: ":").map(String.init)
             guard parts.count == 2 || (parts.count == 3 && ["ro", "rw"].contains(parts[2])), parts[1].hasPrefix("/") else {
                 throw UsageError("-v needs HOST:/PATH[:ro], not '\(v)'")
@@ -161,10 +196,100 @@ struct RunCommand {
             let host = parts[0].hasPrefix("/") ? parts[0] : FileManager.default.currentDirectoryPath + "/" + parts[0]
             return RunSpec.Bind(source: host, target: parts[1], readOnly: parts.count == 3 && parts[2] == "ro")
         }
-        return try executor.runContainer(
-            layers: manifest.layers, diffIDs: config.rootfs.diffIDs, argv: argv, environment: env,
-            user: args.value("--user") ?? c.user ?? "", workdir: args.value("--workdir") ?? c.workingDir ?? "/", binds: binds,
-            terminal: args.isSet("--tty"), interactive: args.isSet("--interactive") || args.isSet("--tty"), network: network)
+    }
+
+    /// `run -d`: records the container, starts its supervisor in its own session and
+    /// prints the id once the command runs (or fails with the reason the sandbox gave).
+    private func detach(args: ArgumentScanner, ref: String) throws -> Int32 {
+        let root = UserNamespace.storeRoot(args.value("--root"))
+        let store = try ImageStore(root: root)
+        _ = try store.resolve(ref)
+        let records = ContainerRecords(storeRoot: store.root)
+        let record = try records.create(
+            name: args.value("--name"), image: ref, command: Array(args.positionals.dropFirst()), removeOnExit: args.isSet("--rm"))
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var environment = ProcessInfo.processInfo.environment
+        environment["KOLLA_OCI_ROOT"] = store.root
+        let pid: Int32
+        do {
+            pid = try DetachedProcess.spawn(
+                executable: exe, arguments: ["kolla-oci", "run", "--supervise", record.id] + arguments,
+                environment: environment.map { "\($0.key)=\($0.value)" }, logPath: records.logPath(record.id))
+        } catch {
+            try? records.remove(record)
+            throw CommandError("\(record.name): \(error)")
+        }
+        // Until the supervisor holds the lock (the command is starting) or has given up.
+        while true {
+            switch records.state(record) {
+            case .running(let supervisor):
+                // Up once the sandbox's pid 1 has exec'd the command; a setup failure
+                // before that ends as `.failed` instead.
+                let current = (try? records.find(record.id)) ?? record
+                let pid = supervisor > 0 ? supervisor : current.supervisorPID ?? 0
+                if pid > 0, let initPID = DetachedProcess.containerInit(under: pid), DetachedProcess.hasExecuted(initPID) {
+                    print(record.id)
+                    return 0
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            case .exited:
+                print(record.id)
+                return 0
+            case .failed(let message):
+                throw CommandError("\(record.name): \(message)")
+            case .created:
+                // `--rm`: a command that ended at once took its record with it.
+                if record.removeOnExit, (try? records.find(record.id)) == nil {
+                    print(record.id)
+                    return 0
+                }
+                if DetachedProcess.childHasExited(pid) {
+                    if case .created = records.state(record) {
+                        let log = (try? String(contentsOfFile: records.logPath(record.id), encoding: .utf8)) ?? ""
+                        let last = log.split(separator: "\n").last.map(String.init) ?? "no output"
+                        throw CommandError("\(record.name): the supervisor exited before the command started: \(last)")
+                    }
+                    continue
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+    }
+
+    /// The supervisor of a detached container: holds the container's lock, runs the
+    /// command with its output in the container's log, records the exit status.
+    private func supervise(
+        id: String, args: ArgumentScanner, ref: String, network: RunSpec.NetworkMode, isolation: IsolationRequest,
+        binds: [RunSpec.Bind]
+    ) throws -> Int32 {
+        // A rootless supervisor re-executes itself in its user namespace: that copy only runs.
+        if ProcessInfo.processInfo.environment[IDMapping.namespaceMarker] != nil {
+            return try runInImage(args: args, ref: ref, network: network, isolation: isolation, binds: binds, terminal: false, interactive: false)
+        }
+        let records = ContainerRecords(storeRoot: UserNamespace.storeRoot(args.value("--root")))
+        var record = try records.find(id)
+        let lock = try records.holdLock(record.id)
+        return withExtendedLifetime(lock) {
+            record.supervisorPID = ProcessInfo.processInfo.processIdentifier
+            var status: Int32 = 1
+            do {
+                try records.save(record)
+                if let inner = try UserNamespace.enterIfNeeded(root: args.value("--root"), isolation: isolation) {
+                    status = inner
+                } else {
+                    status = try runInImage(
+                        args: args, ref: ref, network: network, isolation: isolation, binds: binds, terminal: false,
+                        interactive: false)
+                }
+                records.recordExit(record.id, "\(status)")
+            } catch {
+                KollaOCI.printError("kolla-oci: \(error)")
+                records.recordExit(record.id, "error: \(error)")
+            }
+            // Still under the lock: whoever sees it free finds the exit status written.
+            if record.removeOnExit { try? records.remove(record) }
+            return status
+        }
     }
 }
 

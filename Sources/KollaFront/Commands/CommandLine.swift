@@ -27,7 +27,11 @@ public enum KollaOCI {
           render         render a Jinja2 template exactly as Python Jinja2 would
           sample-config  print a sample kolla-build.conf with every option
           bud            build one Dockerfile into the store (daemonless, rootless)
-          run            run a command in an image with the build sandbox
+          run            run a command in an image with the build sandbox (-d: detached)
+          ps             list detached containers (run -d)
+          logs           print a detached container's output
+          stop           stop a detached container (SIGTERM, then SIGKILL)
+          rm             remove a detached container's record and log
           info           how RUN is isolated here (the isolation rung and why), store, id ranges
           images         list the images in the store (--root DIR picks the store)
           inspect        print an image's manifest and config as JSON
@@ -84,6 +88,8 @@ public enum KollaOCI {
             case "sample-config":
                 print(Help.sampleConfig(), terminator: "")
                 return 0
+            case _ where ContainerCommand.usage(command) != nil:
+                return try ContainerCommand(command: command, arguments: rest).run()
             case _ where StoreCommand.usage(command) != nil:
                 return try StoreCommand(command: command, arguments: rest).run()
             case _ where RegistryCommand.usage(command) != nil:
@@ -96,7 +102,7 @@ public enum KollaOCI {
             }
         } catch let e as UsageError {
             if let m = e.message { printError("kolla-oci \(command): \(m)") }
-            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : command == "info" ? InfoCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? usage)
+            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : command == "info" ? InfoCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? ContainerCommand.usage(command) ?? usage)
             return e.message == nil ? 0 : 2
         } catch {
             printError("kolla-oci: \(error)")

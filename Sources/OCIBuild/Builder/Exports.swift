@@ -9,8 +9,10 @@
 @_exported import OCIValues
 
 // From the system layer, only what a front end needs: path operations with typed errors,
-// this process's ids, the terminal, and libyaml's events (the front end reads kolla's YAML
-// data files). Descriptors, archives, HTTP and C stay below.
+// this process's ids, the terminal, libyaml's events (the front end reads kolla's YAML
+// data files), and starting and signalling the processes of detached containers (`run -d`,
+// `stop`). Descriptors, archives, HTTP and C stay below.
+@_exported import enum OCISystem.DetachedProcess
 @_exported import enum OCISystem.FileSystem
 @_exported import enum OCISystem.ProcessIdentity
 @_exported import enum OCISystem.Terminal

@@ -21,6 +21,9 @@ package struct RunSpec: Sendable {
     package var tmpfs: [String] = []
     /// The network the command sees.
     package var network: NetworkMode = .host
+    /// Leave no_new_privs unset so setuid programs (kolla_start's sudo) work, as under
+    /// Docker's defaults; for `kolla-oci run`, never for RUN.
+    package var allowNewPrivileges: Bool = false
     /// Attach the command to the caller's terminal as its controlling terminal (`run -t`).
     package var terminal: Bool = false
     /// Namespaces and pivot_root, or chroot(2) into a plain directory (no mount privilege).

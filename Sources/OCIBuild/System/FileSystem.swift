@@ -483,3 +483,7 @@ package let ENOTSUP_VALUE = ENOTSUP
 package let O_RDONLY_VALUE = O_RDONLY
 /// O_NOFOLLOW for the layers above.
 package let O_NOFOLLOW_VALUE = O_NOFOLLOW
+/// O_RDWR for the layers above.
+package let O_RDWR_VALUE = O_RDWR
+/// O_CREAT for the layers above.
+package let O_CREAT_VALUE = O_CREAT

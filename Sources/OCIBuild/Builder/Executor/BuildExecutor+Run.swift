@@ -183,6 +183,19 @@ extension BuildExecutor {
         var sandbox = try prepareSandbox(state, argv: argv, environment: environment, user: user, workdir: workdir, binds: binds)
         defer { sandbox.remove() }
         sandbox.spec.terminal = terminal
+        // A container, not a build step: kolla_start's sudo must work as under Docker.
+        sandbox.spec.allowNewPrivileges = true
+        // Docker gives every container /etc/hosts and /etc/resolv.conf, even when the image
+        // has none (images rarely do): bound read-only onto mount points made in the layer.
+        for (host, path) in [(sandbox.spec.hosts, "etc/hosts"), (sandbox.spec.resolvConf, "etc/resolv.conf")] {
+            guard let host, FileManager.default.fileExists(atPath: host), sandbox.view.lookup(path) == nil,
+                !binds.contains(where: { $0.target == "/" + path })
+            else { continue }
+            sandbox.spec.binds.append(RunSpec.Bind(source: host, target: "/" + (try sandbox.view.mountPoint(path)), readOnly: true))
+        }
+        // On the host's network a container has the host's name, as under Docker (sudo and
+        // RabbitMQ's node name resolve it through the bound /etc/hosts).
+        if network == .host { sandbox.spec.hostname = ProcessInfo.processInfo.hostName }
         sandbox.spec.network = network
         ProcessIdentity.flushStandardStreams()
         return try SandboxLauncher.run(sandbox.spec, stdout: 1, stderr: 2, stdin: interactive ? 0 : -1)
