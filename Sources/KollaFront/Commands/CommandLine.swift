@@ -28,6 +28,7 @@ public enum KollaOCI {
           sample-config  print a sample kolla-build.conf with every option
           bud            build one Dockerfile into the store (daemonless, rootless)
           run            run a command in an image with the build sandbox
+          merge-summaries  merge the summary JSON files of a build fanned out over CI jobs
           info           how RUN is isolated here (the isolation rung and why), store, id ranges
           images         list the images in the store (--root DIR picks the store)
           inspect        print an image's manifest and config as JSON
@@ -81,6 +82,8 @@ public enum KollaOCI {
                 return try RunCommand(arguments: rest).run()
             case "info":
                 return try InfoCommand(arguments: rest).run()
+            case "merge-summaries":
+                return try MergeSummariesCommand(arguments: rest).run()
             case "sample-config":
                 print(Help.sampleConfig(), terminator: "")
                 return 0
@@ -96,7 +99,7 @@ public enum KollaOCI {
             }
         } catch let e as UsageError {
             if let m = e.message { printError("kolla-oci \(command): \(m)") }
-            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : command == "info" ? InfoCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? usage)
+            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : command == "info" ? InfoCommand.usage : command == "merge-summaries" ? MergeSummariesCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? usage)
             return e.message == nil ? 0 : 2
         } catch {
             printError("kolla-oci: \(error)")
