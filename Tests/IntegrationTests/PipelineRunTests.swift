@@ -208,4 +208,40 @@ import Testing
             }
         }
     }
+
+    /// The ci profile (base → openstack-base → keystone-base → keystone, Debian packages)
+    /// through the generated GitHub Actions workflow, against one `kolla-oci build`.
+    @Test(.enabled(if: reason == nil, "\(reason ?? "")"))
+    func ciProfilePipelineMatchesASingleMachineBuild() throws {
+        let bench = try Bench(prefix: "kolla-oci-pipeline-ci")
+        defer { bench.close() }
+        _ = try runTool("/bin/mkdir", ["-p", bench.repo + "/tree/data"])
+        _ = try runTool("/bin/cp", ["-a", Self.repoRoot + "/docker", bench.repo + "/tree/"])
+        _ = try runTool("/bin/sh", ["-c", "cp -a '\(Self.repoRoot)'/etc/kolla/data/. '\(bench.repo)'/tree/data/"])
+        let selection = ["--data-dir", "tree", "--profile", "ci", "--timestamp", Self.timestamp]
+        let images = try Self.planImages(bench, selection)
+        #expect(images.map(\.name) == ["base", "openstack-base", "keystone-base", "keystone"])
+        let single = try bench.singleMachineBuild(selection, images: images)
+        _ = try Self.runPipeline(bench, engine: .github, selection: selection, expectedImages: images.map(\.name))
+        let pulledStore = bench.dir.path + "/pulled"
+        let pulled = try Self.pulled(bench, images, store: pulledStore)
+        var report: [String] = []
+        for (name, image) in images {
+            // The same files in every layer and the same configuration (history, labels,
+            // environment, created times) as the single-machine build.
+            let a = try Self.contents(store: single.store, reference: image)
+            let b = try Self.contents(store: pulledStore, reference: bench.registry.address + "/" + image)
+            #expect(a.layers == b.layers, "\(name): the pipeline's layers hold other files")
+            #expect(a.config == b.config, "\(name): the pipeline's config differs")
+            report.append("\(name): \(pulled[name] == single.digests[name] ? "same digest" : "digest differs")")
+        }
+        print("ci profile, pipeline vs single machine: " + report.joined(separator: ", "))
+        // Identical digests need builds whose RUN steps leave no run-specific bytes
+        // (ldconfig's aux-cache, dbus' machine-id, apt and dpkg logs).
+        withKnownIssue("RUN steps of the ci profile still leave run-specific bytes in layers", isIntermittent: true) {
+            for (name, _) in images {
+                #expect(pulled[name] == single.digests[name], "\(name): \(pulled[name] ?? "-") vs \(single.digests[name] ?? "-")")
+            }
+        }
+    }
 }

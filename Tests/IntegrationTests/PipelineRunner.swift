@@ -118,7 +118,7 @@ struct PipelineRunner {
                     guard let artifact = with["name"], let path = with["path"] else { throw RunnerError("upload without name or path") }
                     try copyTree(run.workspace + "/" + path, to: artifacts + "/" + artifact)
                 case "actions/download-artifact":
-                    guard let pattern = with["pattern"], let path = with["path"], with["merge-multiple"] == "true" else {
+                    guard let pattern = with["pattern"], let path = with["path"], ["true", "1"].contains(with["merge-multiple"] ?? "") else {
                         throw RunnerError("download-artifact needs pattern, path and merge-multiple")
                     }
                     for artifact in try FileManager.default.contentsOfDirectory(atPath: artifacts).sorted() where fnmatch(pattern, artifact, 0) == 0 {
