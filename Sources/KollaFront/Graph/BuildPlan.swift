@@ -21,7 +21,7 @@ struct BuildPlan: Sendable {
 
     let entries: [Entry]
     let shards: Int
-    /// Whether any recorded build time was given: weights are seconds, not image counts.
+    /// Whether a planned image has a recorded build time: weights are seconds, not counts.
     let timed: Bool
 
     /// Plans the graph's matched images split over `shards` shards, weighted by
@@ -67,7 +67,7 @@ struct BuildPlan: Sendable {
         }
         self.entries = entries
         self.shards = shards
-        self.timed = !timings.isEmpty
+        self.timed = entries.contains { $0.seconds != nil }
     }
 
     /// Each image's weight: its recorded seconds, else the median of the recorded ones
