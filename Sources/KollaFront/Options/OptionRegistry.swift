@@ -151,7 +151,7 @@ enum OptionRegistry {
             help: "kolla-oci: a JSON object of image name to seconds (a build's LOGS_DIR/timings.json, or merge-summaries --timings) that weighs the images when --shard deals them out, so shards take equal time"),
         OptionSpec(
             "shard", .string, group: kollaOCI,
-            help: "kolla-oci: I/N: build only this deterministic slice of the matched images (within each stage, the I-th of every N by name); parents built by other shards are pulled from --registry"),
+            help: "kolla-oci: I/N: build only this deterministic slice of the matched images (within each stage, images dealt to N shards heaviest first by --plan-timings, else round-robin by name); parents built by other shards are pulled from --registry"),
         OptionSpec(
             "stage", .int(min: 0), group: kollaOCI,
             help: "kolla-oci: build only the images of this stage of the plan (depth below the root); with --shard, what one CI job of a stage runs"),
