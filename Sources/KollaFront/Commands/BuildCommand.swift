@@ -87,12 +87,14 @@ struct BuildCommand {
         // kolla-oci's CI fan-out: the plan, and the slice of it this job builds.
         let shard = try conf.string("shard").map(BuildPlan.parseShard)
         let stage: Int? = conf["stage"] == .none ? nil : conf.int("stage")
-        if conf.string("plan") == "json" {
-            FileHandle.standardOutput.write(Data(BuildPlan(graph: graph, shards: shard?.count ?? 1).json().utf8))
+        let timings = try conf.string("plan_timings").map(BuildPlan.readTimings) ?? [:]
+        let plan = BuildPlan(graph: graph, shards: shard?.count ?? 1, timings: timings)
+        if let format = conf.string("plan") {
+            FileHandle.standardOutput.write(Data(try planOutput(plan, format: format).utf8))
             return 0
         }
         if shard != nil || stage != nil {
-            let selected = BuildPlan(graph: graph, shards: shard?.count ?? 1).selection(shard: shard?.index, stage: stage)
+            let selected = plan.selection(shard: shard?.index, stage: stage)
             for (i, img) in graph.images.enumerated() where img.status == .matched && !selected.contains(img.name) {
                 graph.setStatus(i, .skipped)
             }
@@ -145,6 +147,25 @@ struct BuildCommand {
         }
         guard let builder else { throw CommandError("no builder") }
         return try build(graph, builder: builder, conf: conf, log: log)
+    }
+
+    /// Options a generated pipeline's jobs set themselves (or that would stop them
+    /// building), left out of the build options handed on to them.
+    static let pipelineOwnedOptions: Set<String> = [
+        "plan", "shard", "stage", "registry", "insecure_registry", "push", "logs_dir", "summary_json_file", "format",
+        "summary", "root", "work_dir", "template_only", "list_images", "list_dependencies", "save_dependency",
+    ]
+
+    /// `--plan`'s output: the plan as JSON, or a pipeline running it on a CI engine.
+    private func planOutput(_ plan: BuildPlan, format: String) throws -> String {
+        if format == "json" { return plan.json() }
+        let handedOn = try CommandLineParser.arguments(arguments, removing: Self.pipelineOwnedOptions)
+        // GitHub evaluates ${{ }} anywhere in a workflow, even inside a shell word.
+        if let bad = handedOn.first(where: { $0.contains("${{") }) {
+            throw ConfigError.badValue(source: "command line", option: "plan", value: bad, reason: "an option value containing '${{' cannot be written into a pipeline")
+        }
+        let pipeline = CIPipeline(plan: plan, buildArguments: handedOn)
+        return format == "github-actions" ? GitHubActionsPipeline(pipeline: pipeline).yaml() : GitLabPipeline(pipeline: pipeline).yaml()
     }
 
     /// The store and the daemonless builder of this run.
@@ -224,11 +245,24 @@ struct BuildCommand {
             return job
         }
         let finished = scheduler.run()
+        if let dir = conf.string("logs_dir") {
+            try writeTimings(scheduler.buildSeconds, to: dir + "/timings.json")
+        }
         let summary = BuildSummary(images: finished, allowedToFail: conf.list("allowed_to_fail"))
         if conf.bool("summary") {
             try report(summary, conf: conf, log: log)
         }
         return summary.exitStatus
+    }
+
+    /// The build time of each image built, for `--plan-timings` (one image per line).
+    private func writeTimings(_ seconds: [String: Double], to path: String) throws {
+        let text = "{\n" + seconds.keys.sorted().map { "  \(JSONTree.quote($0)): \(String(format: "%.1f", seconds[$0]!))" }.joined(separator: ",\n") + "\n}\n"
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw CommandError("\(path): \(error.localizedDescription)")
+        }
     }
 
     /// kolla's summary: console sections, JSON (stdout or file), FAILED log links.

@@ -32,6 +32,7 @@ public enum KollaOCI {
           logs           print a detached container's output
           stop           stop a detached container (SIGTERM, then SIGKILL)
           rm             remove a detached container's record and log
+          merge-summaries  merge the summary JSON files of a build fanned out over CI jobs
           info           how RUN is isolated here (the isolation rung and why), store, id ranges
           images         list the images in the store (--root DIR picks the store)
           inspect        print an image's manifest and config as JSON
@@ -85,6 +86,8 @@ public enum KollaOCI {
                 return try RunCommand(arguments: rest).run()
             case "info":
                 return try InfoCommand(arguments: rest).run()
+            case "merge-summaries":
+                return try MergeSummariesCommand(arguments: rest).run()
             case "sample-config":
                 print(Help.sampleConfig(), terminator: "")
                 return 0
@@ -102,7 +105,7 @@ public enum KollaOCI {
             }
         } catch let e as UsageError {
             if let m = e.message { printError("kolla-oci \(command): \(m)") }
-            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : command == "info" ? InfoCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? ContainerCommand.usage(command) ?? usage)
+            printError(command == "render" ? RenderCommand.usage : command == "bud" ? BudCommand.usage : command == "run" ? RunCommand.usage : command == "info" ? InfoCommand.usage : command == "merge-summaries" ? MergeSummariesCommand.usage : StoreCommand.usage(command) ?? RegistryCommand.usage(command) ?? ContainerCommand.usage(command) ?? usage)
             return e.message == nil ? 0 : 2
         } catch {
             printError("kolla-oci: \(error)")

@@ -115,6 +115,66 @@ enum CommandLineParser {
     }
 }
 
+extension CommandLineParser {
+    /// `args` without the options whose destinations are in `dests` (and their values),
+    /// everything else as written: a command line to hand on with some options replaced.
+    static func arguments(_ args: [String], removing dests: Set<String>) throws -> [String] {
+        var out: [String] = []
+        var i = 0
+        var onlyPositional = false
+        while i < args.count {
+            let arg = args[i]
+            i += 1
+            if onlyPositional || arg == "-" || !arg.hasPrefix("-") || arg == "--" {
+                onlyPositional = onlyPositional || arg == "--"
+                out.append(arg)
+                continue
+            }
+            if arg.hasPrefix("--") {
+                var name = String(arg.dropFirst(2))
+                let inline = name.contains("=")
+                if let eq = name.firstIndex(of: "=") { name = String(name[..<eq]) }
+                var spec = OptionRegistry.lookupCLI(name)
+                var takesValue = !inline
+                if ["config-file", "config-dir"].contains(name) {
+                    out.append(arg)
+                    if !inline, i < args.count { out.append(args[i]); i += 1 }
+                    continue
+                }
+                if let s = spec, case .bool = s.kind { takesValue = false }
+                if spec == nil, name.hasPrefix("no") { spec = OptionRegistry.lookupCLI(String(name.dropFirst(2))); takesValue = false }
+                let value = takesValue && i < args.count ? args[i] : nil
+                if value != nil { i += 1 }
+                if let spec, dests.contains(spec.dest) { continue }
+                out.append(arg)
+                if let value { out.append(value) }
+                continue
+            }
+            // A short cluster: kept whole unless it sets a removed option.
+            var chars = Array(arg.dropFirst())
+            var removed = false
+            var kept = false
+            var value: String?
+            while !chars.isEmpty {
+                let c = chars.removeFirst()
+                guard let spec = OptionRegistry.byShort[c] else { kept = true; continue }
+                if dests.contains(spec.dest) { removed = true } else { kept = true }
+                if case .bool = spec.kind { continue }
+                if chars.isEmpty, i < args.count { value = args[i]; i += 1 }
+                chars.removeAll()
+            }
+            if removed && kept {
+                throw ConfigError.badValue(source: "command line", option: arg, value: arg, reason: "write the short options of this group apart")
+            }
+            if !removed {
+                out.append(arg)
+                if let value { out.append(value) }
+            }
+        }
+        return out
+    }
+}
+
 extension OptionRegistry {
     /// An option that exists on the command line, by its flag name as written.
     static func lookupCLI(_ flag: String) -> OptionSpec? {

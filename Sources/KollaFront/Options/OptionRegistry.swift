@@ -143,11 +143,15 @@ enum OptionRegistry {
                 + "allows it, else chroot into a plain directory), userns or chroot force a rung "
                 + "(kolla-oci info shows the choice)"),
         OptionSpec(
-            "plan", .string, choices: ["json"], group: kollaOCI,
-            help: "kolla-oci: print the build plan (matched images, parents, stages by depth, shard of each image) and exit, for CI engines that fan builds out"),
+            "plan", .string, choices: ["json", "github-actions", "gitlab-ci"], group: kollaOCI,
+            help: "kolla-oci: print the build plan and exit, for CI engines that fan builds out: json (matched images, parents, stages by depth, shard of each image, critical path), "
+                + "or a ready-to-commit pipeline running that plan: github-actions (a workflow for .github/workflows/) or gitlab-ci (a .gitlab-ci.yml); with --shard I/N, N shards per stage"),
+        OptionSpec(
+            "plan-timings", .string, group: kollaOCI,
+            help: "kolla-oci: a JSON object of image name to seconds (a build's LOGS_DIR/timings.json, or merge-summaries --timings) that weighs the images when --shard deals them out, so shards take equal time"),
         OptionSpec(
             "shard", .string, group: kollaOCI,
-            help: "kolla-oci: I/N: build only this deterministic slice of the matched images (within each stage, the I-th of every N by name); parents built by other shards are pulled from --registry"),
+            help: "kolla-oci: I/N: build only this deterministic slice of the matched images (within each stage, images dealt to N shards heaviest first by --plan-timings, else round-robin by name); parents built by other shards are pulled from --registry"),
         OptionSpec(
             "stage", .int(min: 0), group: kollaOCI,
             help: "kolla-oci: build only the images of this stage of the plan (depth below the root); with --shard, what one CI job of a stage runs"),

@@ -21,6 +21,7 @@ final class BuildScheduler: @unchecked Sendable {
     private var pushQueue: [Int] = []
     private var inFlight = 0
     private var logFiles: [String: FileHandle] = [:]
+    private var durations: [String: Double] = [:]
     /// The live status on a terminal (build output then goes to the log files only).
     let board: StatusBoard
 
@@ -39,6 +40,14 @@ final class BuildScheduler: @unchecked Sendable {
         self.makeJob = makeJob
         self.board = StatusBoard(enabled: StatusBoard.terminal() && log.level != .debug && log.consoleLevel != .critical)
         log.board = board
+    }
+
+    /// Seconds each image built in this run took (its successful attempt and any failed
+    /// ones before it), by name: what `--plan-timings` weighs shards with.
+    var buildSeconds: [String: Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return durations
     }
 
     /// Runs every queue to the end and returns the images with their final statuses.
@@ -124,6 +133,7 @@ final class BuildScheduler: @unchecked Sendable {
         setStatus(i, .building)
         imageLog(i, "Building started at \(Date())")
         let job = makeJob(image)
+        let started = Date()
         var lastError: Error?
         for attempt in 1...(retries + 1) {
             if attempt > 1 { imageLog(i, "Attempt number: \(attempt) to run task: BuildTask(\(image.name))") }
@@ -144,6 +154,7 @@ final class BuildScheduler: @unchecked Sendable {
         setStatus(i, .built)
         imageLog(i, "Built at \(Date())")
         lock.lock()
+        durations[image.name] = Date().timeIntervalSince(started)
         if push { pushQueue.append(i) }
         for c in images[i].children where images[c].status == .matched {
             buildQueue.append(c)
