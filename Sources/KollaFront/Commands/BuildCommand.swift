@@ -55,6 +55,8 @@ struct BuildCommand {
     }
 
     private func pipeline(_ conf: Configuration, _ log: Log) throws -> Int32 {
+        // Here, not before the re-execution into a user namespace, so they show once.
+        for warning in conf.warnings { log.warning(warning) }
         try checkEngineOptions(conf, log)
         if let bad = conf.invalidRpmSetup {
             throw ConfigError.badValue(

@@ -10,6 +10,8 @@ struct Configuration: Sendable {
     private(set) var origins: [String: String] = [:]
     /// Every config file section other than `[DEFAULT]`, with its entries.
     private(set) var sections: [(name: String, entries: [IniEntry])] = []
+    /// Config file keys that name no option, as oslo.config ignores them (`file:line: ...`).
+    private(set) var warnings: [String] = []
     let catalog: Catalog
     let regexes: [String]
     let configFiles: [String]
@@ -82,12 +84,14 @@ struct Configuration: Sendable {
         var fileValues: [String: Candidate] = [:]
         var multiFileValues: [String: (values: [String], position: Int, origin: String)] = [:]
         var sections: [(name: String, entries: [IniEntry])] = []
+        var ignored: [String] = []
         for (file, pos) in files {
             for (name, entries) in file.sections {
                 if name == "DEFAULT" {
                     for e in entries {
                         guard let spec = OptionRegistry.lookup(e.key), !spec.positional || spec.dest == "regex" else {
-                            throw ConfigError.unknownOption(file: e.file, line: e.line, name: e.key)
+                            ignored.append(Configuration.unknownKeyWarning(e, name: e.key))
+                            continue
                         }
                         let origin = "\(e.file):\(e.line)"
                         if spec.isMulti {
@@ -100,11 +104,13 @@ struct Configuration: Sendable {
                         }
                     }
                 } else {
-                    try Configuration.validateSection(name, entries)
+                    let (known, unknown) = Configuration.splitUnknownKeys(name, entries)
+                    ignored += unknown
+                    try Configuration.validateSection(name, known)
                     if let idx = sections.firstIndex(where: { $0.name == name }) {
-                        sections[idx].entries += entries
+                        sections[idx].entries += known
                     } else {
-                        sections.append((name, entries))
+                        sections.append((name, known))
                     }
                 }
             }
@@ -113,6 +119,7 @@ struct Configuration: Sendable {
             fileValues[dest] = Candidate(value: .list(m.values), position: m.position, origin: m.origin)
         }
         self.sections = sections
+        warnings = ignored
 
         // 3. The data directory (it can itself be chosen by CLI or config).
         var dataDir: String?
@@ -221,20 +228,14 @@ struct Configuration: Sendable {
         return out
     }
 
-    static let sourceKeys: Set<String> = ["type", "location", "reference", "enabled", "version", "sha256"]
-    static let userKeys: Set<String> = ["uid", "gid", "group"]
-
-    /// Checks the keys of a non-DEFAULT section (profiles take any key).
+    /// Checks the values of a non-DEFAULT section's known keys.
     static func validateSection(_ name: String, _ entries: [IniEntry]) throws {
         if name == "profiles" { return }
-        let allowed = name.hasSuffix("-user") ? userKeys : sourceKeys
-        for e in entries where !allowed.contains(e.key) {
-            throw ConfigError.unknownOption(file: e.file, line: e.line, name: "\(name).\(e.key)")
-        }
         for e in entries {
             switch e.key {
             case "uid", "gid":
-                guard Int(e.value) != nil else {
+                // oslo.config's Integer reads an empty value as None.
+                guard e.value.isEmpty || Int(e.value) != nil else {
                     throw ConfigError.badValue(source: "\(e.file):\(e.line)", option: "\(name).\(e.key)", value: e.value, reason: "expected an integer")
                 }
             case "type":

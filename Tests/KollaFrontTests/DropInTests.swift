@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import KollaFront
+
+/// The last gaps between kolla-build 23 and kolla-oci as a drop-in: config files read as
+/// oslo.config reads them, users, defaults shown, debug output, apt files in the base.
+@Suite struct DropInTests {
+    static let tree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tree").path
+
+    /// The configuration for `args` with config files of these contents (given in name order).
+    func configuration(_ args: [String], files: [String: String] = [:]) throws -> Configuration {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-dropin")
+        defer { try? dir.remove() }
+        var argv = ["--data-dir", Self.tree] + args
+        for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+            try text.write(toFile: dir.path + "/" + name, atomically: true, encoding: .utf8)
+            argv += ["--config-file", dir.path + "/" + name]
+        }
+        return try Configuration(cli: try CommandLineParser.parse(argv), environment: [:], home: dir.path, executable: "/nonexistent")
+    }
+
+    func build(_ args: [String], home: TemporaryDirectory, environment: [String: String] = [:]) throws -> ToolRun {
+        try runTool(kollaOCIBinary(), ["build", "--data-dir", Self.tree] + args, environment: ["HOME": home.path].merging(environment) { $1 })
+    }
+
+    // MARK: - config tolerance
+
+    @Test func unknownConfigKeysAreWarningsNamingFileAndLine() throws {
+        // A pike-era file: install type, options removed since, a typo in a source section.
+        let pike = """
+            [DEFAULT]
+            base = debian
+            type = binary
+            install_type = source
+
+            namespace = mine
+            [keystone-base]
+            locaton = x
+            [nova-user]
+            uid = 42436
+            home = /var/lib/nova
+            """
+        let c = try configuration([], files: ["pike.conf": pike])
+        #expect(c.string("namespace") == "mine")
+        #expect(c.warnings.count == 4)
+        #expect(c.warnings[0].hasSuffix("pike.conf:3: unknown option 'type' ignored"), "\(c.warnings)")
+        #expect(c.warnings[1].hasSuffix("pike.conf:4: unknown option 'install_type' ignored"))
+        #expect(c.warnings[2].hasSuffix("pike.conf:8: unknown option 'keystone-base.locaton' ignored"))
+        #expect(c.warnings[3].hasSuffix("pike.conf:11: unknown option 'nova-user.home' ignored"))
+        #expect(c.users.first { $0.0 == "nova" }?.1.uid == 42436)
+        // Bad values of known options stay errors.
+        #expect(throws: ConfigError.self) { try configuration([], files: ["bad.conf": "[DEFAULT]\nthreads = x\n"]) }
+
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-dropin")
+        defer { try? dir.remove() }
+        try pike.write(toFile: dir.path + "/pike.conf", atomically: true, encoding: .utf8)
+        let r = try build(["--config-file", dir.path + "/pike.conf", "--list-images", "^cron$"], home: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "1 : cron\n2 : base\n")
+        #expect(r.stderr.contains("WARNING:kolla.common.utils:\(dir.path)/pike.conf:3: unknown option 'type' ignored\n"), "\(r.stderr)")
+        // On the command line an unknown option is an error, as with kolla-build.
+        let cli = try build(["--install-type", "binary", "--list-images"], home: dir)
+        #expect(cli.status == 2)
+        #expect(cli.stderr.contains("unknown option '--install-type'"))
+    }
+}
