@@ -66,3 +66,47 @@ import Testing
         #expect(cli.stderr.contains("unknown option '--install-type'"))
     }
 }
+
+extension DropInTests {
+    // MARK: - user sections
+
+    /// kolla-build 23 (`kolla.common.config.get_user_opts`, `KollaWorker.get_users`) on
+    /// this file gives foo {uid None, gid None, group ''}, bar {uid 7, gid None, group
+    /// 'bar'}, keystone {uid 42425, gid 9, group 'keystone'}, baz {None, None, 'baz'},
+    /// qux {None, 5, 'debian-kolla'}.
+    @Test func userSectionsMatchKolla() throws {
+        let file = """
+            [foo-user]
+            uid =
+            group =
+            [bar-user]
+            uid = 7
+            [keystone-user]
+            gid = 9
+            [baz-user]
+            [qux-user]
+            gid = 5
+            group = ${base}-$namespace
+            """
+        let c = try configuration([], files: ["users.conf": file])
+        let users = Dictionary(uniqueKeysWithValues: c.users)
+        #expect(users["foo"] == KollaUser(uid: nil, gid: nil, group: ""))
+        #expect(users["bar"] == KollaUser(uid: 7, gid: nil, group: "bar"))
+        #expect(users["keystone"] == KollaUser(uid: 42425, gid: 9, group: "keystone"))
+        #expect(users["baz"] == KollaUser(uid: nil, gid: nil, group: "baz"))
+        #expect(users["qux"] == KollaUser(uid: nil, gid: 5, group: "debian-kolla"))
+        #expect(users["kolla"] == KollaUser(uid: 42400, gid: 42400, group: "kolla"))
+
+        // As the base template renders them.
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-dropin")
+        defer { try? dir.remove() }
+        try file.write(toFile: dir.path + "/users.conf", atomically: true, encoding: .utf8)
+        let r = try build(["--config-file", dir.path + "/users.conf", "--template-only", "--work-dir", dir.path + "/w", "^base$"], home: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let base = try String(contentsOfFile: dir.path + "/w/docker/base/Dockerfile", encoding: .utf8)
+        #expect(base.contains("groupadd --gid None bar \\\n"), "\(base)")
+        #expect(base.contains("groupadd --gid None baz \\\n"))
+        #expect(base.contains("groupadd --gid None  \\\n"))  // foo: group ''
+        #expect(base.contains("groupadd --gid 9 keystone \\\n"))
+    }
+}

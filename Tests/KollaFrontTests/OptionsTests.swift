@@ -104,7 +104,7 @@ import Testing
         #expect(c.sourceValue("keystone-base", "location") == .string("http://mirror.local/keystone-stable-2025.1.tar.gz"))
         #expect(c.sourceValue("keystone-base", "type") == .string("url"))
         #expect(c.sourceValue("keystone-base-plugin-ldap", "enabled") == .bool(false))
-        #expect(c.users.first { $0.0 == "nova" }?.1 == KollaUser(uid: 42436, gid: 42436, group: nil))
+        #expect(c.users.first { $0.0 == "nova" }?.1 == KollaUser(uid: 42436, gid: 42436, group: "nova"))
         #expect(c.users.first { $0.0 == "kolla" }?.1.uid == 42400)
         #expect(c.interpolate("$$x ${base}", section: nil) == "$x debian")
     }

@@ -264,20 +264,13 @@ struct Configuration: Sendable {
         return out
     }
 
-    /// The `users` table: data users overridden/extended by `[<name>-user]` sections.
+    /// The `users` table: data users overridden/extended by `[<name>-user]` sections
+    /// (see `Configuration.user(_:entries:)`).
     var users: [(String, KollaUser)] {
         var out = catalog.users
         for (name, entries) in sections where name.hasSuffix("-user") {
             let user = String(name.dropLast(5))
-            var u = out.first { $0.0 == user }?.1 ?? KollaUser(uid: nil, gid: nil, group: nil)
-            for e in entries {
-                switch e.key {
-                case "uid": u.uid = Int(e.value)
-                case "gid": u.gid = Int(e.value)
-                case "group": u.group = e.value
-                default: break
-                }
-            }
+            let u = self.user(user, entries: entries)
             if let i = out.firstIndex(where: { $0.0 == user }) { out[i].1 = u } else { out.append((user, u)) }
         }
         return out
