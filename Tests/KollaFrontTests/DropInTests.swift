@@ -110,3 +110,23 @@ extension DropInTests {
         #expect(base.contains("groupadd --gid 9 keystone \\\n"))
     }
 }
+
+extension DropInTests {
+    // MARK: - --debug
+
+    @Test func debugLogsEachRenderedDockerfile() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-dropin")
+        defer { try? dir.remove() }
+        let r = try build(["--debug", "--template-only", "--work-dir", dir.path, "^cron$"], home: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let cron = try String(contentsOfFile: dir.path + "/docker/cron/Dockerfile", encoding: .utf8)
+        let logged = "DEBUG:kolla.common.utils:Rendered cron/Dockerfile.j2 into:\nDEBUG:kolla.common.utils:\(cron)\n"
+            + "DEBUG:kolla.common.utils:Wrote it to \(dir.path)/docker/cron/Dockerfile\n"
+        #expect(r.stderr.contains(logged), "\(r.stderr)")
+        #expect(r.stderr.contains("DEBUG:kolla.common.utils:Rendered base/Dockerfile.j2 into:\n"))
+        #expect(r.stderr.contains("DEBUG:kolla.common.utils:Found /cron\n"))
+        // Without --debug nothing of it.
+        let quiet = try build(["--template-only", "--work-dir", dir.path + "/q", "^cron$"], home: dir)
+        #expect(!quiet.stderr.contains("Rendered"))
+    }
+}

@@ -65,12 +65,14 @@ struct BuildCommand {
         }
         let workDir = try WorkDir(configuration: conf)
         log.debug("Created working dir: \(workDir.path)")
+        for path in workDir.imagePaths { log.debug("Found \(path.dropFirst(workDir.path.count))") }
+        log.debug("Found \(workDir.imagePaths.count) Dockerfiles")
         if !conf.buildsNothing {
             log.debug(try UserNamespace.plan(try UserNamespace.request(conf.string("isolation"))).description)
         }
         defer { if !conf.bool("template_only") && conf.string("work_dir") == nil { workDir.cleanup() } }
 
-        try DockerfileRenderer(conf: conf, workDir: workDir).renderAll()
+        try DockerfileRenderer(conf: conf, workDir: workDir, log: log).renderAll()
         try workDir.createPatchFiles(patchesPath: conf.string("patches_path"))
 
         var namespace = conf.string("namespace") ?? "kolla"
