@@ -130,3 +130,49 @@ extension DropInTests {
         #expect(!quiet.stderr.contains("Rendered"))
     }
 }
+
+extension DropInTests {
+    // MARK: - --help and sample-config
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test func helpAndSampleShowTheDataDirectorysDefaults() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-dropin")
+        defer { try? dir.remove() }
+        // kolla-oci's own tree: Debian bookworm, OpenStack 2022.2 (Zed).
+        let own = try runTool(kollaOCIBinary(), ["build", "--data-dir", Self.repositoryRoot, "--help"], environment: ["HOME": dir.path])
+        #expect(own.status == 0)
+        let help = own.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("-b, --base BASE The distro type of the base image. Allowed values: debian, rocky, ubuntu. Default: debian."), "\(help)")
+        #expect(help.contains("--base-tag BASE_TAG The base distro image tag. Default: bookworm."))
+        #expect(help.contains("kolla-toolbox image. Default: 2022.2."))
+        #expect(help.contains("Default: Zed."))
+        #expect(help.contains("--tag TAG The container image tag. Default: 2022.2-debian-bookworm."))
+        #expect(help.contains("The profiles are: default, infra, main, ci."))
+        #expect(!help.contains("rocky.") && !help.contains("2026.2") && !help.contains("aux"))
+
+        let sample = try runTool(kollaOCIBinary(), ["sample-config", "--data-dir", Self.repositoryRoot], environment: ["HOME": dir.path])
+        #expect(sample.status == 0)
+        for line in ["#base = debian\n", "#base_tag = bookworm\n", "#openstack_release = 2022.2\n", "#tag = 2022.2-debian-bookworm\n",
+            "# profiles are: default, infra, main, ci\n"] {
+            #expect(sample.stdout.contains(line), "\(line)")
+        }
+
+        // The fixture tree: an empty profile does not exist (kolla refuses it), so it is not named;
+        // a [profiles] key of a config file is.
+        try "[profiles]\nmine = cron\n".write(toFile: dir.path + "/p.conf", atomically: true, encoding: .utf8)
+        let fixture = try build(["--config-file", dir.path + "/p.conf", "--help"], home: dir)
+        let fixtureHelp = fixture.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(fixtureHelp.contains("The profiles are: default, infra, mine."), "\(fixtureHelp)")
+        #expect(fixtureHelp.contains("Default: 2025.1-debian-bookworm."))
+
+        // What --help shows is what a run with no options resolves.
+        let conf = try configuration([])
+        let shown = EffectiveDefaults(catalog: conf.catalog)
+        for dest in ["base", "base_tag", "base_image", "tag", "openstack_release", "openstack_release_codename", "openstack_branch",
+            "openstack_branch_slashed", "tarballs_base", "namespace"] {
+            #expect(shown.value(OptionRegistry.byName[dest]!) == conf[dest], "\(dest)")
+        }
+    }
+}

@@ -17,7 +17,10 @@ struct BuildCommand {
             return 2
         }
         if cli.help {
-            print(Help.usage(program: program), terminator: "")
+            let defaults = EffectiveDefaults.resolve(
+                cli: cli, environment: ProcessInfo.processInfo.environment,
+                home: FileManager.default.homeDirectoryForCurrentUser.path, executable: CommandLine.arguments.first ?? program)
+            print(Help.usage(program: program, defaults: defaults), terminator: "")
             return 0
         }
         if cli.version {
