@@ -176,3 +176,53 @@ extension DropInTests {
         }
     }
 }
+
+extension DropInTests {
+    // MARK: - apt_sources_list, apt_preferences in kolla-oci's base
+
+    @Test func ownBaseHonoursAptSourcesListAndPreferences() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-dropin")
+        defer { try? dir.remove() }
+        let mirror = "deb http://mirror.example.internal/debian bookworm main\n"
+        let pin = "Package: *\nPin: origin mirror.example.internal\nPin-Priority: 900\n"
+        try mirror.write(toFile: dir.path + "/mirror.list", atomically: true, encoding: .utf8)
+        try pin.write(toFile: dir.path + "/pin", atomically: true, encoding: .utf8)
+        try "[DEFAULT]\napt_sources_list = \(dir.path)/mirror.list\napt_preferences = \(dir.path)/pin\n"
+            .write(toFile: dir.path + "/k.conf", atomically: true, encoding: .utf8)
+        let r = try runTool(
+            kollaOCIBinary(),
+            ["build", "--data-dir", Self.repositoryRoot, "--config-file", dir.path + "/k.conf", "--template-only", "--work-dir", dir.path + "/w", "^base$"],
+            environment: ["HOME": dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let base = dir.path + "/w/docker/base"
+        #expect(try String(contentsOfFile: base + "/sources.list", encoding: .utf8) == mirror)
+        #expect(try String(contentsOfFile: base + "/apt_preferences", encoding: .utf8) == pin)
+        let dockerfile = try String(contentsOfFile: base + "/Dockerfile", encoding: .utf8)
+        // Both are in place before the first package is installed.
+        let sources = try #require(dockerfile.range(of: "COPY sources.list /etc/apt/sources.list.d/kolla-custom.list\n"))
+        let preferences = try #require(dockerfile.range(of: "COPY apt_preferences /etc/apt/preferences.d/kolla-custom\n"))
+        let install = try #require(dockerfile.range(of: "apt-get -y install"))
+        #expect(sources.upperBound <= install.lowerBound && preferences.upperBound <= install.lowerBound)
+
+        // Without the options the placeholders (comments only) are copied, as in kolla.
+        let plain = try runTool(
+            kollaOCIBinary(), ["build", "--data-dir", Self.repositoryRoot, "--template-only", "--work-dir", dir.path + "/p", "^base$"],
+            environment: ["HOME": dir.path])
+        #expect(plain.status == 0)
+        for file in ["sources.list", "apt_preferences"] {
+            let text = try String(contentsOfFile: dir.path + "/p/docker/base/" + file, encoding: .utf8)
+            #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") }, "\(file)")
+        }
+        // The blocks carry kolla's names, so a kolla override of them applies.
+        try "{% extends parent_template %}\n{% block base_ubuntu_package_sources_list %}COPY sources.list /etc/apt/sources.list\n{% endblock %}\n"
+            .write(toFile: dir.path + "/override.j2", atomically: true, encoding: .utf8)
+        let over = try runTool(
+            kollaOCIBinary(),
+            ["build", "--data-dir", Self.repositoryRoot, "--template-override", dir.path + "/override.j2", "--template-only", "--work-dir",
+             dir.path + "/o", "^base$"],
+            environment: ["HOME": dir.path])
+        #expect(over.status == 0, "\(over.stderr)")
+        let overridden = try String(contentsOfFile: dir.path + "/o/docker/base/Dockerfile", encoding: .utf8)
+        #expect(overridden.contains("COPY sources.list /etc/apt/sources.list\n") && !overridden.contains("kolla-custom.list"))
+    }
+}
