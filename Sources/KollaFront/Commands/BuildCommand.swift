@@ -86,7 +86,7 @@ struct BuildCommand {
         let unbuildable: Set<String> =
             conf.bool("enable_unbuildable")
             ? [] : ImageGraph.unbuildableNames(conf.catalog.unbuildable, base: conf.string("base") ?? "", arch: conf.string("base_arch") ?? "")
-        let builder: DaemonlessBuilder? = conf.buildsNothing && !conf.bool("skip_existing") ? nil : try makeBuilder(conf)
+        let builder: DaemonlessBuilder? = conf.buildsNothing && !conf.bool("skip_existing") ? nil : try makeBuilder(conf, log: log)
         try graph.filter(
             patterns: try patterns(conf), unbuildable: unbuildable, skipParents: conf.bool("skip_parents"),
             skipExisting: { img in conf.bool("skip_existing") && builder?.exists(img.canonicalName) == true })
@@ -155,7 +155,7 @@ struct BuildCommand {
     }
 
     /// The store and the daemonless builder of this run.
-    private func makeBuilder(_ conf: Configuration) throws -> DaemonlessBuilder {
+    private func makeBuilder(_ conf: Configuration, log: Log) throws -> DaemonlessBuilder {
         let store = try ImageStore(root: UserNamespace.storeRoot(conf.string("root")))
         let builder = try DaemonlessBuilder(
             store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip,
@@ -180,6 +180,8 @@ struct BuildCommand {
             try SourceArchives(conf: conf, log: log).prepare(image: job.name, context: job.context)
         }
         builder.puller = registry.fromImagePuller(into: store)
+        let refresh = BaseRefresh(registry: registry, store: store, log: log)
+        builder.refresher = { image in try refresh(image) }
         return builder
     }
 
@@ -224,8 +226,12 @@ struct BuildCommand {
             job.labels = labels
             job.buildArgs = buildArgs
             job.noCache = noCache
-            // Roots fetch their FROM image; so do children of images another shard builds.
-            job.pull = (pull && image.parent == nil) || image.parent.map { allImages[$0].status == .skipped } == true
+            // Roots fetch their FROM image when the store lacks it, as an engine does even
+            // with --nopull, and with --pull check the registry for a newer one first;
+            // children of images another shard builds always take the registry's.
+            let fromOtherShard = image.parent.map { allImages[$0].status == .skipped } == true
+            job.pull = image.parent == nil || fromOtherShard
+            job.refresh = (pull && image.parent == nil) || fromOtherShard
             job.timestamp = timestamp
             job.network = network
             return job
