@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+@testable import OCIBuild
+
+/// Which credential helper a config file names for a registry, and what it is asked.
+@Suite struct CredentialHelperUnitTests {
+    @Test func helperChoice() {
+        let document: [String: Any] = [
+            "credHelpers": ["https://Registry.Example:5000/": "ecr", "other.example": "gcr"],
+            "credsStore": "pass",
+        ]
+        // A credHelpers entry wins, asked with its key as written; other registries use credsStore.
+        #expect(CredentialHelper.helper(in: document, registry: "registry.example:5000")! == ("ecr", "https://Registry.Example:5000/"))
+        #expect(CredentialHelper.helper(in: document, registry: "third.example")! == ("pass", "third.example"))
+        // Docker Hub is asked as docker asks for it.
+        #expect(CredentialHelper.helper(in: document, registry: "docker.io")! == ("pass", "https://index.docker.io/v1/"))
+        #expect(CredentialHelper.helper(in: ["auths": [:]], registry: "third.example") == nil)
+        #expect(CredentialHelper.helper(in: ["credsStore": ""], registry: "third.example") == nil)
+    }
+
+    @Test func missingHelperIsAConfigurationError() {
+        #expect(throws: RegistryError.self) {
+            try CredentialHelper.get("nonexistent-kolla-oci-test", serverURL: "x", configFile: "/c.json", environment: ["PATH": "/nonexistent"])
+        }
+    }
+}
