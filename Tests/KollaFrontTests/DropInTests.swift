@@ -226,3 +226,25 @@ extension DropInTests {
         #expect(overridden.contains("COPY sources.list /etc/apt/sources.list\n") && !overridden.contains("kolla-custom.list"))
     }
 }
+
+extension DropInTests {
+    // MARK: - COMPATIBILITY.md
+
+    /// The kolla-build section of COMPATIBILITY.md names every option whose meaning differs
+    /// without an engine, every kolla-oci option, and the behaviours known to differ.
+    @Test func compatibilityListsEveryKnownDivergence() throws {
+        let text = try String(contentsOfFile: Self.repositoryRoot + "/COMPATIBILITY.md", encoding: .utf8)
+        let start = try #require(text.range(of: "## kolla-build front end"))
+        let section = String(text[start.lowerBound...])
+        for spec in OptionRegistry.all where spec.daemonless != nil || spec.group == OptionRegistry.kollaOCI {
+            let spellings = ["`--\(spec.name)`", "`\(spec.dest)`", "`--\(spec.name)` /", "`--\(spec.name)`,"]
+            #expect(spellings.contains { section.contains($0) }, "COMPATIBILITY.md does not mention \(spec.name)")
+        }
+        for divergence in [
+            "parent_error", "SOURCE_DATE_EPOCH", "build-date", "org.opencontainers.image.created", "credHelpers", "credsStore",
+            "OS_<GROUP>__<OPT>", "unknown keys in config files", "kolla_version", "--save-dependency F.png", "identity tokens",
+        ] {
+            #expect(section.contains(divergence), "COMPATIBILITY.md does not mention \(divergence)")
+        }
+    }
+}
