@@ -1,7 +1,10 @@
 import Foundation
+import OCIBuild
 import Testing
 
-@testable import OCIBuild
+#if canImport(OCIRegistry)
+import OCIRegistry
+#endif
 
 /// Which credential helper a config file names for a registry, and what it is asked.
 @Suite struct CredentialHelperUnitTests {

@@ -76,7 +76,7 @@ package enum CredentialHelper {
     /// The helper a config document names for `registry`, and the server URL to ask it
     /// with: the matching `credHelpers` key as written, else `credsStore` with the
     /// registry's name (Docker Hub as `https://index.docker.io/v1/`, as docker asks).
-    static func helper(in document: [String: Any], registry: String) -> (name: String, serverURL: String)? {
+    package static func helper(in document: [String: Any], registry: String) -> (name: String, serverURL: String)? {
         let hosts = AuthFile.aliases(of: registry)
         if let helpers = document["credHelpers"] as? [String: Any] {
             for host in hosts {

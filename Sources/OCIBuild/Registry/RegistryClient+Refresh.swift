@@ -9,6 +9,14 @@
 
 import Foundation
 
+// The store and OCI values are targets of their own once OCIBuild is split by concern.
+#if canImport(OCIStore)
+import OCIStore
+#endif
+#if canImport(OCIValues)
+import OCIValues
+#endif
+
 /// Whether a refresh found the stored image current or pulled a newer one.
 package enum RefreshOutcome: Sendable, Equatable {
     case unchanged
