@@ -105,8 +105,9 @@ package enum AuthFile {
         for path in searchPaths(explicit: explicit, environment: environment) {
             guard let document = try readDocument(path) else { continue }
             // A credential helper for this registry (credHelpers, credsStore) first, as docker asks it.
-            if let (name, serverURL) = CredentialHelper.helper(in: document, registry: registry),
-               let found = try CredentialHelper.get(name, serverURL: serverURL, configFile: path, environment: environment) {
+            if let (name, serverURL, store) = CredentialHelper.helper(in: document, registry: registry),
+               let found = try CredentialHelper.get(name, serverURL: serverURL, configFile: path, optional: store,
+                                                    environment: environment) {
                 return found
             }
             guard let auths = try readAuths(path) else { continue }

@@ -6,7 +6,10 @@
 //
 // or exits non-zero, printing "credentials not found in native keychain" when it has none.
 // A config file names helpers per registry (`"credHelpers": {"<host[:port]>": "NAME"}`) or
-// one for every registry (`"credsStore": "NAME"`); a `credHelpers` entry wins.
+// one for every registry (`"credsStore": "NAME"`); a `credHelpers` entry wins. A helper
+// that has no credentials leaves the file's `auths` to be tried; so does a `credsStore`
+// program that is not installed (a desktop keychain named in a file copied to a CI
+// machine), while a missing `credHelpers` program is an error.
 //
 // Each helper is asked only for the registry being contacted, under that registry's own
 // name, so credentials are never handed to another host. Its output is parsed and never
@@ -23,10 +26,13 @@ package enum CredentialHelper {
     /// - Throws: `RegistryError.configuration` when the program is missing or fails
     ///   otherwise than by having no credentials, or answers something that is not the
     ///   protocol's JSON.
-    package static func get(_ name: String, serverURL: String, configFile: String,
+    /// A missing program is an error unless `optional` (a `credsStore` meant for another
+    /// machine, e.g. a desktop keychain, leaves the file's `auths` usable).
+    package static func get(_ name: String, serverURL: String, configFile: String, optional: Bool = false,
                             environment: [String: String]) throws(RegistryError) -> RegistryCredentials? {
         let program = "docker-credential-\(name)"
         guard !name.isEmpty, !name.contains("/"), let executable = find(program, environment: environment) else {
+            if optional { return nil }
             throw .configuration(path: configFile, reason: "credential helper \(program) is not on PATH")
         }
         let process = Process()
@@ -76,19 +82,20 @@ package enum CredentialHelper {
     /// The helper a config document names for `registry`, and the server URL to ask it
     /// with: the matching `credHelpers` key as written, else `credsStore` with the
     /// registry's name (Docker Hub as `https://index.docker.io/v1/`, as docker asks).
-    package static func helper(in document: [String: Any], registry: String) -> (name: String, serverURL: String)? {
+    /// `store` tells a `credsStore` helper from a registry's own `credHelpers` entry.
+    package static func helper(in document: [String: Any], registry: String) -> (name: String, serverURL: String, store: Bool)? {
         let hosts = AuthFile.aliases(of: registry)
         if let helpers = document["credHelpers"] as? [String: Any] {
             for host in hosts {
                 for (key, value) in helpers.sorted(by: { $0.key < $1.key })
                 where AuthFile.normalizedKey(key) == host {
-                    if let name = value as? String, !name.isEmpty { return (name, key) }
+                    if let name = value as? String, !name.isEmpty { return (name, key, false) }
                 }
             }
         }
         if let store = document["credsStore"] as? String, !store.isEmpty {
             let isHub = hosts.contains("docker.io")
-            return (store, isHub ? "https://index.docker.io/v1/" : registry.lowercased())
+            return (store, isHub ? "https://index.docker.io/v1/" : registry.lowercased(), true)
         }
         return nil
     }
