@@ -160,10 +160,11 @@ final class TestRegistry: @unchecked Sendable {
     /// Where the registry keeps blobs.
     var storage: String { "\(directory)/data" }
 
-    /// Starts a registry; `ca` makes it serve TLS with the CA's server certificate.
-    init(directory: String, auth: Auth = .none, ca: TestCA? = nil, relativeURLs: Bool = false) throws {
+    /// Starts a registry (on `port`, else a free one); `ca` makes it serve TLS with the
+    /// CA's server certificate.
+    init(directory: String, auth: Auth = .none, ca: TestCA? = nil, relativeURLs: Bool = false, port: Int? = nil) throws {
         self.directory = directory
-        port = try freePort()
+        self.port = try port ?? freePort()
         self.ca = ca
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
         var config = """
@@ -180,7 +181,7 @@ final class TestRegistry: @unchecked Sendable {
               cache:
                 blobdescriptor: inmemory
             http:
-              addr: 127.0.0.1:\(port)
+              addr: 127.0.0.1:\(self.port)
               secret: kolla-oci-test
               relativeurls: \(relativeURLs)
 

@@ -71,9 +71,11 @@ import Testing
             }
             #expect(!text.contains("{{") && !text.contains("{%") && !text.contains("None"), "\(image)")
             #expect(text.contains("LABEL maintainer=") && text.contains("name=\"\(image)\""), "\(image)")
-            // Debian's archive only: no pip, no third-party repositories or downloads.
+            // Debian's archive only: no pip, no third-party repositories or downloads (the
+            // user's own apt_sources_list, empty by default, is kolla's one exception).
+            let own = text.replacingOccurrences(of: "COPY sources.list /etc/apt/sources.list.d/kolla-custom.list\n", with: "")
             for banned in ["pip install", "pip3 ", "curl http", "sources.list.d/", "extrepo", "ADD "] {
-                #expect(!text.contains(banned), "\(image) contains \(banned)")
+                #expect(!own.contains(banned), "\(image) contains \(banned)")
             }
             if text.contains("apt-get -y install") {
                 #expect(text.contains("--no-install-recommends"), "\(image)")

@@ -104,7 +104,7 @@ import Testing
         #expect(c.sourceValue("keystone-base", "location") == .string("http://mirror.local/keystone-stable-2025.1.tar.gz"))
         #expect(c.sourceValue("keystone-base", "type") == .string("url"))
         #expect(c.sourceValue("keystone-base-plugin-ldap", "enabled") == .bool(false))
-        #expect(c.users.first { $0.0 == "nova" }?.1 == KollaUser(uid: 42436, gid: 42436, group: nil))
+        #expect(c.users.first { $0.0 == "nova" }?.1 == KollaUser(uid: 42436, gid: 42436, group: "nova"))
         #expect(c.users.first { $0.0 == "kolla" }?.1.uid == 42400)
         #expect(c.interpolate("$$x ${base}", section: nil) == "$x debian")
     }
@@ -118,11 +118,9 @@ import Testing
                 return "\(error)"
             }
         }
-        #expect(message("[DEFAULT]\n\nbogus_option = 1\n")?.hasSuffix("bad.conf:3: unknown option 'bogus_option'") == true)
         #expect(message("[DEFAULT]\nthreads = many\n")?.contains("bad.conf:2: invalid value 'many' for option 'threads'") == true)
         #expect(message("[DEFAULT]\nbase = gentoo\n")?.contains("must be one of debian, rocky, ubuntu") == true)
         #expect(message("threads = 1\n")?.hasSuffix("bad.conf:1: 'threads = 1' comes before any [section] header") == true)
-        #expect(message("[keystone-base]\nlocaton = x\n")?.hasSuffix("bad.conf:2: unknown option 'keystone-base.locaton'") == true)
         #expect(message("[nova-user]\nuid = abc\n")?.contains("bad.conf:2: invalid value 'abc'") == true)
         #expect(throws: ConfigError.unreadable("/nonexistent.conf")) {
             try Configuration(
@@ -180,9 +178,10 @@ import Testing
     }
 
     @Test func committedSampleConfigIsCurrent() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("etc/kolla/kolla-build.conf").path
-        let committed = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(committed == Help.sampleConfig(), "regenerate with: kolla-oci sample-config > etc/kolla/kolla-build.conf")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let committed = try String(contentsOfFile: root.appendingPathComponent("etc/kolla/kolla-build.conf").path, encoding: .utf8)
+        let defaults = EffectiveDefaults(catalog: try Catalog(root: root.path))
+        #expect(committed == Help.sampleConfig(defaults: defaults), "regenerate with: kolla-oci sample-config > etc/kolla/kolla-build.conf")
     }
 }

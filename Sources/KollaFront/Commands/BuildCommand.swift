@@ -17,7 +17,10 @@ struct BuildCommand {
             return 2
         }
         if cli.help {
-            print(Help.usage(program: program), terminator: "")
+            let defaults = EffectiveDefaults.resolve(
+                cli: cli, environment: ProcessInfo.processInfo.environment,
+                home: FileManager.default.homeDirectoryForCurrentUser.path, executable: CommandLine.arguments.first ?? program)
+            print(Help.usage(program: program, defaults: defaults), terminator: "")
             return 0
         }
         if cli.version {
@@ -55,6 +58,8 @@ struct BuildCommand {
     }
 
     private func pipeline(_ conf: Configuration, _ log: Log) throws -> Int32 {
+        // Here, not before the re-execution into a user namespace, so they show once.
+        for warning in conf.warnings { log.warning(warning) }
         try checkEngineOptions(conf, log)
         if let bad = conf.invalidRpmSetup {
             throw ConfigError.badValue(
@@ -63,12 +68,14 @@ struct BuildCommand {
         }
         let workDir = try WorkDir(configuration: conf)
         log.debug("Created working dir: \(workDir.path)")
+        for path in workDir.imagePaths { log.debug("Found \(path.dropFirst(workDir.path.count))") }
+        log.debug("Found \(workDir.imagePaths.count) Dockerfiles")
         if !conf.buildsNothing {
             log.debug(try UserNamespace.plan(try UserNamespace.request(conf.string("isolation"))).description)
         }
         defer { if !conf.bool("template_only") && conf.string("work_dir") == nil { workDir.cleanup() } }
 
-        try DockerfileRenderer(conf: conf, workDir: workDir).renderAll()
+        try DockerfileRenderer(conf: conf, workDir: workDir, log: log).renderAll()
         try workDir.createPatchFiles(patchesPath: conf.string("patches_path"))
 
         var namespace = conf.string("namespace") ?? "kolla"
@@ -79,7 +86,7 @@ struct BuildCommand {
         let unbuildable: Set<String> =
             conf.bool("enable_unbuildable")
             ? [] : ImageGraph.unbuildableNames(conf.catalog.unbuildable, base: conf.string("base") ?? "", arch: conf.string("base_arch") ?? "")
-        let builder: DaemonlessBuilder? = conf.buildsNothing && !conf.bool("skip_existing") ? nil : try makeBuilder(conf)
+        let builder: DaemonlessBuilder? = conf.buildsNothing && !conf.bool("skip_existing") ? nil : try makeBuilder(conf, log: log)
         try graph.filter(
             patterns: try patterns(conf), unbuildable: unbuildable, skipParents: conf.bool("skip_parents"),
             skipExisting: { img in conf.bool("skip_existing") && builder?.exists(img.canonicalName) == true })
@@ -169,7 +176,7 @@ struct BuildCommand {
     }
 
     /// The store and the daemonless builder of this run.
-    private func makeBuilder(_ conf: Configuration) throws -> DaemonlessBuilder {
+    private func makeBuilder(_ conf: Configuration, log: Log) throws -> DaemonlessBuilder {
         let store = try ImageStore(root: UserNamespace.storeRoot(conf.string("root")))
         let builder = try DaemonlessBuilder(
             store: store, compression: conf.string("compression") == "zstd" ? .zstd : .gzip,
@@ -194,6 +201,8 @@ struct BuildCommand {
             try SourceArchives(conf: conf, log: log).prepare(image: job.name, context: job.context)
         }
         builder.puller = registry.fromImagePuller(into: store)
+        let refresh = BaseRefresh(registry: registry, store: store, log: log)
+        builder.refresher = { image in try refresh(image) }
         return builder
     }
 
@@ -238,8 +247,12 @@ struct BuildCommand {
             job.labels = labels
             job.buildArgs = buildArgs
             job.noCache = noCache
-            // Roots fetch their FROM image; so do children of images another shard builds.
-            job.pull = (pull && image.parent == nil) || image.parent.map { allImages[$0].status == .skipped } == true
+            // Roots fetch their FROM image when the store lacks it, as an engine does even
+            // with --nopull, and with --pull check the registry for a newer one first;
+            // children of images another shard builds always take the registry's.
+            let fromOtherShard = image.parent.map { allImages[$0].status == .skipped } == true
+            job.pull = image.parent == nil || fromOtherShard
+            job.refresh = (pull && image.parent == nil) || fromOtherShard
             job.timestamp = timestamp
             job.network = network
             return job

@@ -25,7 +25,7 @@ public enum KollaOCI {
         commands:
           build          kolla-build: render, select and build Kolla images (kolla-build's options)
           render         render a Jinja2 template exactly as Python Jinja2 would
-          sample-config  print a sample kolla-build.conf with every option
+          sample-config  print a sample kolla-build.conf with every option ([--data-dir DIR]: its defaults)
           bud            build one Dockerfile into the store (daemonless, rootless)
           run            run a command in an image with the build sandbox (-d: detached)
           ps             list detached containers (run -d)
@@ -89,7 +89,7 @@ public enum KollaOCI {
             case "merge-summaries":
                 return try MergeSummariesCommand(arguments: rest).run()
             case "sample-config":
-                print(Help.sampleConfig(), terminator: "")
+                print(Help.sampleConfig(defaults: try sampleConfigDefaults(rest)), terminator: "")
                 return 0
             case _ where ContainerCommand.usage(command) != nil:
                 return try ContainerCommand(command: command, arguments: rest).run()
@@ -111,6 +111,25 @@ public enum KollaOCI {
             printError("kolla-oci: \(error)")
             return 1
         }
+    }
+
+    /// `sample-config [--data-dir DIR]`: the defaults of DIR, else of the built-in tree.
+    static func sampleConfigDefaults(_ arguments: [String]) throws -> EffectiveDefaults {
+        var root: String?
+        var rest = arguments[...]
+        while let arg = rest.popFirst() {
+            if arg == "--data-dir", let dir = rest.popFirst() {
+                root = dir
+            } else if arg.hasPrefix("--data-dir=") {
+                root = String(arg.dropFirst("--data-dir=".count))
+            } else {
+                throw UsageError("unknown argument '\(arg)' (usage: kolla-oci sample-config [--data-dir DIR])")
+            }
+        }
+        guard let root = root ?? Catalog.defaultRoot(executable: CommandLine.arguments.first ?? "kolla-oci") else {
+            return EffectiveDefaults()
+        }
+        return EffectiveDefaults(catalog: try Catalog(root: root))
     }
 
     static func printError(_ s: String) {

@@ -11,6 +11,8 @@ struct Configuration: Sendable {
     private(set) var origins: [String: String] = [:]
     /// Every config file section other than `[DEFAULT]`, with its entries.
     private(set) var sections: [(name: String, entries: [IniEntry])] = []
+    /// Config file keys that name no option, as oslo.config ignores them (`file:line: ...`).
+    private(set) var warnings: [String] = []
     let catalog: Catalog
     let regexes: [String]
     let configFiles: [String]
@@ -58,6 +60,7 @@ struct Configuration: Sendable {
         configFiles = files.map(\.file.path)
         let fromFiles = try Configuration.collectFileValues(files)
         sections = fromFiles.sections
+        warnings = fromFiles.warnings
         catalog = try Configuration.loadCatalog(cli: cli, fileValues: fromFiles.values, environment: environment, executable: executable)
         let dataDefaults = try Configuration.dataDefaults(catalog)
         regexes = Configuration.regexes(cli: cli, fileValues: fromFiles.values)
@@ -101,19 +104,22 @@ struct Configuration: Sendable {
 
     /// The `[DEFAULT]` values of the config files (the last file setting an option wins; a
     /// multi-valued option collects the values of the last position that sets it) and their
-    /// other sections, validated and merged by name.
+    /// other sections, validated and merged by name; unknown keys are left out with a
+    /// warning naming file and line (oslo.config ignores them).
     private static func collectFileValues(
         _ files: [(file: IniFile, position: Int)]
-    ) throws -> (values: [String: Candidate], sections: [(name: String, entries: [IniEntry])]) {
+    ) throws -> (values: [String: Candidate], sections: [(name: String, entries: [IniEntry])], warnings: [String]) {
         var fileValues: [String: Candidate] = [:]
         var multiFileValues: [String: (values: [String], position: Int, origin: String)] = [:]
         var sections: [(name: String, entries: [IniEntry])] = []
+        var ignored: [String] = []
         for (file, pos) in files {
             for (name, entries) in file.sections {
                 if name == "DEFAULT" {
                     for e in entries {
                         guard let spec = OptionRegistry.lookup(e.key), !spec.positional || spec.dest == "regex" else {
-                            throw ConfigError.unknownOption(file: e.file, line: e.line, name: e.key)
+                            ignored.append(Configuration.unknownKeyWarning(e, name: e.key))
+                            continue
                         }
                         let origin = "\(e.file):\(e.line)"
                         if spec.isMulti {
@@ -126,11 +132,13 @@ struct Configuration: Sendable {
                         }
                     }
                 } else {
-                    try validateSection(name, entries)
+                    let (known, unknown) = Configuration.splitUnknownKeys(name, entries)
+                    ignored += unknown
+                    try validateSection(name, known)
                     if let idx = sections.firstIndex(where: { $0.name == name }) {
-                        sections[idx].entries += entries
+                        sections[idx].entries += known
                     } else {
-                        sections.append((name, entries))
+                        sections.append((name, known))
                     }
                 }
             }
@@ -138,7 +146,7 @@ struct Configuration: Sendable {
         for (dest, m) in multiFileValues {
             fileValues[dest] = Candidate(value: .list(m.values), position: m.position, origin: m.origin)
         }
-        return (fileValues, sections)
+        return (fileValues, sections, ignored)
     }
 
     /// The data directory's catalog. The directory is itself an option: `--data-dir`, then
@@ -267,20 +275,14 @@ struct Configuration: Sendable {
         return out
     }
 
-    static let sourceKeys: Set<String> = ["type", "location", "reference", "enabled", "version", "sha256"]
-    static let userKeys: Set<String> = ["uid", "gid", "group"]
-
-    /// Checks the keys of a non-DEFAULT section (profiles take any key).
+    /// Checks the values of a non-DEFAULT section's known keys.
     static func validateSection(_ name: String, _ entries: [IniEntry]) throws {
         if name == "profiles" { return }
-        let allowed = name.hasSuffix("-user") ? userKeys : sourceKeys
-        for e in entries where !allowed.contains(e.key) {
-            throw ConfigError.unknownOption(file: e.file, line: e.line, name: "\(name).\(e.key)")
-        }
         for e in entries {
             switch e.key {
             case "uid", "gid":
-                guard Int(e.value) != nil else {
+                // oslo.config's Integer reads an empty value as None.
+                guard e.value.isEmpty || Int(e.value) != nil else {
                     throw ConfigError.badValue(source: "\(e.file):\(e.line)", option: "\(name).\(e.key)", value: e.value, reason: "expected an integer")
                 }
             case "type":
@@ -309,20 +311,13 @@ struct Configuration: Sendable {
         return out
     }
 
-    /// The `users` table: data users overridden/extended by `[<name>-user]` sections.
+    /// The `users` table: data users overridden/extended by `[<name>-user]` sections
+    /// (see `Configuration.user(_:entries:)`).
     var users: [(String, KollaUser)] {
         var out = catalog.users
         for (name, entries) in sections where name.hasSuffix("-user") {
             let user = String(name.dropLast(5))
-            var u = out.first { $0.0 == user }?.1 ?? KollaUser(uid: nil, gid: nil, group: nil)
-            for e in entries {
-                switch e.key {
-                case "uid": u.uid = Int(e.value)
-                case "gid": u.gid = Int(e.value)
-                case "group": u.group = e.value
-                default: break
-                }
-            }
+            let u = self.user(user, entries: entries)
             if let i = out.firstIndex(where: { $0.0 == user }) { out[i].1 = u } else { out.append((user, u)) }
         }
         return out

@@ -1,7 +1,8 @@
 /// `--help` text and the sample `kolla-build.conf`, both generated from the option
 /// registry so they cannot drift from what the parser accepts.
 enum Help {
-    static func usage(program: String) -> String {
+    /// The `--help` text, showing the `defaults` of the data directory in use.
+    static func usage(program: String, defaults: EffectiveDefaults = EffectiveDefaults()) -> String {
         var out = "usage: \(program) [options] [regex ...]\n\n"
         out += "Builds Kolla's container images without a daemon (kolla-build's options).\n\n"
         out += "positional arguments:\n  regex                 Build only images matching regex and its dependencies\n"
@@ -21,9 +22,14 @@ enum Help {
                 case .int: flag += " N"
                 case .list, .dict, .multi, .string: flag += " " + o.name.uppercased().replacingOccurrences(of: "-", with: "_")
                 }
-                var help = o.help
+                var help = defaults.help(o)
+                if let last = help.last, !".:)".contains(last) { help += "." }
                 if let choices = o.choices { help += " Allowed values: \(choices.joined(separator: ", "))." }
-                if case .none = o.defaultValue {} else { help += " Default: \(o.defaultValue.sampleText)." }
+                switch defaults.value(o) {
+                case .none: break
+                case .string("") where o.kind == .string: help += " Default: ''."
+                case let value: help += " Default: \(value.sampleText)."
+                }
                 if let d = o.daemonless { help += " [kolla-oci: \(d)]" }
                 out += wrap(flag, help)
             }
@@ -58,11 +64,11 @@ enum Help {
 
     /// The sample config file (oslo-config-generator style), every option commented out
     /// at its default, with the kolla-oci notes.
-    static func sampleConfig() -> String {
+    static func sampleConfig(defaults: EffectiveDefaults = EffectiveDefaults()) -> String {
         var out = "[DEFAULT]\n"
         for o in OptionRegistry.all where !o.positional {
             out += "\n"
-            for line in commentLines(o.help) { out += "# \(line)\n" }
+            for line in commentLines(defaults.help(o)) { out += "# \(line)\n" }
             if let d = o.daemonless { for line in commentLines("kolla-oci: " + d) { out += "# \(line)\n" } }
             let type: String
             switch o.kind {
@@ -74,14 +80,14 @@ enum Help {
             }
             out += "# (\(type))\n"
             if let choices = o.choices { out += "# Possible values: \(choices.joined(separator: ", "))\n" }
-            out += "#\(o.dest) = \(o.defaultValue.sampleText)\n"
+            out += "#\(o.dest) = \(defaults.value(o).sampleText)\n"
         }
         out += """
 
             [profiles]
             # Lists of image name patterns (regular expression fragments) for --profile.
-            # The built-in profiles come from the data directory's profiles.yaml; a key
-            # here replaces one of them or defines a new profile, e.g.
+            # The data directory's profiles.yaml defines: \(defaults.profiles.isEmpty ? "none" : defaults.profiles.joined(separator: ", ")).
+            # A key here replaces one of them or defines a new profile, e.g.
             #ci = ^base$,^openstack-base$,^keystone
 
             # [<image>] (and [<image>-plugin-<id>], [<image>-additions-<id>]) sections

@@ -76,7 +76,7 @@ enum OptionRegistry {
             help: "Use the container engine cache when building"),
         OptionSpec(
             "pull", .bool, default: .bool(true), group: build,
-            daemonless: "root images fetch their FROM image from its registry when it is not in the local store",
+            daemonless: "before a root image is built, its FROM image is checked against its registry (one digest request) and pulled only when the registry's differs from the store's; when the registry cannot be reached the stored image is used with a warning. With --nopull the store's image is used as it is (pulled only when missing)",
             help: "Attempt to pull a newer version of the base image"),
         OptionSpec(
             "network_mode", .string, default: .string("host"), choices: ["host", "none"], group: build,

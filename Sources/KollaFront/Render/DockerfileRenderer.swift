@@ -19,6 +19,9 @@ struct RenderError: Error, CustomStringConvertible {
 struct DockerfileRenderer {
     let conf: Configuration
     let workDir: WorkDir
+    /// With `--debug`, each rendered Dockerfile is logged as kolla logs it ("Rendered
+    /// <template> into:", the text, "Wrote it to <path>"), in walk order.
+    var log: Log? = nil
 
     /// The template variables common to every image.
     func baseValues() -> [String: Value] {
@@ -88,6 +91,7 @@ struct DockerfileRenderer {
         let paths = workDir.imagePaths
         let root = workDir.path
         let results = Results(count: paths.count)
+        let debugLog = log.flatMap { $0.level <= .debug ? $0 : nil }
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             let path = paths[i]
             let image = (path as NSString).lastPathComponent
@@ -103,10 +107,20 @@ struct DockerfileRenderer {
                 var content = try template.render(values)
                 if !pipArgs.isEmpty { content = DockerfileRenderer.insertAfterFrom(content, pipArgs) }
                 try Data(content.utf8).write(to: URL(fileURLWithPath: path + "/Dockerfile"))
+                if debugLog != nil { results.rendered(i, template: relative, content: content) }
             } catch let e as TemplateError {
                 results.set(i, RenderError(image: image, error: e))
             } catch {
                 results.set(i, RenderError(image: image, error: TemplateError(.templateRuntimeError, "\(error)")))
+            }
+        }
+        if let debugLog {
+            // Concurrent renders, logged in walk order up to the first failure.
+            for (i, path) in paths.enumerated() {
+                guard let (template, content) = results.output(i) else { break }
+                debugLog.debug("Rendered \(template) into:")
+                debugLog.debug(content)
+                debugLog.debug("Wrote it to \(path)/Dockerfile")
             }
         }
         if let first = results.firstError { throw first }
@@ -115,12 +129,27 @@ struct DockerfileRenderer {
     /// Collects per-image failures from concurrent renders.
     private final class Results: @unchecked Sendable {
         private var errors: [RenderError?]
+        private var outputs: [(String, String)?]
         private let lock = NSLock()
-        init(count: Int) { errors = Array(repeating: nil, count: count) }
+        init(count: Int) {
+            errors = Array(repeating: nil, count: count)
+            outputs = Array(repeating: nil, count: count)
+        }
         func set(_ i: Int, _ e: RenderError) {
             lock.lock()
             errors[i] = e
             lock.unlock()
+        }
+        /// Keeps a rendered text for the debug log.
+        func rendered(_ i: Int, template: String, content: String) {
+            lock.lock()
+            outputs[i] = (template, content)
+            lock.unlock()
+        }
+        func output(_ i: Int) -> (String, String)? {
+            lock.lock()
+            defer { lock.unlock() }
+            return outputs[i]
         }
         var firstError: RenderError? { errors.compactMap { $0 }.first }
     }

@@ -12,8 +12,10 @@ struct BuildJob: Sendable {
     var labels: [String: String] = [:]
     var buildArgs: [String: String] = [:]
     var noCache = false
-    /// Fetch the FROM image from its registry when it is not in the store (roots only).
+    /// Fetch the FROM image from its registry when it is not in the store.
     var pull = false
+    /// Make the FROM image the registry's current one first (kolla's `--pull`, roots).
+    var refresh = false
     var timestamp: Int?
     /// The network of every RUN (`--network_mode`).
     var network: RunSpec.NetworkMode = .host
@@ -42,6 +44,8 @@ final class DaemonlessBuilder: ImageBuilding, @unchecked Sendable {
     var pusher: (@Sendable (ImageStore, Descriptor, String, @escaping @Sendable (String) -> Void) throws -> Void)?
     /// Pulls a FROM image into the store; returns its descriptor.
     var puller: (@Sendable (String) throws -> Descriptor?)?
+    /// Makes a FROM image the registry's current one; nil to use the store as it is.
+    var refresher: (@Sendable (String) throws -> Descriptor?)?
     /// Puts the image's source archives into its context before the build.
     var prepare: (@Sendable (BuildJob, @escaping @Sendable (String) -> Void) throws -> Void)?
 
@@ -68,6 +72,7 @@ final class DaemonlessBuilder: ImageBuilding, @unchecked Sendable {
         request.compression = compression
         request.log = log
         if job.pull { request.pull = puller }
+        if job.refresh { request.refresh = refresher }
         _ = try executor.build(request)
     }
 

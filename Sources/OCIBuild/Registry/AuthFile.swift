@@ -7,9 +7,10 @@
 // `$XDG_RUNTIME_DIR/containers/auth.json`, `${XDG_CONFIG_HOME:-~/.config}/containers/auth.json`,
 // `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`). Docker's legacy keys
 // (`https://index.docker.io/v1/`) are matched by host; containers' namespaced keys
-// (`quay.io/org`) by the longest prefix of the repository. Credential helpers
-// (`credsStore`, `credHelpers`) and identity tokens are not supported: such entries are
-// skipped, and the next file is tried.
+// (`quay.io/org`) by the longest prefix of the repository. A file's credential helper for
+// the registry (`credHelpers`, else `credsStore`; `CredentialHelper.swift`) is asked
+// before its `auths`; identity tokens are not supported: such entries are skipped, and
+// the next file is tried.
 //
 // Passwords are never printed: `RegistryCredentials` describes itself redacted, and no
 // error message quotes a file's content.
@@ -98,6 +99,13 @@ package enum AuthFile {
     package static func lookup(registry: String, repository: String?, explicit: String?,
                                environment: [String: String]) throws(RegistryError) -> RegistryCredentials? {
         for path in searchPaths(explicit: explicit, environment: environment) {
+            guard let document = try readDocument(path) else { continue }
+            // A credential helper for this registry (credHelpers, credsStore) first, as docker asks it.
+            if let (name, serverURL, store) = CredentialHelper.helper(in: document, registry: registry),
+               let found = try CredentialHelper.get(name, serverURL: serverURL, configFile: path, optional: store,
+                                                    environment: environment) {
+                return found
+            }
             guard let auths = try readAuths(path) else { continue }
             if let found = match(auths, registry: registry, repository: repository) { return found }
         }

@@ -175,13 +175,17 @@ package final class BuildExecutor: @unchecked Sendable {
             return state
         }
         var resolved: (name: String?, descriptor: Descriptor)
-        do {
-            resolved = try store.resolve(image)
-        } catch {
-            guard let pull = request.pull, let descriptor = try pull(image) else {
-                throw ExecutorError.step(file: file.name, line: stage.from.line, instruction: stage.from.text, cause: ExecutorError.missingImage(image))
+        if let refresh = request.refresh, let fresh = try refresh(image) {
+            resolved = (image, fresh)
+        } else {
+            do {
+                resolved = try store.resolve(image)
+            } catch {
+                guard let pull = request.pull, let descriptor = try pull(image) else {
+                    throw ExecutorError.step(file: file.name, line: stage.from.line, instruction: stage.from.text, cause: ExecutorError.missingImage(image))
+                }
+                resolved = (image, descriptor)
             }
-            resolved = (image, descriptor)
         }
         // Pinned before it is read: untagging the base image during the build is harmless.
         try lease.pin(blobs: [resolved.descriptor.digest])

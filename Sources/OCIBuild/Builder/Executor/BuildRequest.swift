@@ -32,6 +32,10 @@ package struct BuildRequest: Sendable {
     /// Called for an image FROM names that is not in the store (registry pull); returns
     /// the manifest descriptor, or nil when it cannot be found.
     package var pull: (@Sendable (String) throws -> Descriptor?)?
+    /// Called first for every image FROM names (not stages, not scratch) when the build
+    /// must use the registry's current image (kolla's `--pull`): returns the descriptor
+    /// to build on, or nil to use the store as it is (then `pull` when it lacks the image).
+    package var refresh: (@Sendable (String) throws -> Descriptor?)?
     /// Build log lines (step headers, RUN output).
     package var log: @Sendable (String) -> Void = { _ in }
 
