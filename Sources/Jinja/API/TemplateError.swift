@@ -15,6 +15,8 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
         case valueError = "ValueError"
         case zeroDivisionError = "ZeroDivisionError"
         case overflowError = "OverflowError"
+        /// A string or list too large to build (the size limit of one value).
+        case memoryError = "MemoryError"
         case indexError = "IndexError"
         case keyError = "KeyError"
         /// A missing attribute Python itself looks up (`dictsort` of a list: `.items()`).
@@ -47,7 +49,8 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
 
     /// `Kind: message (template:line)`; the format `kolla-oci render` prints last.
     public var description: String {
-        var s = "\(kind.rawValue): \(message)"
+        // Python prints an exception without a message by its class name alone.
+        var s = message.isEmpty ? kind.rawValue : "\(kind.rawValue): \(message)"
         switch (templateName, line) {
         case let (name?, line?): s += " (\(name):\(line))"
         case let (name?, nil): s += " (\(name))"

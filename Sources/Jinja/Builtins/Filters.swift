@@ -55,6 +55,7 @@ enum BuiltinFilters {
                             guard case .int(let n) = try r.binary(.sub, linecount, .int(tmp.count)) else {
                                 throw TemplateError(.typeError, "can't multiply sequence by non-int of type 'float'")
                             }
+                            try SizeLimit.checkValues(n)
                             tmp += Array(repeating: fill, count: n)
                         }
                         return .list(ListBox(tmp))
@@ -64,7 +65,7 @@ enum BuiltinFilters {
         f["capitalize"] = { v, _, r in .string(pyCapitalize(try r.str(v))) }
         f["center"] = { v, a, r in
             let b = try a.bind(["width"], function: "center")
-            return .string(pyPad(try r.str(v), width: b[0]?.intValue ?? 80, fill: " ", align: "center"))
+            return .string(try pyPad(try r.str(v), width: b[0]?.intValue ?? 80, fill: " ", align: "center"))
         }
         f["default"] = { v, a, r in
             let b = try a.bind(["default_value", "boolean"], function: "default")
@@ -105,7 +106,11 @@ enum BuiltinFilters {
             let base: Double = binary ? 1024 : 1000
             let prefixes = binary ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
             if bytes == 1 { return "1 Byte" }
-            if bytes < base { return .string("\(Int(bytes)) Bytes") }
+            if bytes < base {
+                // Python's "%d" of a float: its exact integer value.
+                guard bytes.isFinite else { throw TemplateError(.overflowError, "cannot convert float infinity to integer") }
+                return .string(cFormat(bytes.rounded(.towardZero), conv: "f", precision: 0) + " Bytes")
+            }
             var unit = base
             for (i, prefix) in prefixes.enumerated() {
                 unit = Foundation.pow(base, Double(i + 2))
@@ -139,7 +144,11 @@ enum BuiltinFilters {
             } else if let i = v.intValue {
                 return .int(i)
             } else if case .float(let d) = v, d.isFinite {
-                return .int(Int(d.rounded(.towardZero)))
+                // Python's int is unbounded; ours is 64-bit.
+                guard let i = Int(exactly: d.rounded(.towardZero)) else {
+                    throw TemplateError(.overflowError, "int too large to convert to int64")
+                }
+                return .int(i)
             }
             // "42.23"|int gives 42: int(float(value)).
             if case .float(let d)? = pyFloat(v), d.isFinite, abs(d) < 9.2e18 { return .int(Int(d.rounded(.towardZero))) }
@@ -181,7 +190,7 @@ enum BuiltinFilters {
         f["indent"] = { v, a, r in
             let b = try a.bind(["width", "first", "blank"], function: "indent")
             var indention = "    "
-            if case .string(let s)? = b[0] { indention = s } else if let n = b[0]?.intValue { indention = String(repeating: " ", count: max(0, n)) }
+            if case .string(let s)? = b[0] { indention = s } else if let n = b[0]?.intValue { indention = try SizeLimit.repeating(" ", count: n) }
             let first = try r.truthy(b[1, default: .bool(false)])
             let blank = try r.truthy(b[2, default: .bool(false)])
             // `s += newline`: an UndefinedError for an undefined, a TypeError for anything
@@ -201,6 +210,10 @@ enum BuiltinFilters {
             }
             let s = text + "\n"
             var lines = pySplitLines(s, keepEnds: false)
+            // Every line gets the indention: check the product before building it.
+            let (indentBytes, overflow) = lines.count.multipliedReportingOverflow(by: indention.utf8.count)
+            if overflow { throw SizeLimit.memoryError }
+            try SizeLimit.check(s.utf8.count + indentBytes)
             var rv: String
             if blank {
                 rv = lines.joined(separator: "\n" + indention)
@@ -238,7 +251,7 @@ enum BuiltinFilters {
                 let g = r.attrGetter(attr)
                 items = try items.map(g)
             }
-            return .string(try items.map { try r.str($0) }.joined(separator: sep))
+            return .string(try checkedJoin(try items.map { try r.str($0) }, separator: sep))
         }
         f["length"] = { v, _, r in .int(try r.length(v)) }
         f["count"] = f["length"]
@@ -285,7 +298,7 @@ enum BuiltinFilters {
             }
             var count = -1
             if let c = b[2], case .none = c {} else if let c = b[2]?.intValue { count = c }
-            return .string(pyReplace(try r.str(v), try r.str(old), try r.str(new), count: count))
+            return .string(try pyReplace(try r.str(v), try r.str(old), try r.str(new), count: count))
         }
         f["reverse"] = { v, _, r in
             if case .string(let s) = v { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
@@ -312,9 +325,7 @@ enum BuiltinFilters {
                 if let i = v.intValue, !v.isFloat {
                     // round(int, n) stays an int (n < 0 rounds to tens, half to even).
                     if precision >= 0 { return .int(i) }
-                    let p = Int(Foundation.pow(10, Double(-precision)))
-                    let q = (Double(i) / Double(p)).rounded(.toNearestOrEven)
-                    return .int(Int(q) * p)
+                    return .int(try roundInt(i, digits: precision))
                 }
                 return .float(pyRound(d, precision))
             }
@@ -425,14 +436,18 @@ enum BuiltinFilters {
             guard leeway >= 0 else { throw TemplateError(.assertionError, "expected leeway >= 0, got \(leeway)") }
             guard case .string(let s) = v else {
                 // Python works on the value itself: len() of it, returned as is when short.
-                if try r.length(v) <= length + leeway { return v }
+                if try r.length(v) <= length.addingReportingOverflow(leeway).partialValue || length > Int.max - leeway {
+                    return v
+                }
                 if killwords {
                     throw TemplateError(.typeError, "can only concatenate \(v.typeName) (not \"str\") to \(v.typeName)")
                 }
                 throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'rsplit'")
             }
             let scalars = Array(s.unicodeScalars)
-            if scalars.count <= length + leeway { return v }
+            if scalars.count <= length.addingReportingOverflow(leeway).partialValue || length > Int.max - leeway {
+                return v
+            }
             let head = String(String.UnicodeScalarView(scalars[0..<(length - endCount)]))
             if killwords { return .string(head + end) }
             let parts = pyRSplit(head, sep: " ", maxsplit: 1)
@@ -508,9 +523,14 @@ enum BuiltinFilters {
                 throw TemplateError(.attributeError, "'\(v.typeName)' object has no attribute 'splitlines'")
             }
             return .string(
-                pySplitLines(try r.str(v), keepEnds: false).map {
-                    textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens).joined(separator: wrapstring)
-                }.joined(separator: wrapstring))
+                try checkedJoin(
+                    pySplitLines(try r.str(v), keepEnds: false).map {
+                        // textwrap refuses a width below one for every line it wraps.
+                        if width <= 0 { throw TemplateError(.valueError, "invalid width \(width) (must be > 0)") }
+                        return try checkedJoin(
+                            textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens),
+                            separator: wrapstring)
+                    }, separator: wrapstring))
         }
         f["xmlattr"] = { v, a, r in
             let b = try a.bind(["autospace"], function: "xmlattr")
@@ -679,6 +699,28 @@ func pyIntParse(_ s: String, base: Int) -> Int? {
     return negative ? -v : v
 }
 
+/// Python's `round(i, n)` for an int and n < 0: to a multiple of 10**-n, halves to even.
+func roundInt(_ i: Int, digits n: Int) throws -> Int {
+    // 10**19 is past every Int: all round to 0 (|i| < 0.5 * 10**20).
+    if n < -19 { return 0 }
+    let p = n == -19 ? Int.max : (0..<(-n)).reduce(1) { acc, _ in acc * 10 }
+    if n == -19 {
+        // Only |i| > 5 * 10**18 rounds away from 0, to ±10**19, which does not fit.
+        if i.magnitude > 5_000_000_000_000_000_000 { throw TemplateError(.overflowError, "integer result too large") }
+        return 0
+    }
+    var q = i / p
+    var rem = i % p
+    if rem < 0 {
+        q -= 1
+        rem += p
+    }
+    if 2 * rem > p || (2 * rem == p && q & 1 == 1) { q += 1 }
+    let (result, overflow) = q.multipliedReportingOverflow(by: p)
+    if overflow { throw TemplateError(.overflowError, "integer result too large") }
+    return result
+}
+
 /// Python's `round(x, n)` for floats: correctly rounded, halves to even.
 func pyRound(_ d: Double, _ n: Int) -> Double {
     guard d.isFinite else { return d }
@@ -686,6 +728,8 @@ func pyRound(_ d: Double, _ n: Int) -> Double {
         // printf rounds the exact binary value half-to-even, as CPython's dtoa does.
         return Double(String(format: "%.\(min(n, 300))f", d)) ?? d
     }
+    // Past 10**308 every finite float rounds to a zero of its sign.
+    if n < -308 { return d.sign == .minus ? -0.0 : 0.0 }
     let p = Foundation.pow(10.0, Double(-n))
     return (d / p).rounded(.toNearestOrEven) * p
 }
@@ -803,9 +847,11 @@ func jsonDump(
     }
     let (open, close, itemSep): (String, String, String)
     if let indent {
-        let pad = String(repeating: " ", count: indent * (level + 1))
+        let (width, overflow) = indent.multipliedReportingOverflow(by: level + 1)
+        if overflow { throw SizeLimit.memoryError }
+        let pad = try SizeLimit.repeating(" ", count: width)
         open = "\n" + pad
-        close = "\n" + String(repeating: " ", count: indent * level)
+        close = "\n" + String(repeating: " ", count: max(0, width - indent))
         itemSep = ",\n" + pad
     } else {
         (open, close, itemSep) = ("", "", ", ")
@@ -826,7 +872,7 @@ func jsonDump(
         var marker: ObjectIdentifier?
         if case .list(let l) = v { marker = try enter(l) }
         defer { if let marker { markers.ids.remove(marker) } }
-        return "[" + open + (try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType, markers: markers) }).joined(separator: itemSep) + close + "]"
+        return "[" + open + (try checkedJoin(try items.map { try jsonDump($0, indent: indent, sortKeys: sortKeys, level: level + 1, undefinedType: undefinedType, markers: markers) }, separator: itemSep)) + close + "]"
     case .dict(let d):
         if d.count == 0 { return "{}" }
         let marker = try enter(d)

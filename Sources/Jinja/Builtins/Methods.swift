@@ -88,7 +88,7 @@ extension Renderer {
             guard case .string(let old)? = arg(0), case .string(let new)? = arg(1) else {
                 throw TemplateError(.typeError, "replace() arguments must be str")
             }
-            return .string(pyReplace(s, old, new, count: try intArg(2, -1)))
+            return .string(try pyReplace(s, old, new, count: try intArg(2, -1)))
         case "startswith", "endswith":
             guard let a = arg(0) else { throw TemplateError(.typeError, "\(name)() takes at least 1 argument (0 given)") }
             let candidates: [Value]
@@ -133,7 +133,7 @@ extension Renderer {
                 }
                 parts.append(x)
             }
-            return .string(parts.joined(separator: s))
+            return .string(try checkedJoin(parts, separator: s))
         case "find", "rfind", "index", "rindex", "count":
             guard case .string(let sub)? = arg(0) else {
                 throw TemplateError(.typeError, "must be str, not \(arg(0)?.typeName ?? "nothing")")
@@ -177,6 +177,7 @@ extension Renderer {
             if let f = scalars.first, f == "+" || f == "-" { signChar = scalars.removeFirst() }
             var outView = String.UnicodeScalarView()
             if let signChar { outView.append(signChar) }
+            try SizeLimit.check(pad)
             outView.append(contentsOf: Array(repeating: "0", count: pad))
             outView.append(contentsOf: scalars)
             return .string(String(outView))
@@ -243,7 +244,7 @@ extension Renderer {
             guard fill.unicodeScalars.count == 1 else {
                 throw TemplateError(.typeError, "The fill character must be exactly one character long")
             }
-            return .string(pyPad(s, width: width, fill: fill, align: name))
+            return .string(try pyPad(s, width: width, fill: fill, align: name))
         case "partition", "rpartition":
             guard case .string(let sep)? = arg(0), !sep.isEmpty else { throw TemplateError(.valueError, "empty separator") }
             let range = name == "partition" ? s.range(of: sep) : s.range(of: sep, options: .backwards)
@@ -259,11 +260,16 @@ extension Renderer {
             return .string(!x.isEmpty && s.hasSuffix(x) ? String(s.dropLast(x.count)) : s)
         case "expandtabs":
             let size = try intArg(0, 8)
+            // The tab size is a C int in Python.
+            if size > Int(Int32.max) || size < Int(Int32.min) {
+                throw TemplateError(.overflowError, "Python int too large to convert to C int")
+            }
             var out = ""
             var col = 0
             for c in s {
                 if c == "\t" {
                     let n = size > 0 ? size - col % size : 0
+                    try SizeLimit.check(out.utf8.count + n)
                     out += String(repeating: " ", count: n)
                     col += n
                 } else {
@@ -387,11 +393,14 @@ extension Renderer {
         switch name {
         case "append":
             guard p.count == 1 else { throw TemplateError(.typeError, "list.append() takes exactly one argument (\(p.count) given)") }
+            if l.items.count >= SizeLimit.maxValues { throw SizeLimit.memoryError }
             l.items.append(p[0])
             return .none
         case "extend":
             guard p.count == 1 else { throw TemplateError(.typeError, "list.extend() takes exactly one argument (\(p.count) given)") }
-            l.items.append(contentsOf: try iterate(p[0]))
+            let more = try iterate(p[0])
+            try SizeLimit.checkValues(l.items.count + more.count)
+            l.items.append(contentsOf: more)
             return .none
         case "insert":
             guard p.count == 2, let i = p[0].intValue else { throw TemplateError(.typeError, "insert expected 2 arguments") }

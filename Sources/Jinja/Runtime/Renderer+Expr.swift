@@ -130,7 +130,11 @@ extension Renderer {
     private func evalCompareOrConcat(_ e: Expr, _ scope: Scope) throws -> Value {
         if case .concat(let xs) = e.kind {
             var s = ""
-            for x in xs { s += try str(try eval(x, scope)) }
+            for x in xs {
+                let part = try str(try eval(x, scope))
+                try SizeLimit.check(s.utf8.count + part.utf8.count)
+                s += part
+            }
             return .string(s)
         }
         guard case .compare(let first, let ops) = e.kind else { return .none }
