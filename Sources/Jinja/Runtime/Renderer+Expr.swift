@@ -12,7 +12,7 @@ extension Renderer {
         do {
             return try evalInner(e, scope)
         } catch let err as TemplateError {
-            throw err.located(scope.templateName, e.line, nil)
+            throw err.located(scope.templateName, e.line, nil, span: e.span)
         }
     }
 
@@ -213,7 +213,7 @@ extension Renderer {
         do {
             return try applyFilter(name, fn, value, try evalArgs(argExprs, scope), scope)
         } catch let err as TemplateError {
-            throw err.located(scope.templateName, e.line, nil)
+            throw err.located(scope.templateName, e.line, nil, span: e.span)
         }
     }
 

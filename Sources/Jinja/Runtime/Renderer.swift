@@ -126,7 +126,7 @@ public final class Renderer {
         do {
             try execInner(s, scope)
         } catch let e as TemplateError {
-            throw e.located(scope.templateName, s.line, nil)
+            throw e.located(scope.templateName, s.line, nil, span: s.span)
         }
     }
 

@@ -2,6 +2,8 @@
 final class Expr: @unchecked Sendable {
     let kind: Kind
     let line: Int
+    /// The source the expression covers (set by the parser).
+    var span = SourceSpan(start: 0, end: 0)
     /// For a loaded name (`.name`, and the namespace of `.nsRef`): how many frames up
     /// the name's ref lives, set by the `Resolver`; -1 when not resolved.
     var depth = -1
@@ -61,6 +63,8 @@ final class Expr: @unchecked Sendable {
 final class Stmt: @unchecked Sendable {
     let kind: Kind
     let line: Int
+    /// The statement's opening tag (`{% for … %}`), set by the parser; nil for output.
+    var span: SourceSpan?
 
     init(_ kind: Kind, line: Int) {
         self.kind = kind
