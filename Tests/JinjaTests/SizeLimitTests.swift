@@ -39,6 +39,10 @@ import Testing
         Case("{{ '{:.999999999f}'.format(1.5) }}", .error(.memoryError, "")),
         Case("{{ 'a'.center(10**12) }}", .error(.memoryError, "")),
         Case("{{ 'a'|center(99999999999) }}", .error(.memoryError, "")),
+        // Found by bench/fuzz jinja-render: a width of Int.min overflowed `width - len`.
+        Case("{{ 'a'|center(\(intMin)) }}{{ 'a'.ljust(\(intMin)) }}{{ 'a'.rjust(\(intMin)) }}", .output("aaa")),
+        // Found by the limit probes: a paragraph of ~4 * 10**18 words overflowed the size sum.
+        Case("{{ lipsum(1, false, 4 * 10**18, 5 * 10**18) }}", .error(.memoryError, "")),
         Case("{{ 'abc'.zfill(4611686018427387904) }}", .error(.memoryError, "")),
         Case("{{ 'a\\nb'|indent(99999999999) }}", .error(.memoryError, "")),
         Case("{{ [1,2,3]|batch(4611686018427387904, 'x')|list }}", .error(.memoryError, "")),

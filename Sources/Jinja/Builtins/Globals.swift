@@ -101,8 +101,9 @@ enum BuiltinGlobals {
         for _ in 0..<Swift.max(0, n) {
             let count = Int.random(in: Swift.min(min, max)...Swift.max(min, max))
             // Every word takes at least three bytes with its space.
-            size += Swift.max(count, 0) &* 3 + 1
-            if count > SizeLimit.maxBytes || size > SizeLimit.maxBytes { throw SizeLimit.memoryError }
+            if count > SizeLimit.maxBytes { throw SizeLimit.memoryError }
+            size += Swift.max(count, 0) * 3 + 1
+            if size > SizeLimit.maxBytes { throw SizeLimit.memoryError }
             var p = (0..<count).map { _ in words.randomElement()! }.joined(separator: " ")
             p = p.prefix(1).uppercased() + p.dropFirst() + "."
             paragraphs.append(p)

@@ -274,8 +274,9 @@ func pySplitLines(_ s: String, keepEnds: Bool) -> [String] {
 /// Python's `center`/`ljust`/`rjust` by code points.
 func pyPad(_ s: String, width: Int, fill: String, align: String) throws -> String {
     let n = s.unicodeScalars.count
+    // Compared before subtracting: a width near Int.min would overflow.
+    guard width > n else { return s }
     let marg = width - n
-    guard marg > 0 else { return s }
     func pad(_ k: Int) throws -> String { try SizeLimit.repeating(fill, count: k) }
     switch align {
     case "ljust": return try s + pad(marg)
