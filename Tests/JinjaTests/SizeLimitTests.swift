@@ -43,6 +43,8 @@ import Testing
         Case("{{ 'a'|center(\(intMin)) }}{{ 'a'.ljust(\(intMin)) }}{{ 'a'.rjust(\(intMin)) }}", .output("aaa")),
         // Found by the limit probes: a paragraph of ~4 * 10**18 words overflowed the size sum.
         Case("{{ lipsum(1, false, 4 * 10**18, 5 * 10**18) }}", .error(.memoryError, "")),
+        // And a negative word count made an invalid range.
+        Case("{{ lipsum(1, false, -5, -3) }}", .output(".")),
         Case("{{ 'abc'.zfill(4611686018427387904) }}", .error(.memoryError, "")),
         Case("{{ 'a\\nb'|indent(99999999999) }}", .error(.memoryError, "")),
         Case("{{ [1,2,3]|batch(4611686018427387904, 'x')|list }}", .error(.memoryError, "")),

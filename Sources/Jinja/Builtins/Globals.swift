@@ -104,7 +104,8 @@ enum BuiltinGlobals {
             if count > SizeLimit.maxBytes { throw SizeLimit.memoryError }
             size += Swift.max(count, 0) * 3 + 1
             if size > SizeLimit.maxBytes { throw SizeLimit.memoryError }
-            var p = (0..<count).map { _ in words.randomElement()! }.joined(separator: " ")
+            // A negative count (min below zero) is an empty paragraph, as Python's range().
+            var p = (0..<Swift.max(count, 0)).map { _ in words.randomElement()! }.joined(separator: " ")
             p = p.prefix(1).uppercased() + p.dropFirst() + "."
             paragraphs.append(p)
         }
