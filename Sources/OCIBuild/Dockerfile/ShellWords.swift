@@ -76,16 +76,23 @@ private struct WordProcessor {
     let escape: Character
     /// Whether unquoted whitespace separates words (false: one word, as `process`).
     let split: Bool
+    /// How many `${…}` operands this pass is inside.
+    let depth: Int
     var i = 0
     var words: [String] = []
     var cur = ""
     var inWord = false
 
-    init(chars: [Character], env: [String: String], escape: Character, split: Bool) {
+    /// Operands nest by recursion: deeper than this is refused before the stack runs out
+    /// (real Dockerfiles nest two or three).
+    static let maxDepth = 100
+
+    init(chars: [Character], env: [String: String], escape: Character, split: Bool, depth: Int = 0) {
         self.chars = chars
         self.env = env
         self.escape = escape
         self.split = split
+        self.depth = depth
     }
 
     mutating func run() throws -> [String] {
@@ -199,7 +206,11 @@ private struct WordProcessor {
         if i < chars.count, chars[i] != "}" {
             op.append(chars[i])
             i += 1
-            word = try ShellWords(escape: escape).process(readOperand(), env: env)
+            guard depth < Self.maxDepth else {
+                throw ShellError("substitutions nested more than \(Self.maxDepth) deep in ${\(name)…}")
+            }
+            var operand = WordProcessor(chars: Array(readOperand()), env: env, escape: escape, split: false, depth: depth + 1)
+            word = try operand.run().joined()
         }
         guard i < chars.count, chars[i] == "}" else { throw ShellError("missing '}' in ${\(name)…}") }
         i += 1
