@@ -28,6 +28,8 @@ struct Parser {
     private var expressionNesting = 0
     private var statementNesting = 0
     static let maxExpressionNesting = 100
+    /// The deepest expression tree (the renderer and the resolver walk it by recursion).
+    static let maxExpressionHeight = 400
     static let maxStatementNesting = 200
 
     private func tooDeep() -> TemplateError {
@@ -60,9 +62,13 @@ struct Parser {
 
     /// An expression node spanning from `start` to the last token consumed. (Parse the
     /// operands before the call: a non-mutating call reads `self` before its arguments.)
-    private func node(_ kind: Expr.Kind, line: Int, from start: Int) -> Expr {
+    private func node(_ kind: Expr.Kind, line: Int, from start: Int) throws -> Expr {
         let e = Expr(kind, line: line)
         e.span = SourceSpan(start: start, end: lastEnd)
+        e.height = 1 + (e.children.lazy.map(\.height).max() ?? 0)
+        // Operator chains (`1 + 1 + …`, `x|f|f…`, `a.b.c…`) build deep trees without
+        // nesting brackets; Jinja2 fails on them in Python's compiler.
+        if e.height > Parser.maxExpressionHeight { throw tooDeep() }
         return e
     }
 
@@ -499,8 +505,14 @@ struct Parser {
         while skipName("if") {
             let test = try parseOr()
             var expr3: Expr?
-            if skipName("else") { expr3 = try parseCondexpr() }
-            expr1 = node(.condExpr(test: test, then: expr1, otherwise: expr3), line: line, from: expr1.span.start)
+            if skipName("else") {
+                // `a if b else c if d else …` recurses here, not through parseExpression.
+                expressionNesting += 1
+                defer { expressionNesting -= 1 }
+                if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
+                expr3 = try parseCondexpr()
+            }
+            expr1 = try node(.condExpr(test: test, then: expr1, otherwise: expr3), line: line, from: expr1.span.start)
             line = current.line
         }
         return expr1
@@ -511,7 +523,7 @@ struct Parser {
         var left = try parseAnd()
         while skipName("or") {
             let operand = try parseAnd()
-            left = node(.or(left, operand), line: line, from: left.span.start)
+            left = try node(.or(left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -522,7 +534,7 @@ struct Parser {
         var left = try parseNot()
         while skipName("and") {
             let operand = try parseNot()
-            left = node(.and(left, operand), line: line, from: left.span.start)
+            left = try node(.and(left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -536,7 +548,7 @@ struct Parser {
             defer { expressionNesting -= 1 }
             if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
             let operand = try parseNot()
-            return node(.not(operand), line: line, from: start)
+            return try node(.not(operand), line: line, from: start)
         }
         return try parseCompare()
     }
@@ -564,7 +576,7 @@ struct Parser {
             }
             line = current.line
         }
-        return ops.isEmpty ? expr : node(.compare(expr, ops), line: line, from: expr.span.start)
+        return ops.isEmpty ? expr : try node(.compare(expr, ops), line: line, from: expr.span.start)
     }
 
     private mutating func parseMath1() throws -> Expr {
@@ -573,7 +585,7 @@ struct Parser {
         while current.isOp("+") || current.isOp("-") {
             let op: Expr.BinOp = next().text == "+" ? .add : .sub
             let operand = try parseConcat()
-            left = node(.binary(op, left, operand), line: line, from: left.span.start)
+            left = try node(.binary(op, left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -583,7 +595,7 @@ struct Parser {
         let line = current.line
         var args = [try parseMath2()]
         while skipOp("~") { args.append(try parseMath2()) }
-        return args.count == 1 ? args[0] : node(.concat(args), line: line, from: args[0].span.start)
+        return args.count == 1 ? args[0] : try node(.concat(args), line: line, from: args[0].span.start)
     }
 
     private mutating func parseMath2() throws -> Expr {
@@ -592,7 +604,7 @@ struct Parser {
         while current.kind == .op, let op = Expr.BinOp(rawValue: current.text), [.mul, .div, .floordiv, .mod].contains(op) {
             _ = next()
             let operand = try parsePow()
-            left = node(.binary(op, left, operand), line: line, from: left.span.start)
+            left = try node(.binary(op, left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -603,7 +615,7 @@ struct Parser {
         var left = try parseUnary()
         while skipOp("**") {
             let operand = try parseUnary()
-            left = node(.binary(.pow, left, operand), line: line, from: left.span.start)
+            left = try node(.binary(.pow, left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -618,10 +630,10 @@ struct Parser {
         if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
         if skipOp("-") {
             let operand = try parseUnary(withFilter: false)
-            node = self.node(.neg(operand), line: line, from: start)
+            node = try self.node(.neg(operand), line: line, from: start)
         } else if skipOp("+") {
             let operand = try parseUnary(withFilter: false)
-            node = self.node(.pos(operand), line: line, from: start)
+            node = try self.node(.pos(operand), line: line, from: start)
         } else {
             node = try parsePrimary()
         }
@@ -636,27 +648,27 @@ struct Parser {
         case .name:
             _ = next()
             switch tok.text {
-            case "true", "True": return node(.const(.bool(true)), line: tok.line, from: tok.start)
-            case "false", "False": return node(.const(.bool(false)), line: tok.line, from: tok.start)
-            case "none", "None": return node(.const(.none), line: tok.line, from: tok.start)
+            case "true", "True": return try node(.const(.bool(true)), line: tok.line, from: tok.start)
+            case "false", "False": return try node(.const(.bool(false)), line: tok.line, from: tok.start)
+            case "none", "None": return try node(.const(.none), line: tok.line, from: tok.start)
             default:
                 if withNamespace, current.isOp(".") {
                     _ = next()
                     let attr = try expectKind(.name, "name")
-                    return node(.nsRef(tok.text, attr.text), line: tok.line, from: tok.start)
+                    return try node(.nsRef(tok.text, attr.text), line: tok.line, from: tok.start)
                 }
-                return node(.name(tok.text), line: tok.line, from: tok.start)
+                return try node(.name(tok.text), line: tok.line, from: tok.start)
             }
         case .string:
             var s = next().text
             while current.kind == .string { s += next().text }
-            return node(.const(.string(s)), line: tok.line, from: tok.start)
+            return try node(.const(.string(s)), line: tok.line, from: tok.start)
         case .integer:
             _ = next()
-            return node(.const(.int(tok.intValue)), line: tok.line, from: tok.start)
+            return try node(.const(.int(tok.intValue)), line: tok.line, from: tok.start)
         case .float:
             _ = next()
-            return node(.const(.float(tok.floatValue)), line: tok.line, from: tok.start)
+            return try node(.const(.float(tok.floatValue)), line: tok.line, from: tok.start)
         case .op where tok.text == "(":
             _ = next()
             let e = try parseTuple(explicitParentheses: true)
@@ -673,7 +685,7 @@ struct Parser {
                 items.append(try parseExpression())
             }
             try expectOp("]")
-            return node(.list(items), line: tok.line, from: tok.start)
+            return try node(.list(items), line: tok.line, from: tok.start)
         case .op where tok.text == "{":
             _ = next()
             var pairs: [(Expr, Expr)] = []
@@ -685,7 +697,7 @@ struct Parser {
                 pairs.append((k, try parseExpression()))
             }
             try expectOp("}")
-            return node(.dict(pairs), line: tok.line, from: tok.start)
+            return try node(.dict(pairs), line: tok.line, from: tok.start)
         default:
             if tok.kind == .eof { throw fail("unexpected 'end of template'") }
             throw fail("unexpected '\(tok.description)'")
@@ -726,7 +738,7 @@ struct Parser {
                 throw fail("Expected an expression, got '\(current.description)'")
             }
         }
-        return node(.tuple(args), line: line, from: args.first?.span.start ?? lastEnd)
+        return try node(.tuple(args), line: line, from: args.first?.span.start ?? lastEnd)
     }
 
     private mutating func parsePostfix(_ node: Expr) throws -> Expr {
@@ -761,10 +773,10 @@ struct Parser {
         let tok = next()
         if tok.isOp(".") {
             let attr = next()
-            if attr.kind == .name { return self.node(.getattr(node, attr.text), line: tok.line, from: node.span.start) }
+            if attr.kind == .name { return try self.node(.getattr(node, attr.text), line: tok.line, from: node.span.start) }
             guard attr.kind == .integer else { throw fail("expected name or number", line: attr.line) }
-            let index = self.node(.const(.int(attr.intValue)), line: attr.line, from: attr.start)
-            return self.node(.getitem(node, index), line: tok.line, from: node.span.start)
+            let index = try self.node(.const(.int(attr.intValue)), line: attr.line, from: attr.start)
+            return try self.node(.getitem(node, index), line: tok.line, from: node.span.start)
         }
         var args: [Expr] = []
         while !current.isOp("]") {
@@ -772,8 +784,8 @@ struct Parser {
             args.append(try parseSubscribed())
         }
         try expectOp("]")
-        let arg = args.count == 1 ? args[0] : self.node(.tuple(args), line: tok.line, from: args.first?.span.start ?? tok.end)
-        return self.node(.getitem(node, arg), line: tok.line, from: node.span.start)
+        let arg = args.count == 1 ? args[0] : try self.node(.tuple(args), line: tok.line, from: args.first?.span.start ?? tok.end)
+        return try self.node(.getitem(node, arg), line: tok.line, from: node.span.start)
     }
 
     private mutating func parseSubscribed() throws -> Expr {
@@ -796,7 +808,7 @@ struct Parser {
         if skipOp(":") {
             if !current.isOp("]"), !current.isOp(",") { step = try parseExpression() }
         }
-        return node(.slice(start, stop, step), line: line, from: from)
+        return try node(.slice(start, stop, step), line: line, from: from)
     }
 
     private mutating func parseCallArgs() throws -> Expr.Args {
@@ -836,7 +848,7 @@ struct Parser {
     private mutating func parseCall(_ node: Expr) throws -> Expr {
         let line = current.line
         let operand = try parseCallArgs()
-        return self.node(.call(node, operand), line: line, from: node.span.start)
+        return try self.node(.call(node, operand), line: line, from: node.span.start)
     }
 
     private mutating func parseFilter(_ node: Expr?, startInline: Bool = false) throws -> Expr? {
@@ -848,7 +860,7 @@ struct Parser {
             var name = tok.text
             while skipOp(".") { name += "." + (try expectKind(.name, "name").text) }
             let args = current.isOp("(") ? try parseCallArgs() : Expr.Args()
-            node = self.node(
+            node = try self.node(
                 .filter(operand: node, name: name, function: filters[name], args: args), line: tok.line,
                 from: node?.span.start ?? tok.start)
             inline = false
@@ -873,9 +885,9 @@ struct Parser {
             arg = try parsePostfix(arg)
             args.positional = [arg]
         }
-        var result = self.node(
+        var result = try self.node(
             .test(operand: node, name: name, function: tests[name], args: args), line: tok.line, from: node.span.start)
-        if negated { result = self.node(.not(result), line: tok.line, from: node.span.start) }
+        if negated { result = try self.node(.not(result), line: tok.line, from: node.span.start) }
         return result
     }
 }
