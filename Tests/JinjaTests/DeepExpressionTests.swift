@@ -35,4 +35,17 @@ import Testing
         let filters = "{{ 7" + String(repeating: "|string", count: 300) + " }}"
         #expect(try Environment().template(source: filters).render() == "7")
     }
+
+    /// 100000 nested arrays in --vars overflowed the JSON reader's stack; Python's json
+    /// stops at its recursion limit, and so does the reader (values 1000 deep still load
+    /// and print).
+    @Test func deeplyNestedJSONIsAnErrorNotACrash() throws {
+        let deep = "[" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "]"
+        #expect(throws: JSONParseError.self) { try Value.parseJSON(deep) }
+        let object = String(repeating: "{\"b\": ", count: 100_000) + "1" + String(repeating: "}", count: 100_000)
+        #expect(throws: JSONParseError.self) { try Value.parseJSON(object) }
+        let ok = String(repeating: "[", count: 999) + String(repeating: "]", count: 999)
+        let v = try Value.parseJSON(ok)
+        #expect(try Environment().template(source: "{{ v|length }}{{ v == v }}").render(["v": v]) == "1True")
+    }
 }
