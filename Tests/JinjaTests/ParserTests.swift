@@ -66,9 +66,9 @@ import Testing
         #expect(e.line == 2)
     }
 
-    @Test func excerptPointsAtLine() throws {
+    @Test func excerptPointsAtTheUnexpectedToken() throws {
         let e = try #require(syntaxError("FROM x\n  RUN {{ 1 + }}\n"))
-        #expect(e.excerpt == "2 |   RUN {{ 1 + }}\n      ^")
+        #expect(e.excerpt == "2 |   RUN {{ 1 + }}\n                 ^^")
         #expect(e.description == "TemplateSyntaxError: unexpected 'end of print statement' (t.j2:2)")
     }
 }

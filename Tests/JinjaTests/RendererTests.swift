@@ -121,7 +121,7 @@ import Testing
         #expect(e.kind == .undefinedError)
         #expect(e.templateName == "inc.j2")
         #expect(e.line == 3)
-        #expect(e.excerpt == "3 | {{ missing.attr }}\n    ^")
+        #expect(e.excerpt == "3 | {{ missing.attr }}\n       ^^^^^^^^^^^^")
         let s = try #require(failure("{% include 'bad.j2' %}", files: ["bad.j2": "\n{% if %}"]))
         #expect(s.kind == .templateSyntaxError)
         #expect(s.templateName == "bad.j2")

@@ -101,6 +101,17 @@ import OCIBuild
         #expect(throws: DockerfileError("Dockerfile", line, message)) { try DockerfileParser.parse(text) }
     }
 
+    /// 20000 nested `${X:-…}` overflowed the stack (a crash, SIGSEGV); nesting is bounded.
+    @Test func deeplyNestedSubstitutionsAreAnErrorNotACrash() throws {
+        func nested(_ depth: Int) -> String {
+            String(repeating: "${X:-", count: depth) + "deep" + String(repeating: "}", count: depth)
+        }
+        #expect(try ShellWords().process(nested(100), env: [:]) == "deep")
+        #expect(throws: ShellError("substitutions nested more than 100 deep in ${X…}")) {
+            try ShellWords().process(nested(20_000), env: [:])
+        }
+    }
+
     @Test func shellWordsExpandLikeBuildKit() throws {
         let w = ShellWords()
         let env = ["A": "1", "EMPTY": "", "P": "a b"]

@@ -11,6 +11,14 @@ struct OCIValueTests {
     static let layerDigest = try! Digest("sha256:" + String(repeating: "1", count: 64))
     static let configDigest = try! Digest("sha256:" + String(repeating: "2", count: 64))
 
+    /// Untrusted documents nested far deeper than any manifest: an error, never a crash
+    /// (bench/fuzz oci-json explores the rest).
+    @Test func deeplyNestedDocumentsAreRejected() {
+        let deep = Array(("{\"config\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}").utf8)
+        #expect(throws: OCIError.self) { try CanonicalJSON.decode(Manifest.self, from: deep, what: "deep") }
+        #expect(throws: OCIError.self) { try CanonicalJSON.decode(ImageConfig.self, from: deep, what: "deep") }
+    }
+
     @Test("canonical JSON sorts keys by bytes and leaves slashes alone")
     func canonicalOrder() throws {
         let bytes = try CanonicalJSON.encode(["b": "x/y", "a_b": "1", "aB": "2", "a": "3"])

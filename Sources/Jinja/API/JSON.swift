@@ -22,6 +22,9 @@ extension Value {
 private struct JSONReader {
     let b: [UInt8]
     var i = 0
+    /// Arrays and objects the reader is inside: it reads them by recursion, so it stops
+    /// where Python's json does (its recursion limit), before the stack runs out.
+    var depth = 0
 
     init(_ b: [UInt8]) { self.b = b }
 
@@ -51,10 +54,18 @@ private struct JSONReader {
         return v
     }
 
+    /// One level deeper into arrays and objects.
+    mutating func enter() throws {
+        if depth >= Value.maxNesting { throw error("maximum recursion depth exceeded while decoding a JSON document") }
+        depth += 1
+    }
+
     mutating func value() throws -> Value {
         guard i < b.count else { throw error("Expecting value") }
         switch b[i] {
         case UInt8(ascii: "{"):
+            try enter()
+            defer { depth -= 1 }
             i += 1
             let d = DictBox()
             skipSpace()
@@ -84,6 +95,8 @@ private struct JSONReader {
                 return .dict(d)
             }
         case UInt8(ascii: "["):
+            try enter()
+            defer { depth -= 1 }
             i += 1
             var items: [Value] = []
             skipSpace()

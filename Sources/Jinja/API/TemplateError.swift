@@ -15,6 +15,8 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
         case valueError = "ValueError"
         case zeroDivisionError = "ZeroDivisionError"
         case overflowError = "OverflowError"
+        /// A string or list too large to build (the size limit of one value).
+        case memoryError = "MemoryError"
         case indexError = "IndexError"
         case keyError = "KeyError"
         /// A missing attribute Python itself looks up (`dictsort` of a list: `.items()`).
@@ -37,6 +39,10 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
     public var line: Int?
     /// The source text of the template, to render a caret excerpt.
     public var source: String?
+    /// Where in `source` the failing expression (or token, for a syntax error) is, once
+    /// known: its line is usually `line` (Jinja2 reports some nodes on a later line of a
+    /// multi-line expression).
+    public var span: SourceSpan?
 
     public init(_ kind: Kind, _ message: String, template: String? = nil, line: Int? = nil) {
         self.kind = kind
@@ -47,7 +53,8 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
 
     /// `Kind: message (template:line)`; the format `kolla-oci render` prints last.
     public var description: String {
-        var s = "\(kind.rawValue): \(message)"
+        // Python prints an exception without a message by its class name alone.
+        var s = message.isEmpty ? kind.rawValue : "\(kind.rawValue): \(message)"
         switch (templateName, line) {
         case let (name?, line?): s += " (\(name):\(line))"
         case let (name?, nil): s += " (\(name))"
@@ -57,30 +64,53 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
         return s
     }
 
-    /// The offending source line with a caret under its first non-blank character,
-    /// or nil when the source is not known.
+    /// The 1-based column (in characters) where `span` starts on `line`, nil when the
+    /// span or the source is not known or the span starts on another line.
+    public var column: Int? { caretColumns?.first }
+
+    /// The columns of `line` that the failing expression covers (the first and the last),
+    /// as `excerpt` marks them.
+    var caretColumns: (first: Int, last: Int)? {
+        guard let span, let source, let line else { return nil }
+        let at = span.location(in: source)
+        guard at.line == line else { return nil }
+        // An expression that goes on below `line` is marked up to the line's end.
+        let lineLength = Self.lines(of: source).dropFirst(line - 1).first.map { $0.count } ?? at.column
+        let last = at.endLine == line ? at.endColumn : max(lineLength, at.column)
+        return (at.column, max(last, at.column))
+    }
+
+    /// The offending source line with carets under the failing expression (under the
+    /// line's first non-blank character when the expression is not known), or nil when
+    /// the source is not known.
     public var excerpt: String? {
         guard let source, let line, line >= 1 else { return nil }
-        var n = 1
-        for text in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            if n == line {
-                let indent = text.prefix { $0 == " " || $0 == "\t" }
-                let gutter = "\(line) | "
-                return gutter + text + "\n" + String(repeating: " ", count: gutter.count) + indent
-                    + "^"
-            }
-            n += 1
+        guard let text = Self.lines(of: source).dropFirst(line - 1).first else { return nil }
+        let gutter = "\(line) | "
+        var marker: String
+        if let (first, last) = caretColumns {
+            // Tabs before the expression stay tabs, so the carets line up under it.
+            marker = String(text.prefix(first - 1).map { $0 == "\t" ? "\t" : " " })
+            marker += String(repeating: "^", count: last - first + 1)
+        } else {
+            marker = text.prefix { $0 == " " || $0 == "\t" } + "^"
         }
-        return nil
+        return gutter + text + "\n" + String(repeating: " ", count: gutter.count) + marker
+    }
+
+    /// The lines of `source` as the lexer numbers them (`\r\n` and `\r` end lines too).
+    private static func lines(of source: String) -> [Substring] {
+        source.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
     }
 
     /// Adds a location unless one is already known (the innermost location wins).
-    func located(_ name: String?, _ line: Int, _ source: String?) -> TemplateError {
+    func located(_ name: String?, _ line: Int, _ source: String?, span: SourceSpan? = nil) -> TemplateError {
         var e = self
         if e.line == nil {
             e.line = line
             e.templateName = name
             e.source = source
+            e.span = span
         } else if e.templateName == nil {
             e.templateName = name
             e.source = source

@@ -73,13 +73,13 @@ enum BuiltinGlobals {
         "lipsum": .object(
             NativeFunction("lipsum") { a, r in
                 let b = try a.bind(["n", "html", "min", "max"], function: "lipsum")
-                return .string(lipsum(n: b[0]?.intValue ?? 5, html: try r.truthy(b[1, default: .bool(true)]),
+                return .string(try lipsum(n: b[0]?.intValue ?? 5, html: try r.truthy(b[1, default: .bool(true)]),
                                       min: b[2]?.intValue ?? 20, max: b[3]?.intValue ?? 100))
             }),
     ]
 
     /// Jinja's `generate_lorem_ipsum`: random paragraphs of lorem-ipsum words.
-    static func lipsum(n: Int, html: Bool, min: Int, max: Int) -> String {
+    static func lipsum(n: Int, html: Bool, min: Int, max: Int) throws -> String {
         let words = """
             a ac accumsan ad adipiscing aenean aliquam aliquet amet ante aptent arcu at auctor augue bibendum \
             blandit class commodo condimentum congue consectetuer consequat conubia convallis cras cubilia \
@@ -97,9 +97,15 @@ enum BuiltinGlobals {
             vel velit venenatis vestibulum vitae vivamus viverra volutpat vulputate
             """.split(separator: " ").map(String.init)
         var paragraphs: [String] = []
+        var size = 0
         for _ in 0..<Swift.max(0, n) {
             let count = Int.random(in: Swift.min(min, max)...Swift.max(min, max))
-            var p = (0..<count).map { _ in words.randomElement()! }.joined(separator: " ")
+            // Every word takes at least three bytes with its space.
+            if count > SizeLimit.maxBytes { throw SizeLimit.memoryError }
+            size += Swift.max(count, 0) * 3 + 1
+            if size > SizeLimit.maxBytes { throw SizeLimit.memoryError }
+            // A negative count (min below zero) is an empty paragraph, as Python's range().
+            var p = (0..<Swift.max(count, 0)).map { _ in words.randomElement()! }.joined(separator: " ")
             p = p.prefix(1).uppercased() + p.dropFirst() + "."
             paragraphs.append(p)
         }

@@ -63,17 +63,36 @@ extension Renderer {
         }
     }
 
+    /// Python's `str` methods the sandbox allows, each in a function of its own below.
     private func stringMethod(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
-        let p = args.positional
-        func arg(_ i: Int) -> Value? { i < p.count ? p[i] : nil }
-        func intArg(_ i: Int, _ dflt: Int) throws -> Int {
-            guard let v = arg(i) else { return dflt }
-            if case .none = v { return dflt }
-            guard let n = v.intValue else {
-                throw TemplateError(.typeError, "'\(v.typeName)' object cannot be interpreted as an integer")
-            }
-            return n
+        switch name {
+        case "upper", "lower", "casefold", "swapcase", "title", "capitalize": return try stringConvertCase(s, name, args)
+        case "strip", "lstrip", "rstrip": return try stringStrip(s, name, args)
+        case "replace": return try stringReplace(s, name, args)
+        case "startswith", "endswith": return try stringAffixTest(s, name, args)
+        case "split", "rsplit": return try stringSplit(s, name, args)
+        case "splitlines": return try stringSplitLines(s, name, args)
+        case "join": return try stringJoin(s, name, args)
+        case "find", "rfind", "index", "rindex", "count": return try stringSearch(s, name, args)
+        case "zfill": return try stringZeroFill(s, name, args)
+        case "isdecimal", "isdigit", "isnumeric", "isalpha", "isalnum", "isascii", "isprintable", "isspace", "islower", "isupper", "istitle", "isidentifier": return try stringClassify(s, name, args)
+        case "format_map": return try stringFormatMap(s, name, args)
+        case "translate": return try stringTranslate(s, name, args)
+        case "center", "ljust", "rjust": return try stringPad(s, name, args)
+        case "partition", "rpartition": return try stringPartition(s, name, args)
+        case "removeprefix", "removesuffix": return try stringRemoveAffix(s, name, args)
+        case "expandtabs": return try stringExpandTabs(s, name, args)
+        case "maketrans":
+            return try maketrans(args)
+        case "format":
+            return .string(try strFormat(s, args))
+        default:
+            throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
         }
+    }
+
+    /// Case conversions: `upper`, `lower`, `casefold`, `swapcase`, `title`, `capitalize`.
+    private func stringConvertCase(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
         switch name {
         case "upper": return .string(pyUpper(s))
         case "lower": return .string(pyLower(s))
@@ -81,105 +100,137 @@ extension Renderer {
         case "swapcase": return .string(pySwapcase(s))
         case "title": return .string(pyTitle(s))
         case "capitalize": return .string(pyCapitalize(s))
-        case "strip", "lstrip", "rstrip":
-            let chars = try needString(arg(0), name)
-            return .string(pyStrip(s, chars: chars, left: name != "rstrip", right: name != "lstrip"))
-        case "replace":
-            guard case .string(let old)? = arg(0), case .string(let new)? = arg(1) else {
-                throw TemplateError(.typeError, "replace() arguments must be str")
+        default: throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
+        }
+    }
+
+    /// `strip`, `lstrip`, `rstrip` (whitespace, or the given characters).
+    private func stringStrip(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let chars = try needString(args.arg(0), name)
+        return .string(pyStrip(s, chars: chars, left: name != "rstrip", right: name != "lstrip"))
+    }
+
+    /// `replace(old, new[, count])`.
+    private func stringReplace(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        guard case .string(let old)? = args.arg(0), case .string(let new)? = args.arg(1) else {
+            throw TemplateError(.typeError, "replace() arguments must be str")
+        }
+        return .string(try pyReplace(s, old, new, count: try args.intArg(2, -1)))
+    }
+
+    /// `startswith`/`endswith` of a string or a tuple of strings, within `[start:end]`.
+    private func stringAffixTest(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        guard let a = args.arg(0) else { throw TemplateError(.typeError, "\(name)() takes at least 1 argument (0 given)") }
+        let candidates: [Value]
+        if case .tuple(let t) = a { candidates = t } else { candidates = [a] }
+        let scalars = Array(s.unicodeScalars)
+        let start = try args.intArg(1, 0)
+        let end = try args.intArg(2, scalars.count)
+        let sub = String(String.UnicodeScalarView(try pySlice(scalars, start, end, 1)))
+        for c in candidates {
+            guard case .string(let x) = c else {
+                throw TemplateError(
+                    .typeError, "\(name) first arg must be str or a tuple of str, not \(typeName(c))")
             }
-            return .string(pyReplace(s, old, new, count: try intArg(2, -1)))
-        case "startswith", "endswith":
-            guard let a = arg(0) else { throw TemplateError(.typeError, "\(name)() takes at least 1 argument (0 given)") }
-            let candidates: [Value]
-            if case .tuple(let t) = a { candidates = t } else { candidates = [a] }
-            let scalars = Array(s.unicodeScalars)
-            let start = try intArg(1, 0)
-            let end = try intArg(2, scalars.count)
-            let sub = String(String.UnicodeScalarView(try pySlice(scalars, start, end, 1)))
-            for c in candidates {
-                guard case .string(let x) = c else {
-                    throw TemplateError(
-                        .typeError, "\(name) first arg must be str or a tuple of str, not \(typeName(c))")
+            if name == "startswith" ? sub.unicodeScalars.starts(with: x.unicodeScalars)
+                : sub.unicodeScalars.reversed().starts(with: x.unicodeScalars.reversed())
+            {
+                return .bool(true)
+            }
+        }
+        return .bool(false)
+    }
+
+    /// `split`/`rsplit(sep=None, maxsplit=-1)`.
+    private func stringSplit(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let sepValue = args.arg(0) ?? args.keyword("sep")
+        var sep: String?
+        switch sepValue {
+        case nil, .none?: sep = nil
+        case .string(let x)?: sep = x
+        case let other?: throw TemplateError(.typeError, "must be str or None, not \(typeName(other))")
+        }
+        let maxsplit = try args.intArg(1, args.keyword("maxsplit")?.intValue ?? -1)
+        if let sep, sep.isEmpty { throw TemplateError(.valueError, "empty separator") }
+        let parts = name == "split" ? pySplit(s, sep: sep, maxsplit: maxsplit) : pyRSplit(s, sep: sep, maxsplit: maxsplit)
+        return .list(ListBox(parts.map { .string($0) }))
+    }
+
+    /// `splitlines(keepends=False)`.
+    private func stringSplitLines(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let keep = try truthy(args.arg(0) ?? args.keyword("keepends") ?? .bool(false))
+        return .list(ListBox(pySplitLines(s, keepEnds: keep).map { .string($0) }))
+    }
+
+    /// `join(iterable)` of strings.
+    private func stringJoin(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        guard let a = args.arg(0) else { throw TemplateError(.typeError, "join() takes exactly one argument (0 given)") }
+        var parts: [String] = []
+        for (i, item) in try iterate(a).enumerated() {
+            guard case .string(let x) = item else {
+                throw TemplateError(.typeError, "sequence item \(i): expected str instance, \(item.typeName) found")
+            }
+            parts.append(x)
+        }
+        return .string(try checkedJoin(parts, separator: s))
+    }
+
+    /// `find`, `rfind`, `index`, `rindex`, `count` within `[start:end]`.
+    private func stringSearch(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        guard case .string(let sub)? = args.arg(0) else {
+            throw TemplateError(.typeError, "must be str, not \(args.arg(0)?.typeName ?? "nothing")")
+        }
+        let hay = Array(s.unicodeScalars)
+        let start = try args.intArg(1, 0)
+        let end = try args.intArg(2, hay.count)
+        let lo = start < 0 ? max(0, start + hay.count) : min(start, hay.count)
+        let hi = end < 0 ? max(0, end + hay.count) : min(end, hay.count)
+        let needle = Array(sub.unicodeScalars)
+        if name == "count" {
+            if needle.isEmpty { return .int(max(0, hi - lo) + 1) }
+            var n = 0
+            var i = lo
+            while i + needle.count <= hi {
+                if Array(hay[i..<(i + needle.count)]) == needle {
+                    n += 1
+                    i += needle.count
+                } else {
+                    i += 1
                 }
-                if name == "startswith" ? sub.unicodeScalars.starts(with: x.unicodeScalars)
-                    : sub.unicodeScalars.reversed().starts(with: x.unicodeScalars.reversed())
-                {
-                    return .bool(true)
-                }
             }
-            return .bool(false)
-        case "split", "rsplit":
-            let sepValue = arg(0) ?? args.keyword("sep")
-            var sep: String?
-            switch sepValue {
-            case nil, .none?: sep = nil
-            case .string(let x)?: sep = x
-            case let other?: throw TemplateError(.typeError, "must be str or None, not \(typeName(other))")
+            return .int(n)
+        }
+        var found = -1
+        if lo <= hi && needle.count <= hi - lo {
+            let range = Array(lo...(hi - needle.count))
+            for i in (name.hasPrefix("r") ? range.reversed() : range) where Array(hay[i..<(i + needle.count)]) == needle {
+                found = i
+                break
             }
-            let maxsplit = try intArg(1, args.keyword("maxsplit")?.intValue ?? -1)
-            if let sep, sep.isEmpty { throw TemplateError(.valueError, "empty separator") }
-            let parts = name == "split" ? pySplit(s, sep: sep, maxsplit: maxsplit) : pyRSplit(s, sep: sep, maxsplit: maxsplit)
-            return .list(ListBox(parts.map { .string($0) }))
-        case "splitlines":
-            let keep = try truthy(arg(0) ?? args.keyword("keepends") ?? .bool(false))
-            return .list(ListBox(pySplitLines(s, keepEnds: keep).map { .string($0) }))
-        case "join":
-            guard let a = arg(0) else { throw TemplateError(.typeError, "join() takes exactly one argument (0 given)") }
-            var parts: [String] = []
-            for (i, item) in try iterate(a).enumerated() {
-                guard case .string(let x) = item else {
-                    throw TemplateError(.typeError, "sequence item \(i): expected str instance, \(item.typeName) found")
-                }
-                parts.append(x)
-            }
-            return .string(parts.joined(separator: s))
-        case "find", "rfind", "index", "rindex", "count":
-            guard case .string(let sub)? = arg(0) else {
-                throw TemplateError(.typeError, "must be str, not \(arg(0)?.typeName ?? "nothing")")
-            }
-            let hay = Array(s.unicodeScalars)
-            let start = try intArg(1, 0)
-            let end = try intArg(2, hay.count)
-            let lo = start < 0 ? max(0, start + hay.count) : min(start, hay.count)
-            let hi = end < 0 ? max(0, end + hay.count) : min(end, hay.count)
-            let needle = Array(sub.unicodeScalars)
-            if name == "count" {
-                if needle.isEmpty { return .int(max(0, hi - lo) + 1) }
-                var n = 0
-                var i = lo
-                while i + needle.count <= hi {
-                    if Array(hay[i..<(i + needle.count)]) == needle {
-                        n += 1
-                        i += needle.count
-                    } else {
-                        i += 1
-                    }
-                }
-                return .int(n)
-            }
-            var found = -1
-            if lo <= hi && needle.count <= hi - lo {
-                let range = Array(lo...(hi - needle.count))
-                for i in (name.hasPrefix("r") ? range.reversed() : range) where Array(hay[i..<(i + needle.count)]) == needle {
-                    found = i
-                    break
-                }
-            }
-            if found < 0 && name.hasSuffix("index") { throw TemplateError(.valueError, "substring not found") }
-            return .int(found)
-        case "zfill":
-            let width = try intArg(0, 0)
-            var scalars = Array(s.unicodeScalars)
-            let pad = width - scalars.count
-            guard pad > 0 else { return .string(s) }
-            var signChar: UnicodeScalar?
-            if let f = scalars.first, f == "+" || f == "-" { signChar = scalars.removeFirst() }
-            var outView = String.UnicodeScalarView()
-            if let signChar { outView.append(signChar) }
-            outView.append(contentsOf: Array(repeating: "0", count: pad))
-            outView.append(contentsOf: scalars)
-            return .string(String(outView))
+        }
+        if found < 0 && name.hasSuffix("index") { throw TemplateError(.valueError, "substring not found") }
+        return .int(found)
+    }
+
+    /// `zfill(width)`: zeros after the sign.
+    private func stringZeroFill(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let width = try args.intArg(0, 0)
+        var scalars = Array(s.unicodeScalars)
+        let pad = width - scalars.count
+        guard pad > 0 else { return .string(s) }
+        var signChar: UnicodeScalar?
+        if let f = scalars.first, f == "+" || f == "-" { signChar = scalars.removeFirst() }
+        var outView = String.UnicodeScalarView()
+        if let signChar { outView.append(signChar) }
+        try SizeLimit.check(pad)
+        outView.append(contentsOf: Array(repeating: "0", count: pad))
+        outView.append(contentsOf: scalars)
+        return .string(String(outView))
+    }
+
+    /// The `is…` predicates (Unicode properties as Python reads them).
+    private func stringClassify(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        switch name {
         // isdecimal: category Nd; isdigit: also digits (²); isnumeric: any numeric (½, Ⅻ).
         case "isdecimal":
             return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal })
@@ -199,82 +250,104 @@ extension Renderer {
         case "isidentifier":
             guard let f = s.unicodeScalars.first, f == "_" || f.properties.isXIDStart else { return .bool(false) }
             return .bool(s.unicodeScalars.dropFirst().allSatisfy { $0.properties.isXIDContinue })
-        case "format_map":
-            // The sandbox formats with the mapping as keyword arguments.
-            guard args.positional.count == 1, args.keywords.isEmpty else {
-                throw TemplateError(
-                    .typeError, "format_map() takes exactly one argument \(args.positional.count + args.keywords.count) given")
+        default: throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
+        }
+    }
+
+    /// `format_map(mapping)`.
+    private func stringFormatMap(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        // The sandbox formats with the mapping as keyword arguments.
+        guard args.positional.count == 1, args.keywords.isEmpty else {
+            throw TemplateError(
+                .typeError, "format_map() takes exactly one argument \(args.positional.count + args.keywords.count) given")
+        }
+        guard case .dict(let d) = args.positional[0] else {
+            throw TemplateError(.typeError, "'\(args.positional[0].typeName)' object is not a mapping")
+        }
+        return .string(try strFormat(s, Arguments([], keywords: d.pairs.compactMap { k, v in k.stringValue.map { ($0, v) } })))
+    }
+
+    /// `translate(table)`: code points mapped to strings, code points or None.
+    private func stringTranslate(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        guard let table = args.arg(0) else { throw TemplateError(.typeError, "translate() takes exactly one argument (0 given)") }
+        var out = ""
+        for u in s.unicodeScalars {
+            let mapped: Value
+            do {
+                mapped = try getitem(table, .int(Int(u.value)))
+            } catch let e as TemplateError where e.kind == .undefinedError {
+                mapped = .undefined(Undefined())
             }
-            guard case .dict(let d) = args.positional[0] else {
-                throw TemplateError(.typeError, "'\(args.positional[0].typeName)' object is not a mapping")
-            }
-            return .string(try strFormat(s, Arguments([], keywords: d.pairs.compactMap { k, v in k.stringValue.map { ($0, v) } })))
-        case "maketrans":
-            return try maketrans(args)
-        case "translate":
-            guard let table = arg(0) else { throw TemplateError(.typeError, "translate() takes exactly one argument (0 given)") }
-            var out = ""
-            for u in s.unicodeScalars {
-                let mapped: Value
-                do {
-                    mapped = try getitem(table, .int(Int(u.value)))
-                } catch let e as TemplateError where e.kind == .undefinedError {
-                    mapped = .undefined(Undefined())
+            switch mapped {
+            case .undefined: out.unicodeScalars.append(u)
+            case .none: break
+            case .string(let x): out += x
+            case .int(let i):
+                guard let c = UnicodeScalar(UInt32(clamping: max(0, i))), i >= 0 else {
+                    throw TemplateError(.valueError, "character mapping must be in range(0x110000)")
                 }
-                switch mapped {
-                case .undefined: out.unicodeScalars.append(u)
-                case .none: break
-                case .string(let x): out += x
-                case .int(let i):
-                    guard let c = UnicodeScalar(UInt32(clamping: max(0, i))), i >= 0 else {
-                        throw TemplateError(.valueError, "character mapping must be in range(0x110000)")
-                    }
-                    out.unicodeScalars.append(c)
-                default:
-                    throw TemplateError(.typeError, "character mapping must return integer, None or str")
-                }
+                out.unicodeScalars.append(c)
+            default:
+                throw TemplateError(.typeError, "character mapping must return integer, None or str")
             }
-            return .string(out)
-        case "format":
-            return .string(try strFormat(s, args))
-        case "center", "ljust", "rjust":
-            let width = try intArg(0, 0)
-            let fill = try needString(arg(1), "fill character") ?? " "
-            guard fill.unicodeScalars.count == 1 else {
-                throw TemplateError(.typeError, "The fill character must be exactly one character long")
-            }
-            return .string(pyPad(s, width: width, fill: fill, align: name))
-        case "partition", "rpartition":
-            guard case .string(let sep)? = arg(0), !sep.isEmpty else { throw TemplateError(.valueError, "empty separator") }
-            let range = name == "partition" ? s.range(of: sep) : s.range(of: sep, options: .backwards)
-            guard let r = range else {
-                return name == "partition" ? .tuple([.string(s), "", ""]) : .tuple(["", "", .string(s)])
-            }
-            return .tuple([.string(String(s[..<r.lowerBound])), .string(sep), .string(String(s[r.upperBound...]))])
+        }
+        return .string(out)
+    }
+
+    /// `center`, `ljust`, `rjust(width[, fillchar])`.
+    private func stringPad(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let width = try args.intArg(0, 0)
+        let fill = try needString(args.arg(1), "fill character") ?? " "
+        guard fill.unicodeScalars.count == 1 else {
+            throw TemplateError(.typeError, "The fill character must be exactly one character long")
+        }
+        return .string(try pyPad(s, width: width, fill: fill, align: name))
+    }
+
+    /// `partition`/`rpartition(sep)`.
+    private func stringPartition(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        guard case .string(let sep)? = args.arg(0), !sep.isEmpty else { throw TemplateError(.valueError, "empty separator") }
+        let range = name == "partition" ? s.range(of: sep) : s.range(of: sep, options: .backwards)
+        guard let r = range else {
+            return name == "partition" ? .tuple([.string(s), "", ""]) : .tuple(["", "", .string(s)])
+        }
+        return .tuple([.string(String(s[..<r.lowerBound])), .string(sep), .string(String(s[r.upperBound...]))])
+    }
+
+    /// `removeprefix`/`removesuffix`.
+    private func stringRemoveAffix(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        switch name {
         case "removeprefix":
-            guard case .string(let x)? = arg(0) else { throw TemplateError(.typeError, "removeprefix() argument must be str") }
+            guard case .string(let x)? = args.arg(0) else { throw TemplateError(.typeError, "removeprefix() argument must be str") }
             return .string(s.hasPrefix(x) ? String(s.dropFirst(x.count)) : s)
         case "removesuffix":
-            guard case .string(let x)? = arg(0) else { throw TemplateError(.typeError, "removesuffix() argument must be str") }
+            guard case .string(let x)? = args.arg(0) else { throw TemplateError(.typeError, "removesuffix() argument must be str") }
             return .string(!x.isEmpty && s.hasSuffix(x) ? String(s.dropLast(x.count)) : s)
-        case "expandtabs":
-            let size = try intArg(0, 8)
-            var out = ""
-            var col = 0
-            for c in s {
-                if c == "\t" {
-                    let n = size > 0 ? size - col % size : 0
-                    out += String(repeating: " ", count: n)
-                    col += n
-                } else {
-                    out.append(c)
-                    col = (c == "\n" || c == "\r") ? 0 : col + 1
-                }
-            }
-            return .string(out)
-        default:
-            throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
+        default: throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
         }
+    }
+
+    /// `expandtabs(tabsize=8)`.
+    private func stringExpandTabs(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
+        let size = try args.intArg(0, 8)
+        // The tab size is a C int in Python.
+        if size > Int(Int32.max) || size < Int(Int32.min) {
+            throw TemplateError(.overflowError, "Python int too large to convert to C int")
+        }
+        var out = ""
+        var col = 0
+        for c in s {
+            if c == "\t" {
+                let n = size > 0 ? size - col % size : 0
+                try SizeLimit.check(out.utf8.count + n)
+                out += String(repeating: " ", count: n)
+                col += n
+            } else {
+                out.append(c)
+                col = (c == "\n" || c == "\r") ? 0 : col + 1
+            }
+        }
+        return .string(out)
     }
 
     private func numberMethod(_ v: Value, _ name: String, _ args: Arguments) throws -> Value {
@@ -387,11 +460,14 @@ extension Renderer {
         switch name {
         case "append":
             guard p.count == 1 else { throw TemplateError(.typeError, "list.append() takes exactly one argument (\(p.count) given)") }
+            if l.items.count >= SizeLimit.maxValues { throw SizeLimit.memoryError }
             l.items.append(p[0])
             return .none
         case "extend":
             guard p.count == 1 else { throw TemplateError(.typeError, "list.extend() takes exactly one argument (\(p.count) given)") }
-            l.items.append(contentsOf: try iterate(p[0]))
+            let more = try iterate(p[0])
+            try SizeLimit.checkValues(l.items.count + more.count)
+            l.items.append(contentsOf: more)
             return .none
         case "insert":
             guard p.count == 2, let i = p[0].intValue else { throw TemplateError(.typeError, "insert expected 2 arguments") }
@@ -481,5 +557,20 @@ extension Renderer {
         default:
             throw TemplateError(.typeError, "'dict' object has no attribute '\(name)'")
         }
+    }
+}
+
+extension Arguments {
+    /// The `i`th positional argument, if given.
+    fileprivate func arg(_ i: Int) -> Value? { i < positional.count ? positional[i] : nil }
+
+    /// The `i`th positional argument as an int, `dflt` when absent or None.
+    fileprivate func intArg(_ i: Int, _ dflt: Int) throws -> Int {
+        guard let v = arg(i) else { return dflt }
+        if case .none = v { return dflt }
+        guard let n = v.intValue else {
+            throw TemplateError(.typeError, "'\(v.typeName)' object cannot be interpreted as an integer")
+        }
+        return n
     }
 }

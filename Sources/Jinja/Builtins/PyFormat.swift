@@ -74,7 +74,7 @@ extension Renderer {
             }
             value = args.positional[auto]
             auto += 1
-        } else if let n = Int(head) {
+        } else if let n = try formatIndex(head) {
             guard n < args.positional.count else {
                 throw TemplateError(.indexError, "tuple index out of range")
             }
@@ -93,7 +93,7 @@ extension Renderer {
                 rest = rest.dropFirst()
                 let key = rest.prefix { $0 != "]" }
                 rest = rest.dropFirst(key.count + 1)
-                value = try getitem(value, Int(key).map { .int($0) } ?? .string(String(key)))
+                value = try getitem(value, try formatIndex(key).map { .int($0) } ?? .string(String(key)))
             }
         }
         return value
@@ -135,6 +135,10 @@ extension Renderer {
             widthText.append(f)
             s.removeFirst()
         }
+        // Python parses the width into a Py_ssize_t.
+        if Int(widthText) == nil && !widthText.isEmpty {
+            throw TemplateError(.valueError, "Too many decimal digits in format string")
+        }
         var grouping: Character?
         if let f = s.first, f == "," || f == "_" {
             grouping = f
@@ -148,7 +152,12 @@ extension Renderer {
                 p.append(f)
                 s.removeFirst()
             }
-            precision = Int(p)
+            // Python parses the precision into a C int.
+            guard p.count <= 18, let n = Int(p), n <= Int(Int32.max) else {
+                throw TemplateError(.valueError, "precision too big")
+            }
+            precision = p.isEmpty ? nil : n
+            try SizeLimit.check(n)
         }
         let type = s.first
         if s.count > 1 { throw TemplateError(.valueError, "Invalid format specifier '\(spec)' for object of type '\(value.typeName)'") }
@@ -173,7 +182,10 @@ extension Renderer {
             body = String(n.magnitude, radix: radix, uppercase: type == "X")
             if alternate { body = "0" + String(type!) + body }
         case (.int, "c"):
-            body = UnicodeScalar(UInt32(value.intValue!)).map { String($0) } ?? ""
+            let n = value.intValue!
+            guard n >= 0, n < 0x110000 else { throw TemplateError(.overflowError, "%c arg not in range(0x110000)") }
+            // Surrogates are code points to Python; no Swift string holds one.
+            body = UnicodeScalar(UInt32(n)).map { String($0) } ?? "\u{FFFD}"
             numeric = false
         case (.int, _), (.float, _), (.bool, _):
             guard let d = value.doubleValue else { fallthrough }
@@ -209,16 +221,24 @@ extension Renderer {
         let width = Int(widthText) ?? 0
         let len = signText.count + body.count
         guard width > len else { return signText + body }
-        let pad = String(repeating: fill, count: width - len)
+        let pad = try SizeLimit.repeating(fill, count: width - len)
         switch align ?? (numeric ? ">" : "<") {
         case "<": return signText + body + pad
         case "^":
             let left = (width - len) / 2
-            return String(repeating: fill, count: left) + signText + body
-                + String(repeating: fill, count: width - len - left)
+            return try SizeLimit.repeating(fill, count: left) + signText + body
+                + SizeLimit.repeating(fill, count: width - len - left)
         case "=": return signText + pad + body
         default: return pad + signText + body
         }
+    }
+
+    /// A field name or `[key]` that is all ASCII digits is an index (`{0}`, `{0[1]}`);
+    /// anything else (`-1`, `+1`) is a name. Python parses the index into a Py_ssize_t.
+    private func formatIndex(_ s: Substring) throws -> Int? {
+        guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let n = Int(s) else { throw TemplateError(.valueError, "Too many decimal digits in format string") }
+        return n
     }
 
     private func group(_ digits: String, _ sep: Character?) -> String {

@@ -158,12 +158,16 @@ func pyStrip(_ s: String, chars: String?, left: Bool, right: Bool) -> String {
 }
 
 /// Python's `str.replace(old, new, count)` (count < 0: all).
-func pyReplace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
+func pyReplace(_ s: String, _ old: String, _ new: String, count: Int) throws -> String {
     if count == 0 { return s }
     let hay = Array(s.unicodeScalars)
     let needle = Array(old.unicodeScalars)
     var out = String.UnicodeScalarView()
     var done = 0
+    // Each replacement adds `new`: the result size grows with their product.
+    let most = count < 0 ? hay.count + 1 : min(count, hay.count + 1)
+    let grow = new.utf8.count - old.utf8.count
+    if grow > 0 { try SizeLimit.check(s.utf8.count + most * grow) }
     if needle.isEmpty {
         // Python inserts `new` between every character and at both ends.
         for u in hay {
@@ -268,18 +272,19 @@ func pySplitLines(_ s: String, keepEnds: Bool) -> [String] {
 }
 
 /// Python's `center`/`ljust`/`rjust` by code points.
-func pyPad(_ s: String, width: Int, fill: String, align: String) -> String {
+func pyPad(_ s: String, width: Int, fill: String, align: String) throws -> String {
     let n = s.unicodeScalars.count
+    // Compared before subtracting: a width near Int.min would overflow.
+    guard width > n else { return s }
     let marg = width - n
-    guard marg > 0 else { return s }
-    func pad(_ k: Int) -> String { String(repeating: fill, count: k) }
+    func pad(_ k: Int) throws -> String { try SizeLimit.repeating(fill, count: k) }
     switch align {
-    case "ljust": return s + pad(marg)
-    case "rjust": return pad(marg) + s
+    case "ljust": return try s + pad(marg)
+    case "rjust": return try pad(marg) + s
     default:
         // CPython's pad(): left = marg/2 + (marg & width & 1)
         let left = marg / 2 + (marg & width & 1)
-        return pad(left) + s + pad(marg - left)
+        return try pad(left) + s + pad(marg - left)
     }
 }
 
@@ -354,6 +359,8 @@ extension Renderer {
                     w.unicodeScalars.append(chars[i])
                     i += 1
                 }
+                // Python parses the width into a Py_ssize_t.
+                if !w.isEmpty && Int(w) == nil { throw TemplateError(.valueError, "width too big") }
                 width = Int(w)
             }
             var precision: Int?
@@ -361,6 +368,10 @@ extension Renderer {
                 i += 1
                 if i < chars.count, chars[i] == "*" {
                     precision = try nextArg().intValue
+                    // A C int in Python.
+                    if let p = precision, p > Int(Int32.max) || p < Int(Int32.min) {
+                        throw TemplateError(.overflowError, "Python int too large to convert to C int")
+                    }
                     i += 1
                 } else {
                     var p = ""
@@ -368,6 +379,8 @@ extension Renderer {
                         p.unicodeScalars.append(chars[i])
                         i += 1
                     }
+                    if let n = Int(p), n > Int(Int32.max) { throw TemplateError(.valueError, "precision too big") }
+                    if !p.isEmpty && Int(p) == nil { throw TemplateError(.valueError, "precision too big") }
                     precision = Int(p) ?? 0
                 }
             }
@@ -417,13 +430,18 @@ extension Renderer {
             if let i = v.intValue {
                 n = i
             } else if case .float(let d) = v, d.isFinite {
-                n = Int(d.rounded(.towardZero))
+                guard let t = Int(exactly: d.rounded(.towardZero)) else {
+                    throw TemplateError(.overflowError, "integer result too large")
+                }
+                n = t
             } else {
                 throw TemplateError(.typeError, "%\(conv) format: a real number is required, not \(v.typeName)")
             }
             negative = n < 0
             body = String(n.magnitude)
-            if let precision, body.count < precision { body = String(repeating: "0", count: precision - body.count) + body }
+            if let precision, body.count < precision {
+                body = try SizeLimit.repeating("0", count: precision - body.count) + body
+            }
         case "x", "X", "o":
             numeric = true
             guard let n = v.intValue else {
@@ -438,10 +456,13 @@ extension Renderer {
                 throw TemplateError(.typeError, "must be real number, not \(v.typeName)")
             }
             negative = d < 0 || (d == 0 && d.sign == .minus)
+            try SizeLimit.check(precision ?? 0)
             body = cFormat(abs(d), conv: conv, precision: precision ?? 6, alternate: flags.contains("#"))
         case "c":
-            if let i = v.intValue, let u = UnicodeScalar(UInt32(max(0, i))) {
-                body = String(u)
+            if let i = v.intValue {
+                guard i >= 0, i < 0x110000 else { throw TemplateError(.overflowError, "%c arg not in range(0x110000)") }
+                // Surrogates are code points to Python; no Swift string holds one.
+                body = UnicodeScalar(UInt32(i)).map { String($0) } ?? "\u{FFFD}"
             } else if case .string(let s) = v, s.unicodeScalars.count == 1 {
                 body = s
             } else {
@@ -457,9 +478,9 @@ extension Renderer {
         let total = sign.unicodeScalars.count + body.unicodeScalars.count
         guard let width, width > total else { return sign + body }
         let pad = width - total
-        if flags.contains("-") { return sign + body + String(repeating: " ", count: pad) }
-        if numeric && flags.contains("0") { return sign + String(repeating: "0", count: pad) + body }
-        return String(repeating: " ", count: pad) + sign + body
+        if flags.contains("-") { return sign + body + (try SizeLimit.repeating(" ", count: pad)) }
+        if numeric && flags.contains("0") { return sign + (try SizeLimit.repeating("0", count: pad)) + body }
+        return try SizeLimit.repeating(" ", count: pad) + sign + body
     }
 }
 

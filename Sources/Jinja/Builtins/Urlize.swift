@@ -125,7 +125,7 @@ enum Urlize {
 extension BuiltinFilters {
     /// `do_urlize(value, trim_url_limit=None, nofollow=False, target=None, rel=None,
     /// extra_schemes=None)` with Jinja's default policies (`rel="noopener"`).
-    static let urlize: Filter = { v, a, r in
+    static func doUrlize(_ v: Value, _ a: Arguments, _ r: Renderer) throws -> Value {
         let b = try a.bind(
             ["trim_url_limit", "nofollow", "target", "rel", "extra_schemes"], function: "do_urlize")
         func optional(_ x: Value?) -> Value? {

@@ -82,7 +82,11 @@ final class PyIterator: RuntimeObject, @unchecked Sendable {
     /// Consumes the rest of the items.
     func drain(_ r: Renderer) throws -> [Value] {
         var out: [Value] = []
-        while let v = try next(r) { out.append(v) }
+        while let v = try next(r) {
+            // A generator may yield without end (`slice(2**62)`): Python runs out of memory.
+            if out.count >= SizeLimit.maxValues { throw SizeLimit.memoryError }
+            out.append(v)
+        }
         return out
     }
 }
@@ -146,21 +150,24 @@ final class RangeObject: RuntimeObject, @unchecked Sendable {
         self.start = start
         self.stop = stop
         self.step = step
+        // The distance between two Ints always fits a UInt; a count beyond Int.max (only
+        // `range(-2**63, 2**63 - 1)`) saturates, which the size checks of callers reject.
         if step > 0 {
-            count = start < stop ? (stop - start - 1) / step + 1 : 0
+            count = start < stop ? Int(clamping: (UInt(bitPattern: stop &- start) - 1) / step.magnitude + 1) : 0
         } else {
-            count = start > stop ? (start - stop - 1) / -step + 1 : 0
+            count = start > stop ? Int(clamping: (UInt(bitPattern: start &- stop) - 1) / step.magnitude + 1) : 0
         }
     }
 
     var typeName: String { "range" }
     var repr: String { step == 1 ? "range(\(start), \(stop))" : "range(\(start), \(stop), \(step))" }
-    var iterationValues: [Value]? { (0..<count).map { .int(start + $0 * step) } }
+    var iterationValues: [Value]? { (0..<count).map { at($0) } }
     var length: Int? { count }
     var isSequence: Bool { true }
 
-    /// The `i`th item (0 ≤ i < count).
-    @inline(__always) func at(_ i: Int) -> Value { .int(start + i * step) }
+    /// The `i`th item (0 ≤ i < count). It lies between start and stop, so the wrapping
+    /// arithmetic gives the exact value even where `i * step` alone would not fit.
+    @inline(__always) func at(_ i: Int) -> Value { .int(start &+ i &* step) }
 
     func item(_ key: Value) -> Value? {
         guard let i = key.intValue, !key.isFloat else { return nil }
@@ -171,7 +178,16 @@ final class RangeObject: RuntimeObject, @unchecked Sendable {
     /// `range[a:b:c]`, another range (as Python computes it).
     func slice(_ a: Int?, _ b: Int?, _ c: Int?) throws -> RangeObject {
         let (i, j, k) = try sliceIndices(count, a, b, c)
-        return RangeObject(start: start + i * step, stop: start + j * step, step: step * k)
+        // The new bounds may lie one step outside the old ones, where an Int ends.
+        func bound(_ n: Int) throws -> Int {
+            let (offset, o1) = n.multipliedReportingOverflow(by: step)
+            let (v, o2) = start.addingReportingOverflow(offset)
+            if o1 || o2 { throw TemplateError(.overflowError, "Python int too large to convert to C ssize_t") }
+            return v
+        }
+        let (newStep, overflow) = step.multipliedReportingOverflow(by: k)
+        if overflow { throw TemplateError(.overflowError, "Python int too large to convert to C ssize_t") }
+        return RangeObject(start: try bound(i), stop: try bound(j), step: newStep)
     }
 
     func attribute(_ name: String) -> Value? {
@@ -200,9 +216,10 @@ final class RangeObject: RuntimeObject, @unchecked Sendable {
     func contains(_ needle: Value) -> Bool {
         if let n = needle.intValue, !needle.isFloat {
             guard count > 0 else { return false }
-            let off = n - start
             if step > 0 ? (n < start || n >= stop) : (n > start || n <= stop) { return false }
-            return off % step == 0
+            // n lies between start and stop: the distance fits a UInt.
+            let distance = step > 0 ? UInt(bitPattern: n &- start) : UInt(bitPattern: start &- n)
+            return distance % step.magnitude == 0
         }
         guard needle.isNumber else { return false }
         return (0..<count).contains { pyEquals(at($0), needle) }

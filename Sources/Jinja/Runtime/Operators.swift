@@ -70,7 +70,8 @@ extension Renderer {
         case .floordiv:
             if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
                 if y == 0 { throw TemplateError(.zeroDivisionError, "integer division or modulo by zero") }
-                return .int(floorDiv(x, y))
+                guard let q = floorDiv(x, y) else { throw TemplateError(.overflowError, "integer result too large") }
+                return .int(q)
             }
             guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("//", a, b) }
             if y == 0 { throw TemplateError(.zeroDivisionError, "float floor division by zero") }
@@ -79,7 +80,7 @@ extension Renderer {
             if case .string(let fmt) = a { return .string(try percentFormat(fmt, b)) }
             if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
                 if y == 0 { throw TemplateError(.zeroDivisionError, "integer modulo by zero") }
-                return .int(x - floorDiv(x, y) * y)
+                return .int(floorMod(x, y))
             }
             guard let x = a.doubleValue, let y = b.doubleValue else { throw unsupported("%", a, b) }
             if y == 0 { throw TemplateError(.zeroDivisionError, "float modulo") }
@@ -120,11 +121,17 @@ extension Renderer {
 
     private func add(_ a: Value, _ b: Value) throws -> Value {
         switch (a, b) {
-        case (.string(let x), .string(let y)): return .string(x + y)
+        case (.string(let x), .string(let y)):
+            try SizeLimit.check(x.utf8.count + y.utf8.count)
+            return .string(x + y)
         case (.string, _): throw TemplateError(.typeError, "can only concatenate str (not \"\(b.typeName)\") to str")
-        case (.list(let x), .list(let y)): return .list(ListBox(x.items + y.items))
+        case (.list(let x), .list(let y)):
+            try SizeLimit.checkValues(x.items.count + y.items.count)
+            return .list(ListBox(x.items + y.items))
         case (.list, _): throw TemplateError(.typeError, "can only concatenate list (not \"\(b.typeName)\") to list")
-        case (.tuple(let x), .tuple(let y)): return .tuple(x + y)
+        case (.tuple(let x), .tuple(let y)):
+            try SizeLimit.checkValues(x.count + y.count)
+            return .tuple(x + y)
         case (.tuple, _): throw TemplateError(.typeError, "can only concatenate tuple (not \"\(b.typeName)\") to tuple")
         default:
             if let x = a.intValue, let y = b.intValue, !a.isFloat, !b.isFloat {
@@ -149,9 +156,13 @@ extension Renderer {
             switch seq {
             case .string(let s):
                 let c = try count(n)
-                return .string(c > 0 ? String(repeating: s, count: c) : "")
-            case .list(let l): return .list(ListBox(repeated(l.items, try count(n))))
-            case .tuple(let t): return .tuple(repeated(t, try count(n)))
+                // CPython checks the length (in code points) before it tries to allocate.
+                if c > 0, s.unicodeScalars.count.multipliedReportingOverflow(by: c).overflow {
+                    throw TemplateError(.overflowError, "repeated string is too long")
+                }
+                return .string(try SizeLimit.repeating(s, count: c))
+            case .list(let l): return .list(ListBox(try repeated(l.items, try count(n))))
+            case .tuple(let t): return .tuple(try repeated(t, try count(n)))
             default: return nil
             }
         }
@@ -166,8 +177,11 @@ extension Renderer {
         throw unsupported("*", a, b)
     }
 
-    private func repeated(_ xs: [Value], _ n: Int) -> [Value] {
-        guard n > 0 else { return [] }
+    private func repeated(_ xs: [Value], _ n: Int) throws -> [Value] {
+        guard n > 0, !xs.isEmpty else { return [] }
+        let (total, overflow) = xs.count.multipliedReportingOverflow(by: n)
+        if overflow { throw SizeLimit.memoryError }
+        try SizeLimit.checkValues(total)
         var out: [Value] = []
         out.reserveCapacity(xs.count * n)
         for _ in 0..<n { out.append(contentsOf: xs) }
@@ -355,10 +369,19 @@ private func lexCompare<T>(_ x: [T], _ y: [T], _ cmp: (T, T) -> Int) -> Int {
     return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
 }
 
-/// Floor division of integers, rounding toward negative infinity like Python.
-func floorDiv(_ x: Int, _ y: Int) -> Int {
-    let q = x / y
+/// Floor division of integers, rounding toward negative infinity like Python; nil for
+/// the one quotient that does not fit (`Int.min // -1`). `y` is not zero.
+func floorDiv(_ x: Int, _ y: Int) -> Int? {
+    let (q, overflow) = x.dividedReportingOverflow(by: y)
+    if overflow { return nil }
     return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q
+}
+
+/// Python's integer `%`: the result takes the sign of the divisor. `y` is not zero.
+func floorMod(_ x: Int, _ y: Int) -> Int {
+    let (r, overflow) = x.remainderReportingOverflow(dividingBy: y)
+    if overflow { return 0 }  // Int.min % -1
+    return r != 0 && ((r < 0) != (y < 0)) ? r + y : r
 }
 
 /// Python's float `//`: `(x - x % y) / y` rounded, as CPython's float_floor_div does.

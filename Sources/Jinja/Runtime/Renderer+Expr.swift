@@ -12,7 +12,7 @@ extension Renderer {
         do {
             return try evalInner(e, scope)
         } catch let err as TemplateError {
-            throw err.located(scope.templateName, e.line, nil)
+            throw err.located(scope.templateName, e.line, nil, span: e.span)
         }
     }
 
@@ -130,7 +130,11 @@ extension Renderer {
     private func evalCompareOrConcat(_ e: Expr, _ scope: Scope) throws -> Value {
         if case .concat(let xs) = e.kind {
             var s = ""
-            for x in xs { s += try str(try eval(x, scope)) }
+            for x in xs {
+                let part = try str(try eval(x, scope))
+                try SizeLimit.check(s.utf8.count + part.utf8.count)
+                s += part
+            }
             return .string(s)
         }
         guard case .compare(let first, let ops) = e.kind else { return .none }
@@ -209,7 +213,7 @@ extension Renderer {
         do {
             return try applyFilter(name, fn, value, try evalArgs(argExprs, scope), scope)
         } catch let err as TemplateError {
-            throw err.located(scope.templateName, e.line, nil)
+            throw err.located(scope.templateName, e.line, nil, span: e.span)
         }
     }
 

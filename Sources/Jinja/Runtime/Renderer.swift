@@ -22,6 +22,18 @@ public final class Renderer {
     /// Raises `RecursionError` before the thread's stack runs out.
     let stackGuard = StackGuard()
 
+    #if FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+        /// Fuzzing only: loop iterations and calls one render may still make. A fuzzer
+        /// finds nested loops of `range(100000)` quickly; they terminate, but not within
+        /// a fuzzer's time limit, and would be reported as hangs.
+        var fuel = 20_000
+
+        func burnFuel() throws {
+            fuel -= 1
+            if fuel < 0 { throw TemplateError(.templateRuntimeError, "fuzzing budget exhausted") }
+        }
+    #endif
+
     init(environment: Environment) {
         self.environment = environment
         self.strict = environment.options.undefined == .strict
@@ -78,6 +90,9 @@ public final class Renderer {
     }
 
     func enter() throws {
+        #if FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+            try burnFuel()
+        #endif
         try stackGuard.check()
         depth += 1
         if depth > Renderer.maxDepth {
@@ -111,7 +126,7 @@ public final class Renderer {
         do {
             try execInner(s, scope)
         } catch let e as TemplateError {
-            throw e.located(scope.templateName, s.line, nil)
+            throw e.located(scope.templateName, s.line, nil, span: s.span)
         }
     }
 
@@ -376,6 +391,9 @@ public final class Renderer {
             loop = LoopContext(items: items, depth0: depth0, recurse: recurse)
         }
         for (i, item) in items.enumerated() {
+            #if FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+                try burnFuel()
+            #endif
             let iter = scope.inner(frames.body)
             if let loop {
                 loop.index0 = i
@@ -399,7 +417,10 @@ public final class Renderer {
         default:
             var it = try pyIter(v)
             var out: [Value] = []
-            while let x = try it.next(self) { out.append(x) }
+            while let x = try it.next(self) {
+                if out.count >= SizeLimit.maxValues { throw SizeLimit.memoryError }
+                out.append(x)
+            }
             return out
         }
     }

@@ -2,6 +2,11 @@
 final class Expr: @unchecked Sendable {
     let kind: Kind
     let line: Int
+    /// The source the expression covers (set by the parser).
+    var span = SourceSpan(start: 0, end: 0)
+    /// Levels of nodes from this one down to its deepest leaf (set by the parser, which
+    /// refuses trees too deep to walk by recursion).
+    var height = 1
     /// For a loaded name (`.name`, and the namespace of `.nsRef`): how many frames up
     /// the name's ref lives, set by the `Resolver`; -1 when not resolved.
     var depth = -1
@@ -61,6 +66,8 @@ final class Expr: @unchecked Sendable {
 final class Stmt: @unchecked Sendable {
     let kind: Kind
     let line: Int
+    /// The statement's opening tag (`{% for … %}`), set by the parser; nil for output.
+    var span: SourceSpan?
 
     init(_ kind: Kind, line: Int) {
         self.kind = kind
@@ -150,5 +157,27 @@ final class Stmt: @unchecked Sendable {
         case fromImport(template: Expr, names: [(String, String)], withContext: Bool)
         /// `{% autoescape %}`: a scope of its own (Jinja wraps it in `nodes.Scope`).
         case autoescape(Expr, [Stmt], frame: FrameLayout)
+    }
+}
+
+extension Expr {
+    /// The direct operands of the node, in no particular order.
+    var children: [Expr] {
+        func args(_ a: Args) -> [Expr] {
+            a.positional + a.keywords.map(\.1) + [a.dynArgs, a.dynKwargs].compactMap { $0 }
+        }
+        switch kind {
+        case .const, .name, .nsRef: return []
+        case .getattr(let a, _), .neg(let a), .pos(let a), .not(let a): return [a]
+        case .getitem(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b): return [a, b]
+        case .slice(let a, let b, let c): return [a, b, c].compactMap { $0 }
+        case .list(let xs), .tuple(let xs), .concat(let xs): return xs
+        case .dict(let pairs): return pairs.flatMap { [$0.0, $0.1] }
+        case .compare(let a, let ops): return [a] + ops.map(\.1)
+        case .condExpr(let t, let a, let b): return [t, a] + (b.map { [$0] } ?? [])
+        case .call(let f, let a): return [f] + args(a)
+        case .filter(let operand, _, _, let a): return (operand.map { [$0] } ?? []) + args(a)
+        case .test(let operand, _, _, let a): return [operand] + args(a)
+        }
     }
 }

@@ -42,7 +42,14 @@ struct Lexer {
     }
 
     private func fail(_ message: String) -> TemplateError {
-        TemplateError(.templateSyntaxError, message, template: name, line: line)
+        var e = TemplateError(.templateSyntaxError, message, template: name, line: line)
+        e.span = SourceSpan(start: pos, end: pos + 1)
+        return e
+    }
+
+    /// Appends a token of `src[start..<end]`.
+    private mutating func emit(_ kind: TokenKind, _ text: String, _ start: Int, _ end: Int) {
+        tokens.append(Token(kind: kind, text: text, line: line, start: start, end: end))
     }
 
     // MARK: - byte helpers
@@ -155,7 +162,7 @@ struct Lexer {
         } catch let e as TemplateError {
             error = e
         } catch {}
-        tokens.append(Token(kind: .eof, text: "", line: tokens.last?.line ?? 1))
+        tokens.append(Token(kind: .eof, text: "", line: tokens.last?.line ?? 1, start: src.count, end: src.count))
         return tokens
     }
 
@@ -212,7 +219,7 @@ struct Lexer {
             }
         }
         if end > a {
-            tokens.append(Token(kind: .data, text: text(a, end), line: line))
+            emit(.data, text(a, end), a, end)
         }
         line += countNewlines(a, end) + strippedNewlines
     }
@@ -220,7 +227,7 @@ struct Lexer {
     private mutating func lexRoot() throws {
         guard let (start, opener) = findOpener(from: pos) else {
             // The rest is data.
-            tokens.append(Token(kind: .data, text: text(pos, src.count), line: line))
+            emit(.data, text(pos, src.count), pos, src.count)
             line += countNewlines(pos, src.count)
             pos = src.count
             return
@@ -229,14 +236,14 @@ struct Lexer {
         switch opener {
         case .variable:
             emitData(pos, start, sign: sign, lstripAllowed: false)
-            tokens.append(Token(kind: .variableBegin, text: "{{", line: line))
+            emit(.variableBegin, "{{", start, start + 2)
             pos = start + 2
             if sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { pos += 1 }
             lineStarting = false
             try lexTag(variable: true)
         case .block:
             emitData(pos, start, sign: sign, lstripAllowed: true)
-            tokens.append(Token(kind: .blockBegin, text: "{%", line: line))
+            emit(.blockBegin, "{%", start, start + 2)
             pos = start + 2
             if sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { pos += 1 }
             lineStarting = false
@@ -348,32 +355,32 @@ struct Lexer {
                     if starts("-}}", at: pos) {
                         var j = pos + 3
                         j = skipSpace(j)
-                        tokens.append(Token(kind: .variableEnd, text: "}}", line: line))
+                        emit(.variableEnd, "}}", pos, pos + (src[pos] == UInt8(ascii: "-") ? 3 : 2))
                         finishSkipped(upTo: j)
                         return
                     }
                     if starts("}}", at: pos) {
-                        tokens.append(Token(kind: .variableEnd, text: "}}", line: line))
+                        emit(.variableEnd, "}}", pos, pos + (src[pos] == UInt8(ascii: "-") ? 3 : 2))
                         finishSkipped(upTo: pos + 2)
                         return
                     }
                 } else {
                     if starts("+%}", at: pos) {
-                        tokens.append(Token(kind: .blockEnd, text: "%}", line: line))
+                        emit(.blockEnd, "%}", pos, pos + (src[pos] == UInt8(ascii: "%") ? 2 : 3))
                         finishSkipped(upTo: pos + 3)
                         return
                     }
                     if starts("-%}", at: pos) {
                         var j = pos + 3
                         j = skipSpace(j)
-                        tokens.append(Token(kind: .blockEnd, text: "%}", line: line))
+                        emit(.blockEnd, "%}", pos, pos + (src[pos] == UInt8(ascii: "%") ? 2 : 3))
                         finishSkipped(upTo: j)
                         return
                     }
                     if starts("%}", at: pos) {
                         var j = pos + 2
                         if opts.trimBlocks, at(j) == 10 { j += 1 }
-                        tokens.append(Token(kind: .blockEnd, text: "%}", line: line))
+                        emit(.blockEnd, "%}", pos, pos + (src[pos] == UInt8(ascii: "%") ? 2 : 3))
                         finishSkipped(upTo: j)
                         return
                     }
@@ -385,23 +392,29 @@ struct Lexer {
                 pos += space
                 continue
             }
-            if let tok = try lexNumber() {
+            let tokenStart = pos
+            if var tok = try lexNumber() {
+                (tok.start, tok.end) = (tokenStart, pos)
                 tokens.append(tok)
                 continue
             }
             if Lexer.isNameStart(c) || (c >= 0x80 && isWideWordChar(pos)) {
-                tokens.append(try lexName())
+                var tok = try lexName()
+                (tok.start, tok.end) = (tokenStart, pos)
+                tokens.append(tok)
                 continue
             }
             if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
-                tokens.append(try lexString(quote: c))
+                var tok = try lexString(quote: c)
+                (tok.start, tok.end) = (tokenStart, pos)
+                tokens.append(tok)
                 continue
             }
             // Operators, longest first.
             if pos + 1 < src.count {
                 let two = text(pos, pos + 2)
                 if Lexer.twoCharOps.contains(two) {
-                    tokens.append(Token(kind: .op, text: two, line: line))
+                    emit(.op, two, pos, pos + 2)
                     pos += 2
                     continue
                 }
@@ -419,7 +432,7 @@ struct Lexer {
                     }
                 default: break
                 }
-                tokens.append(Token(kind: .op, text: s, line: line))
+                emit(.op, s, pos, pos + 1)
                 pos += 1
                 continue
             }

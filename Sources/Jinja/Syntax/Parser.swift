@@ -28,6 +28,8 @@ struct Parser {
     private var expressionNesting = 0
     private var statementNesting = 0
     static let maxExpressionNesting = 100
+    /// The deepest expression tree (the renderer and the resolver walk it by recursion).
+    static let maxExpressionHeight = 400
     static let maxStatementNesting = 200
 
     private func tooDeep() -> TemplateError {
@@ -51,13 +53,32 @@ struct Parser {
     private mutating func next() -> Token {
         let t = tokens[i]
         if i < tokens.count - 1 { i += 1 }
+        lastEnd = t.end
         return t
     }
 
+    /// The end offset of the last token consumed: where the node being built ends.
+    private var lastEnd = 0
+
+    /// An expression node spanning from `start` to the last token consumed. (Parse the
+    /// operands before the call: a non-mutating call reads `self` before its arguments.)
+    private func node(_ kind: Expr.Kind, line: Int, from start: Int) throws -> Expr {
+        let e = Expr(kind, line: line)
+        e.span = SourceSpan(start: start, end: lastEnd)
+        e.height = 1 + (e.children.lazy.map(\.height).max() ?? 0)
+        // Operator chains (`1 + 1 + …`, `x|f|f…`, `a.b.c…`) build deep trees without
+        // nesting brackets; Jinja2 fails on them in Python's compiler.
+        if e.height > Parser.maxExpressionHeight { throw tooDeep() }
+        return e
+    }
+
+    /// A syntax error at the current token (the one the parser could not take).
     private func fail(_ message: String, line: Int? = nil, kind: TemplateError.Kind = .templateSyntaxError)
         -> TemplateError
     {
-        TemplateError(kind, message, template: name, line: line ?? current.line)
+        var e = TemplateError(kind, message, template: name, line: line ?? current.line)
+        if line == nil || line == current.line { e.span = current.span }
+        return e
     }
 
     private static func describe(expr: String) -> String {
@@ -140,11 +161,14 @@ struct Parser {
                 _ = try expectKind(.variableEnd, "end of print statement")
             case .blockBegin:
                 flush()
+                let open = i
                 _ = next()
                 if let endTokens, current.kind == .name, endTokens.contains(current.text) {
                     return body
                 }
-                body.append(try parseStatement())
+                let statement = try parseStatement()
+                statement.span = tagSpan(from: open)
+                body.append(statement)
                 _ = try expectKind(.blockEnd, "end of statement block")
             default:
                 throw fail("unexpected '\(tok.description)'")
@@ -152,6 +176,13 @@ struct Parser {
         }
         flush()
         return body
+    }
+
+    /// The span of the tag that opens at token `open` (`{%` up to its `%}`).
+    private func tagSpan(from open: Int) -> SourceSpan {
+        var j = open
+        while j < tokens.count - 1, tokens[j].kind != .blockEnd { j += 1 }
+        return SourceSpan(start: tokens[open].start, end: tokens[j].end)
     }
 
     private mutating func failUnknownTag(_ tag: String?, line: Int) -> TemplateError {
@@ -474,8 +505,14 @@ struct Parser {
         while skipName("if") {
             let test = try parseOr()
             var expr3: Expr?
-            if skipName("else") { expr3 = try parseCondexpr() }
-            expr1 = Expr(.condExpr(test: test, then: expr1, otherwise: expr3), line: line)
+            if skipName("else") {
+                // `a if b else c if d else …` recurses here, not through parseExpression.
+                expressionNesting += 1
+                defer { expressionNesting -= 1 }
+                if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
+                expr3 = try parseCondexpr()
+            }
+            expr1 = try node(.condExpr(test: test, then: expr1, otherwise: expr3), line: line, from: expr1.span.start)
             line = current.line
         }
         return expr1
@@ -485,7 +522,8 @@ struct Parser {
         var line = current.line
         var left = try parseAnd()
         while skipName("or") {
-            left = Expr(.or(left, try parseAnd()), line: line)
+            let operand = try parseAnd()
+            left = try node(.or(left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -495,7 +533,8 @@ struct Parser {
         var line = current.line
         var left = try parseNot()
         while skipName("and") {
-            left = Expr(.and(left, try parseNot()), line: line)
+            let operand = try parseNot()
+            left = try node(.and(left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -503,11 +542,13 @@ struct Parser {
 
     private mutating func parseNot() throws -> Expr {
         if current.isName("not") {
+            let start = current.start
             let line = next().line
             expressionNesting += 1
             defer { expressionNesting -= 1 }
             if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
-            return Expr(.not(try parseNot()), line: line)
+            let operand = try parseNot()
+            return try node(.not(operand), line: line, from: start)
         }
         return try parseCompare()
     }
@@ -535,7 +576,7 @@ struct Parser {
             }
             line = current.line
         }
-        return ops.isEmpty ? expr : Expr(.compare(expr, ops), line: line)
+        return ops.isEmpty ? expr : try node(.compare(expr, ops), line: line, from: expr.span.start)
     }
 
     private mutating func parseMath1() throws -> Expr {
@@ -543,7 +584,8 @@ struct Parser {
         var left = try parseConcat()
         while current.isOp("+") || current.isOp("-") {
             let op: Expr.BinOp = next().text == "+" ? .add : .sub
-            left = Expr(.binary(op, left, try parseConcat()), line: line)
+            let operand = try parseConcat()
+            left = try node(.binary(op, left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -553,7 +595,7 @@ struct Parser {
         let line = current.line
         var args = [try parseMath2()]
         while skipOp("~") { args.append(try parseMath2()) }
-        return args.count == 1 ? args[0] : Expr(.concat(args), line: line)
+        return args.count == 1 ? args[0] : try node(.concat(args), line: line, from: args[0].span.start)
     }
 
     private mutating func parseMath2() throws -> Expr {
@@ -561,7 +603,8 @@ struct Parser {
         var left = try parsePow()
         while current.kind == .op, let op = Expr.BinOp(rawValue: current.text), [.mul, .div, .floordiv, .mod].contains(op) {
             _ = next()
-            left = Expr(.binary(op, left, try parsePow()), line: line)
+            let operand = try parsePow()
+            left = try node(.binary(op, left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -571,7 +614,8 @@ struct Parser {
         var line = current.line
         var left = try parseUnary()
         while skipOp("**") {
-            left = Expr(.binary(.pow, left, try parseUnary()), line: line)
+            let operand = try parseUnary()
+            left = try node(.binary(.pow, left, operand), line: line, from: left.span.start)
             line = current.line
         }
         return left
@@ -579,14 +623,17 @@ struct Parser {
 
     private mutating func parseUnary(withFilter: Bool = true) throws -> Expr {
         let line = current.line
+        let start = current.start
         var node: Expr
         expressionNesting += 1
         defer { expressionNesting -= 1 }
         if expressionNesting > Parser.maxExpressionNesting { throw tooDeep() }
         if skipOp("-") {
-            node = Expr(.neg(try parseUnary(withFilter: false)), line: line)
+            let operand = try parseUnary(withFilter: false)
+            node = try self.node(.neg(operand), line: line, from: start)
         } else if skipOp("+") {
-            node = Expr(.pos(try parseUnary(withFilter: false)), line: line)
+            let operand = try parseUnary(withFilter: false)
+            node = try self.node(.pos(operand), line: line, from: start)
         } else {
             node = try parsePrimary()
         }
@@ -601,31 +648,33 @@ struct Parser {
         case .name:
             _ = next()
             switch tok.text {
-            case "true", "True": return Expr(.const(.bool(true)), line: tok.line)
-            case "false", "False": return Expr(.const(.bool(false)), line: tok.line)
-            case "none", "None": return Expr(.const(.none), line: tok.line)
+            case "true", "True": return try node(.const(.bool(true)), line: tok.line, from: tok.start)
+            case "false", "False": return try node(.const(.bool(false)), line: tok.line, from: tok.start)
+            case "none", "None": return try node(.const(.none), line: tok.line, from: tok.start)
             default:
                 if withNamespace, current.isOp(".") {
                     _ = next()
                     let attr = try expectKind(.name, "name")
-                    return Expr(.nsRef(tok.text, attr.text), line: tok.line)
+                    return try node(.nsRef(tok.text, attr.text), line: tok.line, from: tok.start)
                 }
-                return Expr(.name(tok.text), line: tok.line)
+                return try node(.name(tok.text), line: tok.line, from: tok.start)
             }
         case .string:
             var s = next().text
             while current.kind == .string { s += next().text }
-            return Expr(.const(.string(s)), line: tok.line)
+            return try node(.const(.string(s)), line: tok.line, from: tok.start)
         case .integer:
             _ = next()
-            return Expr(.const(.int(tok.intValue)), line: tok.line)
+            return try node(.const(.int(tok.intValue)), line: tok.line, from: tok.start)
         case .float:
             _ = next()
-            return Expr(.const(.float(tok.floatValue)), line: tok.line)
+            return try node(.const(.float(tok.floatValue)), line: tok.line, from: tok.start)
         case .op where tok.text == "(":
             _ = next()
             let e = try parseTuple(explicitParentheses: true)
             try expectOp(")")
+            // The parentheses belong to the expression they enclose.
+            e.span = SourceSpan(start: tok.start, end: lastEnd)
             return e
         case .op where tok.text == "[":
             _ = next()
@@ -636,7 +685,7 @@ struct Parser {
                 items.append(try parseExpression())
             }
             try expectOp("]")
-            return Expr(.list(items), line: tok.line)
+            return try node(.list(items), line: tok.line, from: tok.start)
         case .op where tok.text == "{":
             _ = next()
             var pairs: [(Expr, Expr)] = []
@@ -648,7 +697,7 @@ struct Parser {
                 pairs.append((k, try parseExpression()))
             }
             try expectOp("}")
-            return Expr(.dict(pairs), line: tok.line)
+            return try node(.dict(pairs), line: tok.line, from: tok.start)
         default:
             if tok.kind == .eof { throw fail("unexpected 'end of template'") }
             throw fail("unexpected '\(tok.description)'")
@@ -689,7 +738,7 @@ struct Parser {
                 throw fail("Expected an expression, got '\(current.description)'")
             }
         }
-        return Expr(.tuple(args), line: line)
+        return try node(.tuple(args), line: line, from: args.first?.span.start ?? lastEnd)
     }
 
     private mutating func parsePostfix(_ node: Expr) throws -> Expr {
@@ -724,9 +773,10 @@ struct Parser {
         let tok = next()
         if tok.isOp(".") {
             let attr = next()
-            if attr.kind == .name { return Expr(.getattr(node, attr.text), line: tok.line) }
+            if attr.kind == .name { return try self.node(.getattr(node, attr.text), line: tok.line, from: node.span.start) }
             guard attr.kind == .integer else { throw fail("expected name or number", line: attr.line) }
-            return Expr(.getitem(node, Expr(.const(.int(attr.intValue)), line: attr.line)), line: tok.line)
+            let index = try self.node(.const(.int(attr.intValue)), line: attr.line, from: attr.start)
+            return try self.node(.getitem(node, index), line: tok.line, from: node.span.start)
         }
         var args: [Expr] = []
         while !current.isOp("]") {
@@ -734,12 +784,13 @@ struct Parser {
             args.append(try parseSubscribed())
         }
         try expectOp("]")
-        let arg = args.count == 1 ? args[0] : Expr(.tuple(args), line: tok.line)
-        return Expr(.getitem(node, arg), line: tok.line)
+        let arg = args.count == 1 ? args[0] : try self.node(.tuple(args), line: tok.line, from: args.first?.span.start ?? tok.end)
+        return try self.node(.getitem(node, arg), line: tok.line, from: node.span.start)
     }
 
     private mutating func parseSubscribed() throws -> Expr {
         let line = current.line
+        let from = current.start
         var start: Expr?
         if current.isOp(":") {
             _ = next()
@@ -757,7 +808,7 @@ struct Parser {
         if skipOp(":") {
             if !current.isOp("]"), !current.isOp(",") { step = try parseExpression() }
         }
-        return Expr(.slice(start, stop, step), line: line)
+        return try node(.slice(start, stop, step), line: line, from: from)
     }
 
     private mutating func parseCallArgs() throws -> Expr.Args {
@@ -796,7 +847,8 @@ struct Parser {
 
     private mutating func parseCall(_ node: Expr) throws -> Expr {
         let line = current.line
-        return Expr(.call(node, try parseCallArgs()), line: line)
+        let operand = try parseCallArgs()
+        return try self.node(.call(node, operand), line: line, from: node.span.start)
     }
 
     private mutating func parseFilter(_ node: Expr?, startInline: Bool = false) throws -> Expr? {
@@ -808,7 +860,9 @@ struct Parser {
             var name = tok.text
             while skipOp(".") { name += "." + (try expectKind(.name, "name").text) }
             let args = current.isOp("(") ? try parseCallArgs() : Expr.Args()
-            node = Expr(.filter(operand: node, name: name, function: filters[name], args: args), line: tok.line)
+            node = try self.node(
+                .filter(operand: node, name: name, function: filters[name], args: args), line: tok.line,
+                from: node?.span.start ?? tok.start)
             inline = false
         }
         return node
@@ -831,8 +885,9 @@ struct Parser {
             arg = try parsePostfix(arg)
             args.positional = [arg]
         }
-        var result = Expr(.test(operand: node, name: name, function: tests[name], args: args), line: tok.line)
-        if negated { result = Expr(.not(result), line: tok.line) }
+        var result = try self.node(
+            .test(operand: node, name: name, function: tests[name], args: args), line: tok.line, from: node.span.start)
+        if negated { result = try self.node(.not(result), line: tok.line, from: node.span.start) }
         return result
     }
 }

@@ -14,7 +14,7 @@ enum TokenKind: Equatable, Sendable {
     case eof
 }
 
-/// One token with its 1-based source line.
+/// One token with its 1-based source line and its span.
 struct Token: Sendable {
     var kind: TokenKind
     /// Name, operator spelling, unescaped string value or template data.
@@ -22,6 +22,11 @@ struct Token: Sendable {
     var line: Int
     var intValue: Int = 0
     var floatValue: Double = 0
+    /// Byte offsets of the token in the (newline-normalised) source.
+    var start = 0
+    var end = 0
+
+    var span: SourceSpan { SourceSpan(start: start, end: end) }
 
     /// True for a name token spelled `name` (keywords are names in Jinja).
     @inline(__always)

@@ -139,38 +139,24 @@ package enum DockerfileParser {
         return out
     }
 
+    /// The failure of one instruction, at its line.
+    private typealias Fail = (Int, String) -> DockerfileError
+
+    /// One logical line (continuations joined) into an instruction: the keyword, the
+    /// leading `--flags` of the instructions that take them, then the arguments as the
+    /// keyword reads them.
     private static func parseInstruction(
-        _ logical: String, line: Int, words: ShellWords, fail: (Int, String) -> DockerfileError
+        _ logical: String, line: Int, words: ShellWords, fail: Fail
     ) throws -> Instruction {
         let text = logical.trimmingCharacters(in: .whitespaces)
         let keywordEnd = text.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? text.endIndex
         let keyword = text[..<keywordEnd].uppercased()
         var rest = text[keywordEnd...].trimmingCharacters(in: .whitespaces)
-        var flags: [Instruction.Flag] = []
-        if flagged.contains(keyword) {
-            while rest.hasPrefix("--") {
-                let end = rest.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? rest.endIndex
-                let f = rest[rest.index(rest.startIndex, offsetBy: 2)..<end]
-                if let eq = f.firstIndex(of: "=") {
-                    flags.append(.init(name: String(f[..<eq]), value: String(f[f.index(after: eq)...])))
-                } else {
-                    flags.append(.init(name: String(f), value: nil))
-                }
-                rest = rest[end...].trimmingCharacters(in: .whitespaces)
-            }
-        }
+        let flags = flagged.contains(keyword) ? leadingFlags(&rest) : []
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw fail(line, message) } }
         let kind: Instruction.Kind
         switch keyword {
-        case "FROM":
-            let w = words.split(rest)
-            if w.count == 1 {
-                kind = .from(image: w[0], alias: nil)
-            } else if w.count == 3, w[1].lowercased() == "as" {
-                kind = .from(image: w[0], alias: w[2])
-            } else {
-                throw fail(line, "FROM requires either one or three arguments")
-            }
+        case "FROM": kind = try fromKind(rest, line, words, fail)
         case "RUN":
             try need(!rest.isEmpty, "RUN requires at least one argument")
             kind = .run(command(rest))
@@ -181,29 +167,12 @@ package enum DockerfileParser {
             }
         case "CMD": kind = .cmd(command(rest))
         case "ENTRYPOINT": kind = .entrypoint(command(rest))
-        case "COPY", "ADD":
-            var parts = jsonArray(rest) ?? words.split(rest)
-            try need(parts.count >= 2, "\(keyword) requires at least two arguments, but only one was provided. Destination could not be determined")
-            let dest = parts.removeLast()
-            kind = keyword == "COPY" ? .copy(sources: parts, destination: dest) : .add(sources: parts, destination: dest)
-            for f in flags where !["chown", "chmod", "from", "link", "parents", "exclude", "checksum", "keep-git-dir", "unpack"].contains(f.name) {
-                throw fail(line, "unknown flag: --\(f.name)")
-            }
+        case "COPY", "ADD": kind = try copyKind(keyword, rest, flags, line, words, fail)
         case "ENV", "LABEL":
             try need(!rest.isEmpty, "\(keyword) requires at least one argument")
-            kind = keyword == "ENV" ? .env(try nameValues(rest, keyword, line, words, fail)) : .label(try nameValues(rest, keyword, line, words, fail))
-        case "ARG":
-            let w = words.split(rest)
-            try need(!w.isEmpty, "ARG requires at least one argument")
-            kind = .arg(
-                try w.map { word in
-                    if let eq = word.firstIndex(of: "=") {
-                        let n = String(word[..<eq])
-                        try need(!n.isEmpty, "ARG names can not be blank")
-                        return .init(name: n, defaultValue: String(word[word.index(after: eq)...]))
-                    }
-                    return .init(name: word, defaultValue: nil)
-                })
+            let pairs = try nameValues(rest, keyword, line, words, fail)
+            kind = keyword == "ENV" ? .env(pairs) : .label(pairs)
+        case "ARG": kind = try argKind(rest, line, words, fail)
         case "USER":
             try need(!rest.isEmpty, "USER requires exactly one argument")
             kind = .user(rest)
@@ -225,39 +194,106 @@ package enum DockerfileParser {
         case "MAINTAINER":
             try need(!rest.isEmpty, "MAINTAINER requires exactly one argument")
             kind = .maintainer(rest)
-        case "ONBUILD":
-            let inner = rest.split(separator: " ").first.map { $0.uppercased() } ?? ""
-            try need(!rest.isEmpty, "ONBUILD requires at least one argument")
-            try need(!["ONBUILD", "FROM", "MAINTAINER"].contains(inner), "\(inner) isn't allowed as an ONBUILD trigger")
-            kind = .onbuild(rest)
-        case "HEALTHCHECK":
-            var hc = Instruction.Healthcheck()
-            let upper = rest.uppercased()
-            if upper == "NONE" {
-                try need(flags.isEmpty, "HEALTHCHECK NONE takes no flags")
-            } else {
-                guard upper.hasPrefix("CMD") else { throw fail(line, "Unknown type \"\(rest.split(separator: " ").first ?? "")\" in HEALTHCHECK (try CMD)") }
-                let cmdText = rest.dropFirst(3).trimmingCharacters(in: .whitespaces)
-                try need(!cmdText.isEmpty, "Missing command after HEALTHCHECK CMD")
-                hc.test = command(cmdText)
-                for f in flags {
-                    switch f.name {
-                    case "interval": hc.interval = f.value
-                    case "timeout": hc.timeout = f.value
-                    case "start-period": hc.startPeriod = f.value
-                    case "start-interval": hc.startInterval = f.value
-                    case "retries":
-                        guard let r = f.value.flatMap(Int.init), r >= 0 else { throw fail(line, "--retries must be a non-negative integer") }
-                        hc.retries = r
-                    default: throw fail(line, "unknown flag: --\(f.name)")
-                    }
-                }
-            }
-            kind = .healthcheck(hc)
+        case "ONBUILD": kind = try onbuildKind(rest, line, fail)
+        case "HEALTHCHECK": kind = try healthcheckKind(rest, flags, line, fail)
         default:
             throw fail(line, "unknown instruction: \(text[..<keywordEnd])")
         }
         return Instruction(line: line, endLine: line, text: text, kind: kind, flags: flags)
+    }
+
+    /// Takes the `--name[=value]` flags off the front of `rest`.
+    private static func leadingFlags(_ rest: inout String) -> [Instruction.Flag] {
+        var flags: [Instruction.Flag] = []
+        while rest.hasPrefix("--") {
+            let end = rest.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? rest.endIndex
+            let f = rest[rest.index(rest.startIndex, offsetBy: 2)..<end]
+            if let eq = f.firstIndex(of: "=") {
+                flags.append(.init(name: String(f[..<eq]), value: String(f[f.index(after: eq)...])))
+            } else {
+                flags.append(.init(name: String(f), value: nil))
+            }
+            rest = rest[end...].trimmingCharacters(in: .whitespaces)
+        }
+        return flags
+    }
+
+    /// `FROM image [AS name]`.
+    private static func fromKind(_ rest: String, _ line: Int, _ words: ShellWords, _ fail: Fail) throws -> Instruction.Kind {
+        let w = words.split(rest)
+        if w.count == 1 { return .from(image: w[0], alias: nil) }
+        if w.count == 3, w[1].lowercased() == "as" { return .from(image: w[0], alias: w[2]) }
+        throw fail(line, "FROM requires either one or three arguments")
+    }
+
+    /// `COPY`/`ADD` sources and destination (JSON or shell words), and their known flags.
+    private static func copyKind(
+        _ keyword: String, _ rest: String, _ flags: [Instruction.Flag], _ line: Int, _ words: ShellWords, _ fail: Fail
+    ) throws -> Instruction.Kind {
+        var parts = jsonArray(rest) ?? words.split(rest)
+        guard parts.count >= 2 else {
+            throw fail(line, "\(keyword) requires at least two arguments, but only one was provided. Destination could not be determined")
+        }
+        let dest = parts.removeLast()
+        let known = ["chown", "chmod", "from", "link", "parents", "exclude", "checksum", "keep-git-dir", "unpack"]
+        for f in flags where !known.contains(f.name) {
+            throw fail(line, "unknown flag: --\(f.name)")
+        }
+        return keyword == "COPY" ? .copy(sources: parts, destination: dest) : .add(sources: parts, destination: dest)
+    }
+
+    /// `ARG name[=default] …`.
+    private static func argKind(_ rest: String, _ line: Int, _ words: ShellWords, _ fail: Fail) throws -> Instruction.Kind {
+        let w = words.split(rest)
+        guard !w.isEmpty else { throw fail(line, "ARG requires at least one argument") }
+        return .arg(
+            try w.map { word in
+                if let eq = word.firstIndex(of: "=") {
+                    let n = String(word[..<eq])
+                    guard !n.isEmpty else { throw fail(line, "ARG names can not be blank") }
+                    return .init(name: n, defaultValue: String(word[word.index(after: eq)...]))
+                }
+                return .init(name: word, defaultValue: nil)
+            })
+    }
+
+    /// `ONBUILD instruction`, kept as text; ONBUILD, FROM and MAINTAINER are refused.
+    private static func onbuildKind(_ rest: String, _ line: Int, _ fail: Fail) throws -> Instruction.Kind {
+        let inner = rest.split(separator: " ").first.map { $0.uppercased() } ?? ""
+        guard !rest.isEmpty else { throw fail(line, "ONBUILD requires at least one argument") }
+        guard !["ONBUILD", "FROM", "MAINTAINER"].contains(inner) else {
+            throw fail(line, "\(inner) isn't allowed as an ONBUILD trigger")
+        }
+        return .onbuild(rest)
+    }
+
+    /// `HEALTHCHECK NONE` or `HEALTHCHECK [--flags] CMD command`.
+    private static func healthcheckKind(
+        _ rest: String, _ flags: [Instruction.Flag], _ line: Int, _ fail: Fail
+    ) throws -> Instruction.Kind {
+        var hc = Instruction.Healthcheck()
+        let upper = rest.uppercased()
+        if upper == "NONE" {
+            guard flags.isEmpty else { throw fail(line, "HEALTHCHECK NONE takes no flags") }
+            return .healthcheck(hc)
+        }
+        guard upper.hasPrefix("CMD") else { throw fail(line, "Unknown type \"\(rest.split(separator: " ").first ?? "")\" in HEALTHCHECK (try CMD)") }
+        let cmdText = rest.dropFirst(3).trimmingCharacters(in: .whitespaces)
+        guard !cmdText.isEmpty else { throw fail(line, "Missing command after HEALTHCHECK CMD") }
+        hc.test = command(cmdText)
+        for f in flags {
+            switch f.name {
+            case "interval": hc.interval = f.value
+            case "timeout": hc.timeout = f.value
+            case "start-period": hc.startPeriod = f.value
+            case "start-interval": hc.startInterval = f.value
+            case "retries":
+                guard let r = f.value.flatMap(Int.init), r >= 0 else { throw fail(line, "--retries must be a non-negative integer") }
+                hc.retries = r
+            default: throw fail(line, "unknown flag: --\(f.name)")
+            }
+        }
+        return .healthcheck(hc)
     }
 
     /// Exec form if the text is a JSON array of strings, else shell form (as Docker does).
