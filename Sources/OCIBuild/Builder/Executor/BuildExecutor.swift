@@ -329,7 +329,7 @@ package final class BuildExecutor: @unchecked Sendable {
         var options = LayerWriteOptions()
         if hostIDs { options.idMap = idMap }
         options.compression = CompressionOptions(request.compression)
-        options.sourceDateEpoch = request.timestamp
+        options.makeReproducible(epoch: request.timestamp)
         let (descriptor, diffID) = try store.withWriteLease { () throws -> (Descriptor, Digest) in
             let ingest = try store.startIngest()
             let digests = try LayerWriter(options: options).write(changes, to: ingest.file)
