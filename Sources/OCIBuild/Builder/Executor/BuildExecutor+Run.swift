@@ -14,7 +14,15 @@ extension BuildExecutor {
         request: BuildRequest, ignore: DockerIgnore?, finished: [String: StageState], counters: inout BuildCounters
     ) throws {
         var argv = try commandArgv(cmd, state)
-        let environment = state.expansionEnvironment
+        var environment = state.expansionEnvironment
+        // Reproducible mode: the command sees the build's SOURCE_DATE_EPOCH, as the
+        // Reproducible Builds convention asks of a build environment, so the tools that
+        // honour it (shadow's useradd for the password-change date in /etc/shadow, Python's
+        // py_compile, gzip, man-db, ...) write the same bytes on every machine and every
+        // day. Only RUN's environment: neither the image's config nor its history get it.
+        if let epoch = request.timestamp, environment["SOURCE_DATE_EPOCH"] == nil {
+            environment["SOURCE_DATE_EPOCH"] = String(epoch)
+        }
         func located(_ cause: any Error) -> ExecutorError {
             ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: cause)
         }
