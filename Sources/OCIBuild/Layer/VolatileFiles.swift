@@ -20,8 +20,6 @@
 //   wall-clock time of every line. Emptying them keeps the file with the owner and mode
 //   its package gave it (term.log is root:adm 0640), so later appends and logrotate see
 //   what they expect.
-// * var/log/apt/eipp.log.xz — dropped. apt rewrites it on every run (the planner's input
-//   for the last run, timestamps inside); an empty file would not be valid xz.
 // * etc/machine-id — truncated. A random id made when a package (systemd, dbus) is
 //   installed: the same for every container of the image anyway, so it identifies
 //   nothing. An empty file is machine-id(5)'s "not initialised yet" state for images:
@@ -31,9 +29,11 @@
 //   maintainer script with `dbus-uuidgen --ensure`; libdbus reads /etc/machine-id when
 //   it is missing, and `dbus-uuidgen --ensure` in a container's start-up recreates it.
 //   An empty file would be worse than none: libdbus rejects it as invalid.
-// * var/cache/debconf/config.dat-old, templates.dat-old, passwords.dat-old — dropped.
-//   debconf's backup of its database from before its last write: which state that was
-//   depends on how many steps earlier layers took, and debconf never reads it.
+//
+// Files that look volatile but are not, and so are kept: apt's eipp.log.xz (the
+// planner's input, no times), debconf's *-old backups (the database before its last
+// write, itself deterministic), /etc/ld.so.cache, /etc/shadow (the password-change day
+// comes from SOURCE_DATE_EPOCH, which RUN sees in reproducible mode).
 //
 // Anything a package generates at random (ssh host keys, TLS snakeoil keys) is not
 // here: dropping a key would break its service and its content cannot be made
@@ -69,12 +69,8 @@ package struct VolatileFiles: Sendable, Hashable {
         "var/log/bootstrap.log": .truncate,
         "var/log/apt/history.log": .truncate,
         "var/log/apt/term.log": .truncate,
-        "var/log/apt/eipp.log.xz": .drop,
         "etc/machine-id": .truncate,
         "var/lib/dbus/machine-id": .drop,
-        "var/cache/debconf/config.dat-old": .drop,
-        "var/cache/debconf/templates.dat-old": .drop,
-        "var/cache/debconf/passwords.dat-old": .drop,
     ])
 
     /// No rules: every file is archived as it is.
