@@ -368,7 +368,8 @@ package final class BuildExecutor: @unchecked Sendable {
               store.hasBlob(entry.layer.digest) else { return false }
         state.layers.append(entry.layer)
         state.config.rootfs.diffIDs.append(entry.diffID)
-        let created = entry.created ?? timestampString(request)
+        // A fixed timestamp is this build's created time, whichever build made the entry.
+        let created = request.timestamp == nil ? entry.created ?? timestampString(request) : timestampString(request)
         state.appendHistory(History(created: created, createdBy: entry.createdBy))
         state.lastCreated = created
         state.cacheKey = key
