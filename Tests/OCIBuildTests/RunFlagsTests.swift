@@ -170,6 +170,7 @@ import OCISystem
         defer { try? f.dir.remove() }
         let first = try f.build("FROM scratch\nUSER 0\nRUN echo a\nENV X=1\n") { $0.timestamp = 1_700_000_000 }
         #expect(f.recorder.specs.last?.environment.contains("SOURCE_DATE_EPOCH=1700000000") == true)
+        #expect(f.recorder.specs.last?.environment.contains("PYTHONHASHSEED=0") == true)
         // RUN's environment only: not the image's.
         #expect(first.config.config?.env?.contains { $0.hasPrefix("SOURCE_DATE_EPOCH=") } != true)
         #expect(first.config.history?.map(\.created) == Array(repeating: "2023-11-14T22:13:20Z", count: 3))
