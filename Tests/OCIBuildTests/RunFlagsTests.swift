@@ -165,6 +165,28 @@ import OCISystem
     }
 
     @Test(.enabled(if: isRoot, "needs root (mount sources are chowned)"))
+    func reproducibleModeGivesRunSourceDateEpochAndFixedHistory() throws {
+        let f = try Fixture()
+        defer { try? f.dir.remove() }
+        let first = try f.build("FROM scratch\nUSER 0\nRUN echo a\nENV X=1\n") { $0.timestamp = 1_700_000_000 }
+        #expect(f.recorder.specs.last?.environment.contains("SOURCE_DATE_EPOCH=1700000000") == true)
+        #expect(f.recorder.specs.last?.environment.contains("PYTHONHASHSEED=0") == true)
+        // RUN's environment only: not the image's.
+        #expect(first.config.config?.env?.contains { $0.hasPrefix("SOURCE_DATE_EPOCH=") } != true)
+        #expect(first.config.history?.map(\.created) == Array(repeating: "2023-11-14T22:13:20Z", count: 3))
+        #expect(first.config.created == "2023-11-14T22:13:20Z")
+        // The same steps with another timestamp (reused from the cache or run again): the
+        // history carries this build's time, never the earlier build's.
+        let second = try f.build("FROM scratch\nUSER 0\nRUN echo a\nENV X=1\n") { $0.timestamp = 1_600_000_000 }
+        #expect(second.config.history?.map(\.created) == Array(repeating: "2020-09-13T12:26:40Z", count: 3))
+        // Without a timestamp RUN gets none; a Dockerfile's own value wins over the build's.
+        _ = try f.build("FROM scratch\nUSER 0\nRUN echo b\n")
+        #expect(f.recorder.specs.last?.environment.contains { $0.hasPrefix("SOURCE_DATE_EPOCH=") } == false)
+        _ = try f.build("FROM scratch\nUSER 0\nENV SOURCE_DATE_EPOCH=5\nRUN echo c\n") { $0.timestamp = 1_700_000_000 }
+        #expect(f.recorder.specs.last?.environment.contains("SOURCE_DATE_EPOCH=5") == true)
+    }
+
+    @Test(.enabled(if: isRoot, "needs root (mount sources are chowned)"))
     func mountsBecomeBindsAndTmpfsAndLeaveNoTrace() throws {
         let f = try Fixture()
         defer { try? f.dir.remove() }

@@ -107,8 +107,8 @@ struct StoreCommand {
     func layerOptions() -> LayerWriteOptions {
         var options = LayerWriteOptions()
         options.compressionFormat = compression
-        options.sourceDateEpoch = sourceDateEpoch
-            ?? LayerWriteOptions.sourceDateEpoch(from: ProcessInfo.processInfo.environment)
+        options.makeReproducible(epoch: sourceDateEpoch
+            ?? LayerWriteOptions.sourceDateEpoch(from: ProcessInfo.processInfo.environment))
         return options
     }
 

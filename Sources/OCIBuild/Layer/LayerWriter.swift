@@ -1,8 +1,10 @@
 // Turns changes into a layer blob: a deterministic PAX tar (sorted members, numeric
 // owners mapped back to container ids, whole-second mtimes optionally clamped to
-// SOURCE_DATE_EPOCH, no atime/ctime/user names), compressed with gzip or zstd while both
-// digests are computed in the same streaming pass (LayerArchiveWriter). Same tree and
-// options → same bytes → same digests.
+// SOURCE_DATE_EPOCH, no atime/ctime/user names, xattrs sorted by name), compressed with
+// gzip or zstd while both digests are computed in the same streaming pass
+// (LayerArchiveWriter). Same tree and options → same bytes → same digests. Reproducible
+// mode (`LayerWriteOptions.reproducible`) also applies the volatile-file rules
+// (VolatileFiles.swift), so two builds on different machines give the same bytes too.
 
 /// Knobs of a layer write.
 
@@ -16,14 +18,23 @@ package struct LayerWriteOptions: Sendable {
     package var idMap: IDMap = .identity
     /// SOURCE_DATE_EPOCH: mtimes later than this are clamped to it (reproducible builds).
     package var sourceDateEpoch: Int?
+    /// Files whose content depends on the machine or the clock: dropped or emptied.
+    package var volatileFiles: VolatileFiles = .none
 
-    /// Defaults: gzip, identity map, no clamping.
+    /// Defaults: gzip, identity map, no clamping, every file as it is.
     package init() {}
 
     /// The blob's compression format, at its default level and threads.
     package var compressionFormat: Compression {
         get { compression.compression }
         set { compression = CompressionOptions(newValue) }
+    }
+
+    /// Reproducible mode for `epoch` (nil: the defaults): mtimes clamped to it and the
+    /// volatile files of `VolatileFiles.reproducible` dropped or emptied.
+    package mutating func makeReproducible(epoch: Int?) {
+        sourceDateEpoch = epoch
+        volatileFiles = epoch == nil ? .none : .reproducible
     }
 
     /// Reads `SOURCE_DATE_EPOCH` (decimal seconds) from `environment`; nil when unset or
@@ -74,7 +85,15 @@ package struct LayerWriter: Sendable {
                     throw .native(.posix("lstat", errno: ENOENT_VALUE, path: hostPath))
                 }
                 if info.kind == .socket { continue }
+                let volatile = options.volatileFiles.action(for: change.path, kind: info.kind)
+                if volatile == .drop { continue }
                 var entry = try tarEntry(for: change.path, hostPath: hostPath, info: info)
+                if volatile == .truncate {
+                    // Its own empty member, never part of a hard-link group.
+                    entry.size = 0
+                    try layerCall { () throws(NativeError) in try writer.append(entry) }
+                    continue
+                }
                 if info.kind == .regular && info.linkCount > 1 {
                     let key = InodeKey(device: info.device, inode: info.inode)
                     if let first = firstPathOfInode[key] {
@@ -108,6 +127,7 @@ package struct LayerWriter: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 17, alignment: 16)
         defer { buffer.deallocate() }
         var seen = Set<String>()
+        var dropped = Set<String>()
         while var entry = try layerCall({ () throws(NativeError) in try reader.next() }) {
             let cleaned: String
             do throws(LayerPath.PathProblem) {
@@ -127,6 +147,23 @@ package struct LayerWriter: Sendable {
             entry.mtimeSeconds = clamp(entry.mtimeSeconds)
             entry.mtimeNanoseconds = 0
             if entry.kind == .socket { continue }
+            // A hard link to a dropped file goes with it; one to an emptied file links to
+            // the empty member.
+            if let target = entry.hardlinkTarget, dropped.contains(target) {
+                dropped.insert(cleaned)
+                continue
+            }
+            switch entry.isHardLink ? nil : options.volatileFiles.action(for: cleaned, kind: entry.kind) {
+            case .drop?:
+                dropped.insert(cleaned)
+                continue
+            case .truncate?:
+                entry.size = 0
+                try layerCall { () throws(NativeError) in try writer.append(entry) }
+                continue
+            case nil:
+                break
+            }
             try layerCall { () throws(NativeError) in
                 try writer.append(entry)
                 if entry.kind == .regular && !entry.isHardLink {

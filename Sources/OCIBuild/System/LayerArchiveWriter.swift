@@ -239,7 +239,8 @@ package final class LayerArchiveWriter {
             archive_entry_set_rdevmajor(entry, dev_t(value.deviceMajor))
             archive_entry_set_rdevminor(entry, dev_t(value.deviceMinor))
         }
-        for xattr in value.xattrs {
+        // Sorted by name: a reader's (or listxattr's) order is the file system's, not the tree's.
+        for xattr in value.xattrs.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
             xattr.value.withUnsafeBytes { archive_entry_xattr_add_entry(entry, xattr.name, $0.baseAddress, $0.count) }
         }
         let status = archive_write_header(tar, entry)

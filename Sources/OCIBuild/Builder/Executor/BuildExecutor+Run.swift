@@ -14,7 +14,20 @@ extension BuildExecutor {
         request: BuildRequest, ignore: DockerIgnore?, finished: [String: StageState], counters: inout BuildCounters
     ) throws {
         var argv = try commandArgv(cmd, state)
-        let environment = state.expansionEnvironment
+        var environment = state.expansionEnvironment
+        // Reproducible mode: the command sees the build's SOURCE_DATE_EPOCH, as the
+        // Reproducible Builds convention asks of a build environment, so the tools that
+        // honour it (shadow's useradd for the password-change date in /etc/shadow, Python's
+        // py_compile, gzip, man-db, ...) write the same bytes on every machine and every
+        // day. PYTHONHASHSEED=0 too: Python programs run by maintainer scripts (Django's
+        // compress, collectstatic) write files in set and dict-of-set order, which follows
+        // the interpreter's random string hashing otherwise. Only RUN's environment, and
+        // only where the Dockerfile sets neither: the image's config and history get
+        // nothing, so containers keep hash randomisation.
+        if let epoch = request.timestamp {
+            if environment["SOURCE_DATE_EPOCH"] == nil { environment["SOURCE_DATE_EPOCH"] = String(epoch) }
+            if environment["PYTHONHASHSEED"] == nil { environment["PYTHONHASHSEED"] = "0" }
+        }
         func located(_ cause: any Error) -> ExecutorError {
             ExecutorError.step(file: file.name, line: ins.line, instruction: ins.text, cause: cause)
         }

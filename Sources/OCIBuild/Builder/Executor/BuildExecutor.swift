@@ -333,7 +333,7 @@ package final class BuildExecutor: @unchecked Sendable {
         var options = LayerWriteOptions()
         if hostIDs { options.idMap = idMap }
         options.compression = CompressionOptions(request.compression)
-        options.sourceDateEpoch = request.timestamp
+        options.makeReproducible(epoch: request.timestamp)
         let (descriptor, diffID) = try store.withWriteLease { () throws -> (Descriptor, Digest) in
             let ingest = try store.startIngest()
             let digests = try LayerWriter(options: options).write(changes, to: ingest.file)
@@ -372,7 +372,8 @@ package final class BuildExecutor: @unchecked Sendable {
               store.hasBlob(entry.layer.digest) else { return false }
         state.layers.append(entry.layer)
         state.config.rootfs.diffIDs.append(entry.diffID)
-        let created = entry.created ?? timestampString(request)
+        // A fixed timestamp is this build's created time, whichever build made the entry.
+        let created = request.timestamp == nil ? entry.created ?? timestampString(request) : timestampString(request)
         state.appendHistory(History(created: created, createdBy: entry.createdBy))
         state.lastCreated = created
         state.cacheKey = key
