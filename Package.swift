@@ -13,7 +13,7 @@
 //                                   ├→ OCIStore       OCI image-layout store
 //                                   ├→ OCISystem      the one Swift layer over libc and C
 //                                   │                   → CKollaShim → libarchive, libcurl,
-//                                   │                     libcrypto, libzstd
+//                                   │                     libcrypto, libzstd, zlib
 //                                   └→ OCIValues      digests, descriptors, manifests, configs,
 //                                                     references, media types (no dependencies)
 //
@@ -38,6 +38,7 @@ let package = Package(
                 .linkedLibrary("curl"),
                 .linkedLibrary("crypto"),
                 .linkedLibrary("zstd"),
+                .linkedLibrary("z"),
             ]
         ),
         // The RUN sandbox's C: namespaces, mounts, seccomp, the owner-recording supervisor.

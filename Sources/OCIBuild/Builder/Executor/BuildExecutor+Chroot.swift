@@ -66,6 +66,8 @@ extension BuildExecutor {
             root, argv: argv, environment: environment, user: containerConfig.user ?? "",
             workdir: containerConfig.workingDir ?? "")
         spec.network = network
+        // The root's changes are diffed into a blob or discarded: no fsync needed.
+        spec.skipSync = true
         let snapshot = try TreeSnapshot(of: root.path, skipping: Self.chrootSkipped)
         let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
         let status: Int32

@@ -76,6 +76,8 @@ extension BuildExecutor {
             state, argv: argv, environment: environment, user: containerConfig.user ?? "", workdir: containerConfig.workingDir ?? "")
         defer { sandbox.remove() }
         sandbox.spec.network = network
+        // The upper directory is diffed into a blob or discarded: no fsync needed.
+        sandbox.spec.skipSync = true
         var mounts = PreparedMounts()
         if !flags.mounts.isEmpty {
             do {

@@ -170,7 +170,7 @@ package final class BuildExecutor: @unchecked Sendable {
         if image == "scratch" {
             var config = ImageConfig()
             config.created = created
-            var state = StageState(config: config, layers: [], cacheKey: BuildCache.key("scratch"), baseName: "scratch")
+            var state = StageState(config: config, layers: [], cacheKey: BuildCache.key("scratch", request.cacheSettings), baseName: "scratch")
             state.lease = lease
             return state
         }
@@ -191,7 +191,7 @@ package final class BuildExecutor: @unchecked Sendable {
         if config.history == nil { config.history = [] }
         try lease.pin(blobs: manifest.layers.map(\.digest), layers: config.rootfs.diffIDs)
         var state = StageState(
-            config: config, layers: manifest.layers, cacheKey: BuildCache.key(manifestDescriptor.digest.description),
+            config: config, layers: manifest.layers, cacheKey: BuildCache.key(manifestDescriptor.digest.description, request.cacheSettings),
             baseName: image)
         state.lease = lease
         state.lastCreated = config.created
