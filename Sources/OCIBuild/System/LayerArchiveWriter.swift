@@ -35,6 +35,11 @@ private final class WritePipeline {
     var uncompressedCount: Int64 = 0
     var compressedCount: Int64 = 0
     var failure: NativeError?
+    /// Where the writing thread's time went.
+    var times = LayerWriteTimes()
+    /// Time spent in `emitBlob` (hash, write) while inside a compressor call, which the
+    /// compress time must not count twice.
+    var nestedBlobSeconds = 0.0
 
     init(output: FileDescriptor) throws(NativeError) {
         ArchiveLocale.ensureUTF8()
@@ -67,18 +72,36 @@ private final class WritePipeline {
 extension WritePipeline {
     /// Blob bytes (compressed, or the tar itself when uncompressed): hash, count, write.
     func emitBlob(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        let start = Monotonic.now()
         try blobHasher.update(bytes)
+        let hashed = Monotonic.now()
         compressedCount += Int64(bytes.count)
         try output.write(bytes)
+        let end = Monotonic.now()
+        times.hash += hashed - start
+        times.write += end - hashed
+        nestedBlobSeconds += end - start
+    }
+
+    /// Runs a compressor call, adding its time (less the blob emitted meanwhile) to compress.
+    func compressing(_ body: () throws(NativeError) -> Void) throws(NativeError) {
+        let start = Monotonic.now()
+        let nested = nestedBlobSeconds
+        defer { times.compress += Monotonic.now() - start - (nestedBlobSeconds - nested) }
+        try body()
     }
 
     /// Tar bytes: hash them, then compress them (or emit them when uncompressed).
     func emitTar(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        let start = Monotonic.now()
         try tarHasher.update(bytes)
+        times.hash += Monotonic.now() - start
         uncompressedCount += Int64(bytes.count)
-        if let zstd { return try compressZstd(zstd, bytes, end: false) }
+        if let zstd { return try compressing { () throws(NativeError) in try compressZstd(zstd, bytes, end: false) } }
         guard let gzip else { return try emitBlob(bytes) }
-        try gzipCall("ko_gzip_write") { ko_gzip_write(gzip, bytes.baseAddress, bytes.count, $0, $1) }
+        try compressing { () throws(NativeError) in
+            try gzipCall("ko_gzip_write") { ko_gzip_write(gzip, bytes.baseAddress, bytes.count, $0, $1) }
+        }
     }
 
     /// Runs a ko_gzip call; a stop requested by the sink rethrows the sink's own failure.
@@ -124,6 +147,19 @@ private func writeTarCallback(_ archive: OpaquePointer?, _ context: UnsafeMutabl
     forward(archive, context, buffer, length) { pipe in pipe.emitTar }
 }
 
+/// Seconds the writing thread spent on each part of a layer write (the rest of the
+/// write's wall time is making the tar: walking, reading files, headers).
+package struct LayerWriteTimes: Sendable, Equatable {
+    /// sha256 of the tar and of the blob.
+    package var hash = 0.0
+    /// Compressor calls, including waiting for its worker threads.
+    package var compress = 0.0
+    /// Writing the blob to its file.
+    package var write = 0.0
+
+    package init() {}
+}
+
 /// Compression settings of a layer blob.
 package struct CompressionOptions: Sendable, Hashable {
     /// gzip, zstd or none.
@@ -154,6 +190,9 @@ package final class LayerArchiveWriter {
     private let entry: OpaquePointer
     private let options: CompressionOptions
     private var finished = false
+
+    /// Where this writer's thread spent its time so far (complete after `finish()`).
+    package var times: LayerWriteTimes { pipeline.times }
 
     /// Starts a layer written to `output` (already open for writing).
     package init(output: FileDescriptor, options: CompressionOptions) throws(NativeError) {
@@ -286,11 +325,16 @@ package final class LayerArchiveWriter {
     package func finish() throws(NativeError) -> LayerDigests {
         finished = true
         try check(archive_write_close(tar), tar, "close tar")
+        let pipeline = self.pipeline
         if let gzip = pipeline.gzip {
-            try pipeline.gzipCall("ko_gzip_finish") { ko_gzip_finish(gzip, $0, $1) }
+            try pipeline.compressing { () throws(NativeError) in
+                try pipeline.gzipCall("ko_gzip_finish") { ko_gzip_finish(gzip, $0, $1) }
+            }
         }
         if let zstd = pipeline.zstd {
-            try pipeline.compressZstd(zstd, UnsafeRawBufferPointer(start: nil, count: 0), end: true)
+            try pipeline.compressing { () throws(NativeError) in
+                try pipeline.compressZstd(zstd, UnsafeRawBufferPointer(start: nil, count: 0), end: true)
+            }
         }
         return LayerDigests(diffID: try pipeline.tarHasher.finalizeDigest(),
                             uncompressedSize: pipeline.uncompressedCount,

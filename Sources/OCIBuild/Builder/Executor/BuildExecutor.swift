@@ -332,8 +332,17 @@ package final class BuildExecutor: @unchecked Sendable {
         options.sourceDateEpoch = request.timestamp
         let (descriptor, diffID) = try store.withWriteLease { () throws -> (Descriptor, Digest) in
             let ingest = try store.startIngest()
-            let digests = try LayerWriter(options: options).write(changes, to: ingest.file)
+            var times = LayerWriteTimes()
+            let started = Monotonic.now()
+            let digests = try LayerWriter(options: options).write(changes, to: ingest.file, times: &times)
+            let written = Monotonic.now()
             try store.commit(ingest, expected: digests.digest, expectedSize: digests.size)
+            var phases = PhaseTimes()
+            phases.add(.archive, max(0, written - started - times.hash - times.compress - times.write))
+            phases.add(.hash, times.hash)
+            phases.add(.compress, times.compress)
+            phases.add(.store, times.write + Monotonic.now() - written)
+            PhaseClock.process.add(phases)
             // Pinned while gc is still excluded: the new blob (and the layer directory the
             // upper directory becomes) stay until the image names them.
             try state.lease?.pin(blobs: [digests.digest], layers: [digests.diffID])
@@ -392,9 +401,12 @@ package final class BuildExecutor: @unchecked Sendable {
         }
         // The extracted directories become overlay lower directories: gc must keep them.
         try state.lease?.pin(blobs: state.layers.map(\.digest), layers: state.config.rootfs.diffIDs)
-        for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
-            let (path, _) = try layers.extract(layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
-            dirs.append(path)
+        try PhaseClock.process.measure(.unpack) {
+            for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
+                let (path, _) = try layers.extract(
+                    layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
+                dirs.append(path)
+            }
         }
         // A layer can occur twice (identical steps, empty layers); overlayfs refuses a
         // lower directory given twice (ELOOP, "overlapping layers"). Identical content
