@@ -7,6 +7,7 @@ import Foundation
 import Testing
 import TestSupport
 import OCIBuild
+import OCISystem
 
 #if canImport(Glibc)
 import Glibc
