@@ -161,6 +161,23 @@ struct LayerTests {
         }
     }
 
+    @Test("extracted layers (never synced) are dropped on a new boot, kept within one")
+    func layerCacheSurvivesOneBootOnly() throws {
+        try withTemporaryDirectory { dir in
+            let cache = LayerCache(directory: dir.appending("layers").path)
+            let layer = dir.appending("layers/sha256/abc").path
+            try Fixture.directory(layer)
+            try cache.adoptBoot("boot-1")   // first sight of the marker: older caches go
+            #expect(try FileSystem.status(layer) == nil)
+            try Fixture.directory(layer)
+            try cache.adoptBoot("boot-1")
+            #expect(try FileSystem.status(layer)?.kind == .directory)
+            try cache.adoptBoot("boot-2")
+            #expect(try FileSystem.status(layer) == nil)
+            #expect(LayerCache.currentBootID()?.count == 36)
+        }
+    }
+
     @Test("SOURCE_DATE_EPOCH clamps later mtimes only")
     func clamping() throws {
         try withTemporaryDirectory { dir in

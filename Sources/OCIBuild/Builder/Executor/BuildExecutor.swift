@@ -45,6 +45,7 @@ package final class BuildExecutor: @unchecked Sendable {
         self.idMap = plan.mapping.storage
         self.layers = LayerCache(directory: store.root + "/layers", storeRoot: store.root)
         try layers.adopt(idMap: plan.mapping.storage)
+        try layers.adoptBoot()
         self.cache = BuildCache(directory: store.root + "/cache")
         self.scratchRoot = store.root + "/ingest/build"
         try StoreOwner.claim(storeRoot: store.root)
