@@ -13,7 +13,7 @@
 //                                   ├→ OCIStore       OCI image-layout store
 //                                   ├→ OCISystem      the one Swift layer over libc and C
 //                                   │                   → CKollaShim → libarchive, libcurl,
-//                                   │                     libcrypto, libzstd, libyaml
+//                                   │                     libcrypto, libzstd, libyaml, zlib
 //                                   └→ OCIValues      digests, descriptors, manifests, configs,
 //                                                     references, media types (no dependencies)
 //
@@ -39,6 +39,7 @@ let package = Package(
                 .linkedLibrary("crypto"),
                 .linkedLibrary("zstd"),
                 .linkedLibrary("yaml"),
+                .linkedLibrary("z"),
             ]
         ),
         // The RUN sandbox's C: namespaces, mounts, seccomp, the owner-recording supervisor.

@@ -374,6 +374,11 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
             rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(pidfd_open), 1,
                                   SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, (uint32_t)s->protect_pid));
     }
+    if (rc == 0 && s->skip_sync && s->isolation == KO_ISOLATION_CHROOT) {
+        /* No overlay to mount volatile: the sync calls succeed (errno 0) without syncing. */
+        static const char *const syncs[] = {"fsync", "fdatasync", "sync_file_range", "syncfs", "sync", NULL};
+        for (int i = 0; rc == 0 && syncs[i] != NULL; i++) rc = deny(ctx, syncs[i], 0);
+    }
     if (rc != 0) {
         snprintf(err, errlen, "seccomp rule: %s", strerror(-rc));
         seccomp_release(ctx);
@@ -406,12 +411,12 @@ static int build_filter(const ko_sandbox_spec *s, struct prepared *p, char *err,
 }
 
 /*
- * The filter depends only on the isolation, record_owners and (chroot) the protected pid
- * and group, and libseccomp takes milliseconds to build it: each variant is built once
+ * The filter depends only on the isolation, record_owners, skip_sync and (chroot) the
+ * protected pid and group, and libseccomp takes milliseconds to build it: each variant is built once
  * per process and kept (the children only read it).
  */
 struct filter_variant {
-    int isolation, record_owners;
+    int isolation, record_owners, skip_sync;
     pid_t pid, pgid;
     struct sock_fprog program;
 };
@@ -423,7 +428,8 @@ static int cached_filter(const ko_sandbox_spec *s, struct prepared *p, char *err
     pthread_mutex_lock(&filter_variants_lock);
     for (int i = 0; i < nfilter_variants; i++) {
         struct filter_variant *v = &filter_variants[i];
-        if (v->isolation == s->isolation && v->record_owners == s->record_owners && v->pid == s->protect_pid &&
+        if (v->isolation == s->isolation && v->record_owners == s->record_owners && v->skip_sync == s->skip_sync &&
+            v->pid == s->protect_pid &&
             v->pgid == s->protect_pgid) {
             p->filter = v->program;
             pthread_mutex_unlock(&filter_variants_lock);
@@ -434,7 +440,7 @@ static int cached_filter(const ko_sandbox_spec *s, struct prepared *p, char *err
     if (rc == 0 && nfilter_variants < (int)(sizeof filter_variants / sizeof filter_variants[0])) {
         /* The table owns the program from now on. */
         filter_variants[nfilter_variants++] =
-            (struct filter_variant){s->isolation, s->record_owners, s->protect_pid, s->protect_pgid, p->filter};
+            (struct filter_variant){s->isolation, s->record_owners, s->skip_sync, s->protect_pid, s->protect_pgid, p->filter};
         p->filter_code = NULL;
     }
     pthread_mutex_unlock(&filter_variants_lock);
@@ -459,8 +465,9 @@ static int prepare(const ko_sandbox_spec *s, struct prepared *p, char *err, size
     }
     p->overlay_opts[0] = '\0';
     if (s->overlay_lower != NULL) {
-        int n = snprintf(p->overlay_opts, sizeof p->overlay_opts, "lowerdir=%s,upperdir=%s,workdir=%s%s",
-                         s->overlay_lower, s->overlay_upper, s->overlay_work, s->overlay_userxattr ? ",userxattr" : "");
+        int n = snprintf(p->overlay_opts, sizeof p->overlay_opts, "lowerdir=%s,upperdir=%s,workdir=%s%s%s",
+                         s->overlay_lower, s->overlay_upper, s->overlay_work, s->overlay_userxattr ? ",userxattr" : "",
+                         s->skip_sync ? ",volatile" : "");
         if (n >= (int)sizeof p->overlay_opts) {
             snprintf(err, errlen, "overlay options are too long");
             return -1;

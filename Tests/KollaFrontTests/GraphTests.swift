@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import KollaFront
+import OCIBuild
 
 /// Parents, unbuildable propagation, regex/profile matching, skip rules and listings,
 /// on a tree written in a fixed order (base → openstack-base → keystone-base → leaves, cron).
@@ -139,5 +140,24 @@ import Testing
             s.json(indent: 4)
                 == "{\n    \"built\": [\n        {\n            \"name\": \"a\"\n        }\n    ],\n    \"failed\": [\n        {\n            \"name\": \"b\",\n            \"status\": \"error\"\n        },\n        {\n            \"name\": \"c\",\n            \"status\": \"parent_error\"\n        }\n    ],\n    \"not_matched\": [\n        {\n            \"name\": \"d\"\n        }\n    ],\n    \"skipped\": [],\n    \"unbuildable\": [\n        {\n            \"name\": \"e\"\n        }\n    ]\n}"
         )
+    }
+
+    @Test func summaryJSONCarriesTimingsOnlyWhenAsked() throws {
+        var s = BuildSummary(images: [], allowedToFail: [])
+        s.built = ["a"]
+        var times = PhaseTimes()
+        times.add(.run, 1.5)
+        times.add(.compress, 0.25)
+        times.add(.run, 0.5)
+        s.timings = times
+        let line = s.json(indent: nil)
+        #expect(line.hasPrefix(#"{"built": [{"name": "a"}], "failed": [], "not_matched": [], "skipped": [], "unbuildable": [], "timings": {"unpack": 0.000, "run": 2.000, "diff": 0.000, "archive": 0.000, "compress": 0.250, "#))
+        // Both forms are JSON Python's json module reads.
+        for text in [line, s.json(indent: 4)] {
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            let timings = object?["timings"] as? [String: Double]
+            #expect(timings?["run"] == 2.0 && timings?.count == PhaseTimes.Phase.allCases.count)
+        }
+        #expect(times.lines().first == "  unpack        0.00 s")
     }
 }

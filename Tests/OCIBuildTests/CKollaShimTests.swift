@@ -6,6 +6,8 @@ import CKollaShim
 import Foundation
 import Testing
 import TestSupport
+import OCIBuild
+import OCISystem
 
 #if canImport(Glibc)
 import Glibc
@@ -153,5 +155,44 @@ struct CKollaShimTests {
         ko_archive_set_error_msg(archive, ENOSPC, "layer spool full")
         #expect(archive_errno(archive) == ENOSPC)
         #expect(archive_error_string(archive).map { String(cString: $0) } == "layer spool full")
+    }
+
+    @Test("gzip: empty input is a valid empty member; a sink's stop ends the stream with KO_GZIP_SINK_STOPPED")
+    func parallelGzipEdges() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-gzip")
+        defer { try? dir.remove() }
+        let sink = ByteSink()
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        var err = [CChar](repeating: 0, count: 256)
+        let collect: ko_gzip_sink = { context, bytes, length in
+            let sink = Unmanaged<ByteSink>.fromOpaque(context!).takeUnretainedValue()
+            sink.bytes += UnsafeRawBufferPointer(start: bytes, count: length)
+            return 0
+        }
+        let z = try #require(ko_gzip_new(6, 3, collect, context, &err, err.count))
+        #expect(ko_gzip_finish(z, &err, err.count) == 0)
+        ko_gzip_free(z)
+        try Data(sink.bytes).write(to: URL(fileURLWithPath: dir.path + "/empty.gz"))
+        let check = try runTool("/bin/gzip", ["-dc", dir.path + "/empty.gz"])
+        #expect(check.status == 0 && check.stdout.isEmpty, "\(check.stderr)")
+
+        let refuse: ko_gzip_sink = { _, _, _ in 1 }
+        let stopped = try #require(ko_gzip_new(1, 2, refuse, nil, &err, err.count))
+        defer { ko_gzip_free(stopped) }
+        let input = [UInt8](repeating: 7, count: 1 << 20)
+        let status = input.withUnsafeBytes { ko_gzip_write(stopped, $0.baseAddress, $0.count, &err, err.count) }
+        #expect(status == Int32(KO_GZIP_SINK_STOPPED))
+    }
+
+    @Test("FileSystem.writeFile creates or truncates, with the mode given")
+    func writeFileWithoutSync() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-writefile")
+        defer { try? dir.remove() }
+        let path = dir.path + "/Dockerfile"
+        try FileSystem.writeFile(path, "FROM scratch\nCOPY a b\n".utf8, mode: 0o640)
+        try FileSystem.writeFile(path, "FROM x\n".utf8)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "FROM x\n")
+        #expect(try FileSystem.status(path)?.permissions == 0o640)
+        #expect(throws: NativeError.self) { try FileSystem.writeFile(dir.path + "/missing/f", [1, 2]) }
     }
 }

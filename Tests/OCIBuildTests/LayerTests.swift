@@ -108,6 +108,76 @@ struct LayerTests {
         }
     }
 
+    @Test("parallel gzip: the same bytes for any thread count and write size; one member every reader takes")
+    func parallelGzip() throws {
+        try withTemporaryDirectory { dir in
+            let tree = dir.appending("tree").path
+            try Self.makeTree(tree)
+            // Several 128 KiB blocks of compressible but not repetitive data, plus a block
+            // boundary that falls inside a file.
+            var generator = UInt64(42)
+            var text = ""
+            for i in 0..<60_000 {
+                generator = generator &* 6364136223846793005 &+ 1442695040888963407
+                text += "line \(i) value \(generator >> 45)\n"
+            }
+            try Fixture.file("\(tree)/usr/share/big.txt", text)
+            try Fixture.file("\(tree)/usr/share/empty", "")
+            let changes = try Differ.treeChanges(lower: nil, upper: tree)
+            var digests: [LayerDigests] = []
+            var blobs: [Data] = []
+            for threads in [1, 2, 7] {
+                var options = LayerWriteOptions()
+                options.compression = CompressionOptions(.gzip, threads: threads)
+                digests.append(try Self.write(changes, to: dir.appending("g\(threads)").path, options))
+                blobs.append(try Data(contentsOf: dir.appending("g\(threads)")))
+            }
+            #expect(digests.allSatisfy { $0 == digests[0] })
+            #expect(blobs.allSatisfy { $0 == blobs[0] })
+            #expect(digests[0].size < Int64(text.utf8.count) / 2, "compresses")
+            // The layer of the same tree written through rewrite (other write sizes): same bytes.
+            var plain = LayerWriteOptions()
+            plain.compression = CompressionOptions(.none)
+            _ = try Self.write(changes, to: dir.appending("plain.tar").path, plain)
+            var gz = LayerWriteOptions()
+            gz.compression = CompressionOptions(.gzip, threads: 3)
+            let output = try FileDescriptor(path: dir.appending("re.gz").path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+            let rewritten = try LayerWriter(options: gz).rewrite(tarball: dir.appending("plain.tar").path, to: output)
+            #expect(rewritten.digest == digests[0].digest)
+            // One gzip member, read by gzip, Python's gzip module and libarchive alike.
+            let gzip = try runTool("/bin/gzip", ["-t", dir.appending("g2").path])
+            #expect(gzip.status == 0, "\(gzip.stderr)")
+            let python = try runTool("/usr/bin/python3", ["-c", """
+                import gzip, hashlib, sys, zlib
+                data = open(sys.argv[1], 'rb').read()
+                d = zlib.decompressobj(31)
+                out = d.decompress(data)
+                assert d.eof and d.unused_data == b'', 'more than one member'
+                print('sha256:' + hashlib.sha256(gzip.decompress(data)).hexdigest())
+                """, dir.appending("g7").path])
+            #expect(python.stdout == "\(digests[0].diffID)\n", "\(python.stderr)")
+            let plainBytes = try [UInt8](Data(contentsOf: dir.appending("plain.tar")))
+            #expect(try digests[0].diffID == Digest.sha256(of: plainBytes))
+        }
+    }
+
+    @Test("extracted layers (never synced) are dropped on a new boot, kept within one")
+    func layerCacheSurvivesOneBootOnly() throws {
+        try withTemporaryDirectory { dir in
+            let cache = LayerCache(directory: dir.appending("layers").path)
+            let layer = dir.appending("layers/sha256/abc").path
+            try Fixture.directory(layer)
+            try cache.adoptBoot("boot-1")   // first sight of the marker: older caches go
+            #expect(try FileSystem.status(layer) == nil)
+            try Fixture.directory(layer)
+            try cache.adoptBoot("boot-1")
+            #expect(try FileSystem.status(layer)?.kind == .directory)
+            try cache.adoptBoot("boot-2")
+            #expect(try FileSystem.status(layer) == nil)
+            #expect(LayerCache.currentBootID()?.count == 36)
+        }
+    }
+
     @Test("SOURCE_DATE_EPOCH clamps later mtimes only")
     func clamping() throws {
         try withTemporaryDirectory { dir in

@@ -21,7 +21,7 @@ import Testing
             try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
         }
         try fm.copyItem(atPath: Self.busybox, toPath: root + "/bin/busybox")
-        for applet in ["sh", "echo", "id", "ls", "cat", "rm", "mkdir", "hostname", "touch", "chown", "stat"] {
+        for applet in ["sh", "echo", "id", "ls", "cat", "rm", "mkdir", "hostname", "touch", "chown", "stat", "grep", "sync"] {
             try fm.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
         }
         try "".write(toFile: root + "/etc/resolv.conf", atomically: true, encoding: .utf8)
@@ -80,6 +80,68 @@ import Testing
         // The lower directory is untouched and nothing stays mounted.
         #expect(fm.fileExists(atPath: lower + "/bin/ls"))
         #expect((try? fm.contentsOfDirectory(atPath: dir.path + "/merged"))?.isEmpty == true)
+    }
+
+    @Test(.enabled(if: canRun, "needs root and /bin/busybox (busybox-static)"))
+    func skipSyncMountsTheOverlayVolatile() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-sandbox")
+        defer { try? dir.remove() }
+        let lower = try makeRootfs(dir)
+        for d in ["upper", "work", "merged"] {
+            try FileManager.default.createDirectory(atPath: dir.path + "/" + d, withIntermediateDirectories: true)
+        }
+        var spec = RunSpec(
+            rootfs: dir.path + "/merged",
+            argv: ["sh", "-c", "grep -c ' / .*volatile' /proc/self/mountinfo; echo x > /root/f && sync /root/f && sync -d /root/f && sync && echo synced"],
+            environment: ["PATH=/bin"], mapping: .none)
+        spec.overlay = .init(lower: [lower], upper: dir.path + "/upper", work: dir.path + "/work")
+        spec.skipSync = true
+        let (status, out) = try run(spec)
+        #expect(status == 0, "\(out)")
+        #expect(out == "1\nsynced\n", "\(out)")
+        #expect(try String(contentsOfFile: dir.path + "/upper/root/f", encoding: .utf8) == "x\n")
+        // Without it the overlay is an ordinary one.
+        spec.skipSync = false
+        spec.overlay = .init(lower: [lower], upper: dir.path + "/upper2", work: dir.path + "/work2")
+        for d in ["upper2", "work2"] {
+            try FileManager.default.createDirectory(atPath: dir.path + "/" + d, withIntermediateDirectories: true)
+        }
+        #expect(try run(spec).1.hasPrefix("0\n"))
+    }
+
+    @Test(.enabled(if: canRun, "needs root and /bin/busybox (busybox-static)"))
+    func skipSyncOverlayInsideAUserNamespace() throws {
+        // The rootless rungs mount the overlay inside a user namespace (userxattr): the
+        // kernel takes volatile there too.
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-sandbox")
+        defer { try? dir.remove() }
+        let lower = try makeRootfs(dir)
+        for d in ["upper", "work", "merged"] {
+            try FileManager.default.createDirectory(atPath: dir.path + "/" + d, withIntermediateDirectories: true)
+        }
+        var spec = RunSpec(
+            rootfs: dir.path + "/merged",
+            argv: ["sh", "-c", "grep -c ' / .*userxattr.*volatile\\| / .*volatile.*userxattr' /proc/self/mountinfo; echo x > /root/f && sync /root/f && echo ok"],
+            environment: ["PATH=/bin"], mapping: .single(uid: 0, gid: 0))
+        spec.overlay = .init(lower: [lower], upper: dir.path + "/upper", work: dir.path + "/work")
+        spec.skipSync = true
+        let (status, out) = try run(spec)
+        #expect(status == 0 && out == "1\nok\n", "\(out)")
+    }
+
+    @Test(.enabled(if: canRun, "needs root and /bin/busybox (busybox-static)"))
+    func skipSyncOnTheChrootRungAnswersSyncCalls() throws {
+        let dir = try TemporaryDirectory(prefix: "kolla-oci-sandbox")
+        defer { try? dir.remove() }
+        let root = try makeRootfs(dir)
+        var spec = RunSpec(
+            rootfs: root, argv: ["sh", "-c", "echo x > /tmp/f && sync /tmp/f && sync && sync -f /tmp/f && sync -d /tmp/f && echo ok"],
+            environment: ["PATH=/bin"], mapping: .none)
+        spec.isolation = .chroot
+        spec.skipSync = true
+        let (status, out) = try run(spec)
+        #expect(status == 0 && out == "ok\n", "\(out)")
+        #expect(try String(contentsOfFile: root + "/tmp/f", encoding: .utf8) == "x\n")
     }
 
     @Test(.enabled(if: canRun, "needs root and /bin/busybox (busybox-static)"))

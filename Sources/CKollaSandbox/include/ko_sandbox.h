@@ -127,6 +127,10 @@ typedef struct {
        caller (seccomp user notification), which records the owner in the xattr
        "user.kolla-oci.owner" ("uid:gid") instead of failing, as fakeroot does. */
     int record_owners;
+    /* Writes need no durability (build steps): the overlay is mounted "volatile", and on
+       the chroot rung fsync, fdatasync, sync_file_range, syncfs and sync return 0 without
+       syncing (seccomp). */
+    int skip_sync;
     /* CHROOT: the builder's pid and process group, which the command may not signal. */
     pid_t protect_pid;
     pid_t protect_pgid;

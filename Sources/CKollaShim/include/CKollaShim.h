@@ -14,6 +14,7 @@
 #include "ko_crypto.h"
 #include "ko_curl.h"
 #include "ko_fs.h"
+#include "ko_gzip.h"
 #include "ko_zstd.h"
 #include "ko_signal.h"
 #include "ko_spawn.h"

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -23,7 +25,7 @@ struct StackGuard {
     init() {
         let sp = StackGuard.stackPointer()
         var limit = sp > StackGuard.budget ? sp - StackGuard.budget : 0
-        if let (low, size) = StackGuard.threadStack(), low < sp, sp - low <= size, size > 2 * StackGuard.reserve {
+        if let (low, size) = StackGuard.cachedThreadStack(containing: sp), size > 2 * StackGuard.reserve {
             limit = max(limit, low + StackGuard.reserve)
         }
         self.limit = limit
@@ -36,6 +38,46 @@ struct StackGuard {
             throw TemplateError(.recursionError, "maximum recursion depth exceeded")
         }
     }
+
+    /// The current thread's stack bounds when they contain `sp`. glibc reads and parses
+    /// /proc/self/maps for the main thread's bounds on every call, which cost more than
+    /// a small template's render, so bounds are kept per thread id; an entry left by an
+    /// exited thread whose id was reused fails the containment check and is read again.
+    private static func cachedThreadStack(containing sp: UInt) -> (UInt, UInt)? {
+        let id = threadID()
+        if let (low, size) = bounds.get(id), low < sp, sp - low <= size { return (low, size) }
+        guard let (low, size) = threadStack(), low < sp, sp - low <= size else { return nil }
+        bounds.set(id, (low, size))
+        return (low, size)
+    }
+
+    private static let bounds = BoundsCache()
+
+    /// Thread id → stack bounds, shared by the threads that render.
+    private final class BoundsCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [UInt: (UInt, UInt)] = [:]
+
+        func get(_ id: UInt) -> (UInt, UInt)? {
+            lock.lock()
+            defer { lock.unlock() }
+            return entries[id]
+        }
+
+        func set(_ id: UInt, _ value: (UInt, UInt)) {
+            lock.lock()
+            entries[id] = value
+            lock.unlock()
+        }
+    }
+
+    #if canImport(Glibc)
+        private static func threadID() -> UInt { UInt(pthread_self()) }
+    #elseif canImport(Darwin)
+        private static func threadID() -> UInt { UInt(bitPattern: pthread_self()) }
+    #else
+        private static func threadID() -> UInt { 0 }
+    #endif
 
     /// An address in the caller's stack frame.
     @inline(never)

@@ -261,7 +261,13 @@ struct BuildCommand {
         if let dir = conf.string("logs_dir") {
             try writeTimings(scheduler.buildSeconds, to: dir + "/timings.json")
         }
-        let summary = BuildSummary(images: finished, allowedToFail: conf.list("allowed_to_fail"))
+        var summary = BuildSummary(images: finished, allowedToFail: conf.list("allowed_to_fail"))
+        if conf.bool("timings") {
+            let times = PhaseClock.process.snapshot
+            summary.timings = times
+            FileHandle.standardError.write(Data((["Where the time went (seconds, summed over concurrent builds):"]
+                + times.lines()).joined(separator: "\n").appending("\n").utf8))
+        }
         if conf.bool("summary") {
             try report(summary, conf: conf, log: log)
         }

@@ -138,6 +138,9 @@ enum OptionRegistry {
             "compression", .string, default: .string("gzip"), choices: ["gzip", "zstd"], group: kollaOCI,
             help: "kolla-oci: layer compression"),
         OptionSpec(
+            "timings", .bool, default: .bool(false), group: kollaOCI,
+            help: "kolla-oci: print where the build's time went (unpack, RUN, diff, archive, compress, hash, store, push, waiting; summed over concurrent builds) and add it to the JSON summary as \"timings\""),
+        OptionSpec(
             "isolation", .string, default: .string("auto"), choices: ["auto", "userns", "chroot"], group: kollaOCI,
             help: "kolla-oci: how RUN is isolated: auto probes (user namespace with pivot_root where the kernel "
                 + "allows it, else chroot into a plain directory), userns or chroot force a rung "

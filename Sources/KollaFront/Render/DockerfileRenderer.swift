@@ -1,5 +1,6 @@
 import Foundation
 import Jinja
+import OCIBuild
 
 /// A template failure while rendering one image (kolla: "Syntax error in template").
 struct RenderError: Error, CustomStringConvertible {
@@ -106,7 +107,7 @@ struct DockerfileRenderer {
                 }
                 var content = try template.render(values)
                 if !pipArgs.isEmpty { content = DockerfileRenderer.insertAfterFrom(content, pipArgs) }
-                try Data(content.utf8).write(to: URL(fileURLWithPath: path + "/Dockerfile"))
+                try FileSystem.writeFile(path + "/Dockerfile", content.utf8)
                 if debugLog != nil { results.rendered(i, template: relative, content: content) }
             } catch let e as TemplateError {
                 results.set(i, RenderError(image: image, error: e))

@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// kolla-build's end-of-build summary (`KollaWorker.summary`): the five buckets, the
 /// console sections, the JSON object and the exit status.
@@ -10,6 +11,8 @@ struct BuildSummary: Equatable, Sendable {
     var skipped: [String] = []
     var unbuildable: [String] = []
     var allowedToFail: Set<String> = []
+    /// Where the time went (`--timings`): added to the JSON as "timings" when set.
+    var timings: PhaseTimes?
 
     static func == (a: BuildSummary, b: BuildSummary) -> Bool {
         a.built == b.built && a.notMatched == b.notMatched && a.skipped == b.skipped && a.unbuildable == b.unbuildable
@@ -50,8 +53,10 @@ struct BuildSummary: Equatable, Sendable {
             ("built", names(built)), ("failed", failedItems), ("not_matched", names(notMatched)),
             ("skipped", names(skipped)), ("unbuildable", names(unbuildable)),
         ]
+        let timingsItem = timings.map { "\"timings\": " + $0.json() }
         guard let indent else {
-            return "{" + buckets.map { "\"\($0.0)\": [" + $0.1.joined(separator: ", ") + "]" }.joined(separator: ", ") + "}"
+            return "{" + (buckets.map { "\"\($0.0)\": [" + $0.1.joined(separator: ", ") + "]" } + [timingsItem].compactMap { $0 })
+                .joined(separator: ", ") + "}"
         }
         // json.dump(indent=N): nested objects are laid out over lines too.
         let p1 = String(repeating: " ", count: indent)
@@ -72,6 +77,7 @@ struct BuildSummary: Equatable, Sendable {
             }
             parts.append(p1 + "\"\(key)\": " + (items.isEmpty ? "[]" : "[\n" + items.map { p2 + $0 }.joined(separator: ",\n") + "\n" + p1 + "]"))
         }
+        if let timingsItem { parts.append(p1 + timingsItem) }
         return "{\n" + parts.joined(separator: ",\n") + "\n}"
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// kolla-build's build and push queues: `threads` build workers and `push_threads` push
 /// workers; an image is queued once its parent is built (or skipped); each task runs up
@@ -105,7 +106,8 @@ final class BuildScheduler: @unchecked Sendable {
                 lock.broadcast()
                 return nil
             }
-            lock.wait()
+            // A build worker with nothing to build while others run: images wait for parents.
+            if build { PhaseClock.process.measure(.waiting) { lock.wait() } } else { lock.wait() }
         }
     }
 
@@ -180,7 +182,9 @@ final class BuildScheduler: @unchecked Sendable {
         defer { board.set(image.name, nil) }
         for _ in 1...(retries + 1) {
             do {
-                try builder.push(image.canonicalName) { [self] line in imageLog(i, line) }
+                try PhaseClock.process.measure(.push) {
+                    try builder.push(image.canonicalName) { [self] line in imageLog(i, line) }
+                }
                 lastError = nil
                 break
             } catch {

@@ -48,6 +48,45 @@ package struct LayerCache: Sendable {
         }
     }
 
+    /// Drops every extracted layer when the machine booted since the cache last recorded its
+    /// boot (`CACHE/boot-id`). Extracted layers and RUN's upper directories (mounted
+    /// `volatile`, so never synced) are written without fsync: after a crash a layer
+    /// directory can be named and incomplete. Blobs are synced, so a new boot simply
+    /// extracts again from them. `bootID` is the kernel's for this boot unless given.
+    package func adoptBoot(_ bootID: String? = nil) throws(LayerError) {
+        guard let boot = bootID ?? Self.currentBootID() else { return }
+        let marker = directory + "/boot-id"
+        let text = boot + "\n"
+        let current = (try? FileDescriptor(path: marker, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+        if current == text { return }
+        try layerCall { () throws(NativeError) in
+            try FileSystem.createDirectory(directory)
+            // One process decides: a build starting at the same time waits, then finds
+            // the new boot recorded and keeps what the first one extracts meanwhile.
+            let lock = try FileDescriptor(path: directory + "/boot-id.lock", flags: O_RDWR | O_CREAT, mode: 0o644)
+            _ = try lock.lock(exclusive: true)
+            let again = (try? FileDescriptor(path: marker, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+            if again == text { return }
+            let cached = try FileSystem.status(directory + "/sha256")
+            if again != nil || cached != nil {
+                try FileSystem.removeTree(directory + "/sha256")
+            }
+            let tmp = marker + ".tmp"
+            let fd = try FileDescriptor(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+            try fd.write(Array(text.utf8))
+            try FileSystem.rename(tmp, to: marker)
+        }
+    }
+
+    /// The kernel's id of this boot; nil where /proc does not say.
+    package static func currentBootID() -> String? {
+        guard let bytes = try? FileDescriptor(path: "/proc/sys/kernel/random/boot_id", flags: O_RDONLY).readAll() else {
+            return nil
+        }
+        let id = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
+        return id.isEmpty ? nil : id
+    }
+
     /// Where the layer with `diffID` is (or would be) extracted.
     package func path(for diffID: Digest) -> String {
         "\(directory)/\(diffID.algorithm.rawValue)/\(diffID.encoded)"

@@ -65,9 +65,17 @@ package struct LayerWriter: Sendable {
     /// Writes `changes` (in any order; they are sorted) as a layer to `output` and
     /// returns its digests.
     package func write(_ changes: [LayerChange], to output: FileDescriptor) throws(LayerError) -> LayerDigests {
+        var times = LayerWriteTimes()
+        return try write(changes, to: output, times: &times)
+    }
+
+    /// `write(_:to:)`, also reporting where the time went in `times`.
+    package func write(_ changes: [LayerChange], to output: FileDescriptor,
+                       times: inout LayerWriteTimes) throws(LayerError) -> LayerDigests {
         let writer = try layerCall { () throws(NativeError) in
             try LayerArchiveWriter(output: output, options: options.compression)
         }
+        defer { times = writer.times }
         // Hard links: the first path of an inode (in sorted order) carries the data,
         // later ones link to it (layer.md#hardlinks; libarchive's link resolver does the same).
         var firstPathOfInode: [InodeKey: String] = [:]

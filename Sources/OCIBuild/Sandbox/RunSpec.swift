@@ -31,6 +31,13 @@ package struct RunSpec: Sendable {
     /// Answer chown calls by recording the owner in `RecordedOwner.xattr` (single-id user
     /// namespace, where chown to any other id fails).
     package var recordOwners: Bool = false
+    /// The written files need no durability: a build step's writes are either diffed into
+    /// a layer blob (which the store writes and syncs itself) or thrown away with the step.
+    /// The overlay is then mounted `volatile` (overlayfs ignores every fsync on it), and on
+    /// the chroot rung the sync calls (fsync, fdatasync, sync_file_range, syncfs, sync)
+    /// return success without syncing. dpkg and apt fsync every unpacked file; this takes
+    /// that cost out of RUN without touching the image's own dpkg configuration.
+    package var skipSync: Bool = false
 
     /// The two ways the sandbox can be built (see `SandboxPlan` for when each is used).
     package enum Isolation: String, Sendable {

@@ -88,6 +88,7 @@ package enum SandboxLauncher {
                     s.terminal = spec.terminal ? 1 : 0
                     s.allow_new_privs = spec.allowNewPrivileges ? 1 : 0
                     s.record_owners = spec.recordOwners ? 1 : 0
+                    s.skip_sync = spec.skipSync ? 1 : 0
                     s.isolation = Int32(spec.isolation == .chroot ? KO_ISOLATION_CHROOT.rawValue : KO_ISOLATION_NAMESPACES.rawValue)
                     s.protect_pid = getpid()
                     s.protect_pgid = getpgrp()

@@ -313,6 +313,14 @@ package enum FileSystem {
         return fields == ["0", "0", "4294967295"]
     }
 
+    /// Writes `bytes` as the whole content of `path` (created with `mode`, or truncated),
+    /// without fsync: for generated scratch output that is made again on every run
+    /// (Foundation's `Data.write` syncs every file, which dominated rendering a tree).
+    package static func writeFile(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o644) throws(NativeError) {
+        let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+        try file.write(Array(bytes))
+    }
+
     /// lstat(2); nil when the path does not exist.
     package static func status(_ path: String) throws(NativeError) -> FileInfo? {
         var st = stat()

@@ -1,13 +1,15 @@
 // Writes a layer blob in one streaming pass: libarchive's PAX writer produces the tar,
-// its bytes are hashed (diff_id) and fed to the compressor — a second libarchive writer in
-// "raw" format with its gzip filter, or a libzstd stream with worker threads (libarchive
-// 3.6's zstd filter runs single-threaded) — and the compressed bytes are hashed (blob
-// digest) on their way to the output file. Memory use is constant.
+// its bytes are hashed (diff_id) and fed to the compressor — the shim's parallel gzip
+// (pigz-style independent 128 KiB blocks deflated on worker threads, one ordinary gzip
+// member) or a libzstd stream with worker threads (libarchive 3.6's zstd filter runs
+// single-threaded) — and the compressed bytes are hashed (blob digest) on their way to the
+// output file, on this thread and in order. Memory use is constant.
 //
 // Determinism (the same tree always gives the same digest): restricted PAX (extended headers only when ustar
 // cannot express a field), no atime/ctime, no user/group names, gzip header without name
-// and with MTIME 0 (`gzip:!timestamp`), and no padding after the two end-of-archive
-// blocks (a tar is then exactly what Go's archive/tar writes: entries + 1024 zero bytes).
+// and with MTIME 0, gzip blocks cut at fixed offsets (never by thread count, write sizes or
+// timing), and no padding after the two end-of-archive blocks (a tar is then exactly what
+// Go's archive/tar writes: entries + 1024 zero bytes).
 
 
 import CKollaShim
@@ -24,8 +26,8 @@ private final class WritePipeline {
     let output: FileDescriptor
     let tarHasher: SHA256
     let blobHasher: SHA256
-    /// libarchive "raw" writer with the gzip filter, for gzip.
-    var compressor: OpaquePointer?
+    /// The shim's parallel gzip compressor, for gzip.
+    var gzip: OpaquePointer?
     /// libzstd stream, for zstd.
     var zstd: OpaquePointer?
     /// Output buffer of the zstd stream.
@@ -33,6 +35,11 @@ private final class WritePipeline {
     var uncompressedCount: Int64 = 0
     var compressedCount: Int64 = 0
     var failure: NativeError?
+    /// Where the writing thread's time went.
+    var times = LayerWriteTimes()
+    /// Time spent in `emitBlob` (hash, write) while inside a compressor call, which the
+    /// compress time must not count twice.
+    var nestedBlobSeconds = 0.0
 
     init(output: FileDescriptor) throws(NativeError) {
         ArchiveLocale.ensureUTF8()
@@ -43,6 +50,7 @@ private final class WritePipeline {
 
     deinit {
         if let zstd { ZSTD_freeCCtx(zstd) }
+        if let gzip { ko_gzip_free(gzip) }
         zstdBuffer.deallocate()
     }
 
@@ -64,23 +72,57 @@ private final class WritePipeline {
 extension WritePipeline {
     /// Blob bytes (compressed, or the tar itself when uncompressed): hash, count, write.
     func emitBlob(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        let start = Monotonic.now()
         try blobHasher.update(bytes)
+        let hashed = Monotonic.now()
         compressedCount += Int64(bytes.count)
         try output.write(bytes)
+        let end = Monotonic.now()
+        times.hash += hashed - start
+        times.write += end - hashed
+        nestedBlobSeconds += end - start
+    }
+
+    /// Runs a compressor call, adding its time (less the blob emitted meanwhile) to compress.
+    func compressing(_ body: () throws(NativeError) -> Void) throws(NativeError) {
+        let start = Monotonic.now()
+        let nested = nestedBlobSeconds
+        defer { times.compress += Monotonic.now() - start - (nestedBlobSeconds - nested) }
+        try body()
     }
 
     /// Tar bytes: hash them, then compress them (or emit them when uncompressed).
     func emitTar(_ bytes: UnsafeRawBufferPointer) throws(NativeError) {
+        let start = Monotonic.now()
         try tarHasher.update(bytes)
+        times.hash += Monotonic.now() - start
         uncompressedCount += Int64(bytes.count)
-        if let zstd { return try compressZstd(zstd, bytes, end: false) }
-        guard let compressor else { return try emitBlob(bytes) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = archive_write_data(compressor, bytes.baseAddress! + offset, bytes.count - offset)
-            guard n > 0 else { throw .libarchive("compress", archive: compressor, path: output.path) }
-            offset += n
+        if let zstd { return try compressing { () throws(NativeError) in try compressZstd(zstd, bytes, end: false) } }
+        guard let gzip else { return try emitBlob(bytes) }
+        try compressing { () throws(NativeError) in
+            try gzipCall("ko_gzip_write") { ko_gzip_write(gzip, bytes.baseAddress, bytes.count, $0, $1) }
         }
+    }
+
+    /// Runs a ko_gzip call; a stop requested by the sink rethrows the sink's own failure.
+    func gzipCall(_ operation: String, _ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws(NativeError) {
+        var message = [CChar](repeating: 0, count: 256)
+        let status = message.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
+        guard status != 0 else { return }
+        if status == Int32(KO_GZIP_SINK_STOPPED), let failure { throw failure }
+        throw .zlib(operation, code: status, buffer: message, path: output.path)
+    }
+}
+
+/// The parallel gzip compressor's sink: compressed bytes, in order, on the writing thread.
+private func gzipSink(_ context: UnsafeMutableRawPointer?, _ bytes: UnsafeRawPointer?, _ length: Int) -> Int32 {
+    let pipe = Unmanaged<WritePipeline>.fromOpaque(context!).takeUnretainedValue()
+    do throws(NativeError) {
+        try pipe.emitBlob(UnsafeRawBufferPointer(start: bytes, count: length))
+        return 0
+    } catch {
+        pipe.failure = pipe.failure ?? error
+        return 1
     }
 }
 
@@ -105,10 +147,17 @@ private func writeTarCallback(_ archive: OpaquePointer?, _ context: UnsafeMutabl
     forward(archive, context, buffer, length) { pipe in pipe.emitTar }
 }
 
-/// Compressed bytes from the compressor.
-private func writeBlobCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
-                               _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
-    forward(archive, context, buffer, length) { pipe in pipe.emitBlob }
+/// Seconds the writing thread spent on each part of a layer write (the rest of the
+/// write's wall time is making the tar: walking, reading files, headers).
+package struct LayerWriteTimes: Sendable, Equatable {
+    /// sha256 of the tar and of the blob.
+    package var hash = 0.0
+    /// Compressor calls, including waiting for its worker threads.
+    package var compress = 0.0
+    /// Writing the blob to its file.
+    package var write = 0.0
+
+    package init() {}
 }
 
 /// Compression settings of a layer blob.
@@ -117,10 +166,10 @@ package struct CompressionOptions: Sendable, Hashable {
     package var compression: Compression
     /// The level (gzip 1–9, default 6; zstd 1–19, default 3); nil for the default.
     package var level: Int?
-    /// zstd worker threads; ignored for gzip. Defaults to the number of online CPUs, as
-    /// `zstd -T0` does. At least one worker is always used: zstd's output is the same
-    /// for any number of workers ≥ 1 (but differs from its single-threaded mode), so
-    /// digests do not depend on the machine.
+    /// Compression worker threads (gzip and zstd). Defaults to the number of online CPUs,
+    /// as `zstd -T0` and pigz do. At least one worker is always used: zstd's output is the
+    /// same for any number of workers ≥ 1 (but differs from its single-threaded mode), and
+    /// the gzip blocks are cut at fixed offsets, so digests do not depend on the machine.
     package var threads: Int
 
     /// Creates options; `threads` nil means one per online CPU.
@@ -141,6 +190,9 @@ package final class LayerArchiveWriter {
     private let entry: OpaquePointer
     private let options: CompressionOptions
     private var finished = false
+
+    /// Where this writer's thread spent its time so far (complete after `finish()`).
+    package var times: LayerWriteTimes { pipeline.times }
 
     /// Starts a layer written to `output` (already open for writing).
     package init(output: FileDescriptor, options: CompressionOptions) throws(NativeError) {
@@ -167,29 +219,12 @@ package final class LayerArchiveWriter {
                 }
             }
         case .gzip:
-            guard let compressor = archive_write_new() else {
-                throw .posix("archive_write_new", errno: ENOMEM, path: output.path)
-            }
-            pipeline.compressor = compressor
-            try check(archive_write_set_format_raw(compressor), compressor, "archive_write_set_format_raw")
-            try check(archive_write_add_filter_gzip(compressor), compressor, "archive_write_add_filter_gzip")
-            // No file name and MTIME 0 in the gzip header: same tar, same blob.
-            try check(archive_write_set_filter_option(compressor, "gzip", "timestamp", nil), compressor,
-                      "gzip:!timestamp")
-            if let level = options.level {
-                try check(archive_write_set_filter_option(compressor, "gzip", "compression-level", "\(level)"),
-                          compressor, "gzip:compression-level")
-            }
-            // Output as it comes, no padding of the last block: the blob must end where
-            // the compressed stream ends.
-            archive_write_set_bytes_per_block(compressor, 0)
-            try check(archive_write_open(compressor, context, nil, writeBlobCallback, nil), compressor,
-                      "archive_write_open")
-            let rawEntry = archive_entry_new()
-            defer { archive_entry_free(rawEntry) }
-            archive_entry_set_filetype(rawEntry, UInt32(Glibc.S_IFREG))
-            archive_entry_set_pathname(rawEntry, "layer.tar")
-            try check(archive_write_header(compressor, rawEntry), compressor, "archive_write_header")
+            var message = [CChar](repeating: 0, count: 256)
+            guard let gzip = message.withUnsafeMutableBufferPointer({
+                ko_gzip_new(Int32(options.level ?? 6), Int32(max(1, options.threads)), gzipSink, context,
+                            $0.baseAddress, $0.count)
+            }) else { throw .zlib("ko_gzip_new", code: ENOMEM, buffer: message, path: output.path) }
+            pipeline.gzip = gzip
         }
 
         try check(archive_write_set_format_pax_restricted(tar), tar, "archive_write_set_format_pax_restricted")
@@ -207,10 +242,8 @@ package final class LayerArchiveWriter {
         if !finished {
             // Abandoned (an error upstream): release without writing trailers.
             archive_write_fail(tar)
-            if let compressor = pipeline.compressor { archive_write_fail(compressor) }
         }
         archive_write_free(tar)
-        if let compressor = pipeline.compressor { archive_write_free(compressor) }
         archive_entry_free(entry)
     }
 
@@ -293,11 +326,16 @@ package final class LayerArchiveWriter {
     package func finish() throws(NativeError) -> LayerDigests {
         finished = true
         try check(archive_write_close(tar), tar, "close tar")
-        if let compressor = pipeline.compressor {
-            try check(archive_write_close(compressor), compressor, "close compressor")
+        let pipeline = self.pipeline
+        if let gzip = pipeline.gzip {
+            try pipeline.compressing { () throws(NativeError) in
+                try pipeline.gzipCall("ko_gzip_finish") { ko_gzip_finish(gzip, $0, $1) }
+            }
         }
         if let zstd = pipeline.zstd {
-            try pipeline.compressZstd(zstd, UnsafeRawBufferPointer(start: nil, count: 0), end: true)
+            try pipeline.compressing { () throws(NativeError) in
+                try pipeline.compressZstd(zstd, UnsafeRawBufferPointer(start: nil, count: 0), end: true)
+            }
         }
         return LayerDigests(diffID: try pipeline.tarHasher.finalizeDigest(),
                             uncompressedSize: pipeline.uncompressedCount,

@@ -27,6 +27,8 @@ package struct NativeError: Error, Sendable, Hashable, CustomStringConvertible {
         case libarchive
         /// libzstd; `code` is the `ZSTD_ErrorCode` of a failed call.
         case libzstd
+        /// zlib (the parallel gzip compressor); `code` is a zlib or errno value.
+        case zlib
     }
 
     /// The library whose convention `code` follows.
@@ -104,6 +106,13 @@ extension NativeError {
     package static func libzstd(_ operation: String, result: Int, path: String? = nil) -> NativeError {
         NativeError(library: .libzstd, operation: operation, code: Int(ZSTD_getErrorCode(result).rawValue),
                     message: String(cString: ZSTD_getErrorName(result)), path: path)
+    }
+
+    /// A failed call of the parallel gzip compressor, with the message it wrote to `buffer`.
+    package static func zlib(_ operation: String, code: Int32, buffer: [CChar], path: String? = nil) -> NativeError {
+        let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return NativeError(library: .zlib, operation: operation, code: Int(code),
+                           message: message.isEmpty ? "zlib reported no detail" : message, path: path)
     }
 
     /// A failed libarchive call on `archive`, read from `archive_errno` and

@@ -49,7 +49,9 @@ extension BuildExecutor {
         while root.applied < state.layers.count {
             let layer = state.layers[root.applied]
             options.expectedDigest = layer.digest
-            _ = try Unpacker(options: options).unpack(layerPath: store.blobPath(layer.digest), into: root.path)
+            _ = try PhaseClock.process.measure(.unpack) {
+                try Unpacker(options: options).unpack(layerPath: store.blobPath(layer.digest), into: root.path)
+            }
             root.applied += 1
         }
         return root
@@ -66,7 +68,9 @@ extension BuildExecutor {
             root, argv: argv, environment: environment, user: containerConfig.user ?? "",
             workdir: containerConfig.workingDir ?? "")
         spec.network = network
-        let snapshot = try TreeSnapshot(of: root.path, skipping: Self.chrootSkipped)
+        // The root's changes are diffed into a blob or discarded: no fsync needed.
+        spec.skipSync = true
+        let snapshot = try PhaseClock.process.measure(.diff) { try TreeSnapshot(of: root.path, skipping: Self.chrootSkipped) }
         let emulated = try EmulatedMounts(root: root.path, resolvConf: spec.resolvConf, hosts: spec.hosts)
         let status: Int32
         do {
@@ -78,7 +82,9 @@ extension BuildExecutor {
         // A file not restored would put the host's resolv.conf or hosts into the layer.
         try emulated.undo()
         guard status == 0 else { return (status, nil, root) }
-        let changes = try snapshot.changes(in: root.path, ignoring: emulated.ignoredPaths)
+        let changes = try PhaseClock.process.measure(.diff) {
+            try snapshot.changes(in: root.path, ignoring: emulated.ignoredPaths)
+        }
         return (status, changes, root)
     }
 

@@ -89,6 +89,8 @@ extension BuildExecutor {
             state, argv: argv, environment: environment, user: containerConfig.user ?? "", workdir: containerConfig.workingDir ?? "")
         defer { sandbox.remove() }
         sandbox.spec.network = network
+        // The upper directory is diffed into a blob or discarded: no fsync needed.
+        sandbox.spec.skipSync = true
         var mounts = PreparedMounts()
         if !flags.mounts.isEmpty {
             do {
@@ -113,7 +115,7 @@ extension BuildExecutor {
         removeMountPoints(mounts, upper: sandbox.upper, view: sandbox.view)
         try account(status, since: started, ins, file: file, request: request, counters: &counters)
         try commitLayer(
-            changes: try prunedOverlayChanges(sandbox), upper: sandbox.upper, state: &state, createdBy: createdBy,
+            changes: try PhaseClock.process.measure(.diff) { try prunedOverlayChanges(sandbox) }, upper: sandbox.upper, state: &state, createdBy: createdBy,
             cacheKey: key, request: request, hostIDs: true)
         counters.run += 1
     }
@@ -125,6 +127,7 @@ extension BuildExecutor {
     ) throws {
         let elapsed = Date().timeIntervalSince(started)
         counters.secondsInRun += elapsed
+        PhaseClock.process.add(.run, elapsed)
         request.log(String(format: "RUN took %.2f s (exit status %d)", elapsed, status))
         if status != 0 {
             throw ExecutorError.runFailed(file: file.name, line: ins.line, instruction: ins.text, status: status)

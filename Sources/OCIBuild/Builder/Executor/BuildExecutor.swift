@@ -45,6 +45,7 @@ package final class BuildExecutor: @unchecked Sendable {
         self.idMap = plan.mapping.storage
         self.layers = LayerCache(directory: store.root + "/layers", storeRoot: store.root)
         try layers.adopt(idMap: plan.mapping.storage)
+        try layers.adoptBoot()
         self.cache = BuildCache(directory: store.root + "/cache")
         self.scratchRoot = store.root + "/ingest/build"
         try StoreOwner.claim(storeRoot: store.root)
@@ -170,7 +171,7 @@ package final class BuildExecutor: @unchecked Sendable {
         if image == "scratch" {
             var config = ImageConfig()
             config.created = created
-            var state = StageState(config: config, layers: [], cacheKey: BuildCache.key("scratch"), baseName: "scratch")
+            var state = StageState(config: config, layers: [], cacheKey: BuildCache.key("scratch", request.cacheSettings), baseName: "scratch")
             state.lease = lease
             return state
         }
@@ -195,7 +196,7 @@ package final class BuildExecutor: @unchecked Sendable {
         if config.history == nil { config.history = [] }
         try lease.pin(blobs: manifest.layers.map(\.digest), layers: config.rootfs.diffIDs)
         var state = StageState(
-            config: config, layers: manifest.layers, cacheKey: BuildCache.key(manifestDescriptor.digest.description),
+            config: config, layers: manifest.layers, cacheKey: BuildCache.key(manifestDescriptor.digest.description, request.cacheSettings),
             baseName: image)
         state.lease = lease
         state.lastCreated = config.created
@@ -336,8 +337,17 @@ package final class BuildExecutor: @unchecked Sendable {
         options.makeReproducible(epoch: request.timestamp)
         let (descriptor, diffID) = try store.withWriteLease { () throws -> (Descriptor, Digest) in
             let ingest = try store.startIngest()
-            let digests = try LayerWriter(options: options).write(changes, to: ingest.file)
+            var times = LayerWriteTimes()
+            let started = Monotonic.now()
+            let digests = try LayerWriter(options: options).write(changes, to: ingest.file, times: &times)
+            let written = Monotonic.now()
             try store.commit(ingest, expected: digests.digest, expectedSize: digests.size)
+            var phases = PhaseTimes()
+            phases.add(.archive, max(0, written - started - times.hash - times.compress - times.write))
+            phases.add(.hash, times.hash)
+            phases.add(.compress, times.compress)
+            phases.add(.store, times.write + Monotonic.now() - written)
+            PhaseClock.process.add(phases)
             // Pinned while gc is still excluded: the new blob (and the layer directory the
             // upper directory becomes) stay until the image names them.
             try state.lease?.pin(blobs: [digests.digest], layers: [digests.diffID])
@@ -397,9 +407,12 @@ package final class BuildExecutor: @unchecked Sendable {
         }
         // The extracted directories become overlay lower directories: gc must keep them.
         try state.lease?.pin(blobs: state.layers.map(\.digest), layers: state.config.rootfs.diffIDs)
-        for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
-            let (path, _) = try layers.extract(layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
-            dirs.append(path)
+        try PhaseClock.process.measure(.unpack) {
+            for (layer, diffID) in zip(state.layers, state.config.rootfs.diffIDs) {
+                let (path, _) = try layers.extract(
+                    layerPath: store.blobPath(layer.digest), diffID: diffID, digest: layer.digest, options: options)
+                dirs.append(path)
+            }
         }
         // A layer can occur twice (identical steps, empty layers); overlayfs refuses a
         // lower directory given twice (ELOOP, "overlapping layers"). Identical content

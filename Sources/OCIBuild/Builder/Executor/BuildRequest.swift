@@ -39,6 +39,14 @@ package struct BuildRequest: Sendable {
     /// Build log lines (step headers, RUN output).
     package var log: @Sendable (String) -> Void = { _ in }
 
+    /// The settings that change a step's result without appearing in the Dockerfile: the
+    /// layer compression (other blob bytes) and the timestamp (clamped mtimes, `created`
+    /// times). Every stage's first cache key includes them, so a rebuild with other
+    /// settings never reuses a layer made with these.
+    var cacheSettings: String {
+        "compression=\(compression.rawValue)\ntimestamp=\(timestamp.map(String.init) ?? "none")"
+    }
+
     package init(dockerfilePath: String, dockerfileText: String, contextDirectory: String) {
         self.dockerfilePath = dockerfilePath
         self.dockerfileText = dockerfileText
