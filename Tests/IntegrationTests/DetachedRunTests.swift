@@ -7,12 +7,7 @@ import Testing
 /// the teardown: after `stop` no process of the container is in the process table, no
 /// mount of the store is in this process's mount table, and no scratch is left in the store.
 @Suite(.serialized) struct DetachedRunTests {
-    static let busybox = "/bin/busybox"
-    static var reason: String? {
-        if getuid() != 0 { return "needs root (namespaces and overlay mounts)" }
-        if !FileManager.default.isExecutableFile(atPath: busybox) { return "needs /bin/busybox (busybox-static)" }
-        return nil
-    }
+    static var reason: String? { BusyboxImage.unavailableReason }
 
     /// A store with a busybox image `bb:1`, and a directory to bind in.
     struct Workspace {
@@ -22,20 +17,11 @@ import Testing
 
         init() throws {
             dir = try TemporaryDirectory(prefix: "kolla-oci-detached")
-            let root = dir.path + "/rootfs"
             let fm = FileManager.default
-            for d in ["bin", "etc", "proc", "dev", "sys", "tmp", "root", "var/lib/kolla"] {
-                try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
-            }
-            try fm.copyItem(atPath: DetachedRunTests.busybox, toPath: root + "/bin/busybox")
-            for applet in ["sh", "cat", "echo", "sleep", "id", "trap", "true"] {
-                try fm.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
-            }
-            try "root:x:0:0:root:/root:/bin/sh\nkolla:x:42400:42400::/:/bin/sh\n".write(
-                toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
-            try "root:x:0:\nkolla:x:42400:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
-            let tar = try runTool("/bin/tar", ["--numeric-owner", "-C", root, "-cf", dir.path + "/bb.tar", "."])
-            guard tar.status == 0 else { throw TestSetupError("tar: \(tar.stderr)") }
+            try BusyboxImage.write(
+                root: dir.path + "/rootfs", tar: dir.path + "/bb.tar",
+                directories: ["bin", "etc", "proc", "dev", "sys", "tmp", "root", "var/lib/kolla"],
+                applets: ["sh", "cat", "echo", "sleep", "id", "trap", "true"])
             try fm.createDirectory(atPath: shared, withIntermediateDirectories: true)
             try "from the host\n".write(toFile: shared + "/config.txt", atomically: true, encoding: .utf8)
             let imported = try kollaOCI(["import", dir.path + "/bb.tar", "bb:1"])

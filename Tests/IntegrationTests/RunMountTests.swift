@@ -8,12 +8,7 @@ import Testing
 /// mount's contents nor its mount point reached the layer. tmpfs and `--network=none`
 /// need the sandbox's support for `RunSpec.tmpfs` and `RunSpec.network`.
 @Suite(.serialized) struct RunMountTests {
-    static let busybox = "/bin/busybox"
-    static var reason: String? {
-        if getuid() != 0 { return "needs root" }
-        if !FileManager.default.isExecutableFile(atPath: busybox) { return "needs /bin/busybox (busybox-static)" }
-        return nil
-    }
+    static var reason: String? { BusyboxImage.unavailableReason }
 
     /// A store, a context and a busybox image `bb:1` in the store.
     struct Workspace {
@@ -23,21 +18,11 @@ import Testing
 
         init() throws {
             dir = try TemporaryDirectory(prefix: "kolla-oci-mounts")
-            let root = dir.path + "/rootfs"
             let fm = FileManager.default
             // No /run: secrets' mount points are made below a directory the image lacks.
-            for d in ["bin", "etc", "proc", "dev", "sys", "tmp", "root"] {
-                try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
-            }
-            try fm.copyItem(atPath: RunMountTests.busybox, toPath: root + "/bin/busybox")
-            for applet in ["sh", "cat", "echo", "ls", "wc", "grep", "test", "stat", "id", "mkdir", "true"] {
-                try fm.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
-            }
-            try "root:x:0:0:root:/root:/bin/sh\nkolla:x:42400:42400::/:/bin/sh\n".write(
-                toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
-            try "root:x:0:\nkolla:x:42400:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
-            let tar = try runTool("/bin/tar", ["--numeric-owner", "-C", root, "-cf", dir.path + "/bb.tar", "."])
-            guard tar.status == 0 else { throw TestSetupError("tar: \(tar.stderr)") }
+            try BusyboxImage.write(
+                root: dir.path + "/rootfs", tar: dir.path + "/bb.tar",
+                applets: ["sh", "cat", "echo", "ls", "wc", "grep", "test", "stat", "id", "mkdir", "true"])
             try fm.createDirectory(atPath: context + "/x", withIntermediateDirectories: true)
             try "from the context\n".write(toFile: context + "/x/file", atomically: true, encoding: .utf8)
             let imported = try kollaOCI(["import", dir.path + "/bb.tar", "bb:1"])

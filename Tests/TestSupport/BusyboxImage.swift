@@ -1,0 +1,42 @@
+import Foundation
+
+/// A minimal image root made from the host's static busybox, for tests that run commands
+/// in the sandbox without a Debian mirror: directories, busybox with applet links, a
+/// passwd/group with root and `kolla` (42400), tarred with numeric owners.
+package struct BusyboxImage {
+    /// The static busybox the image is made from (Debian's busybox-static).
+    package static let busybox = "/bin/busybox"
+
+    /// Why such an image cannot be made or run here; nil when it can.
+    package static var unavailableReason: String? {
+        if getuid() != 0 { return "needs root (namespaces and overlay mounts)" }
+        if !FileManager.default.isExecutableFile(atPath: busybox) { return "needs /bin/busybox (busybox-static)" }
+        return nil
+    }
+
+    /// Writes the root at `root` with `directories` and `applets`, then tars it to `tar`.
+    package static func write(
+        root: String, tar: String, directories: [String] = ["bin", "etc", "proc", "dev", "sys", "tmp", "root"],
+        applets: [String]
+    ) throws {
+        let fm = FileManager.default
+        for d in directories {
+            try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+        }
+        try fm.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
+        for applet in applets {
+            try fm.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
+        }
+        try "root:x:0:0:root:/root:/bin/sh\nkolla:x:42400:42400::/:/bin/sh\n".write(
+            toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
+        try "root:x:0:\nkolla:x:42400:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
+        let run = try runTool("/bin/tar", ["--numeric-owner", "-C", root, "-cf", tar, "."])
+        guard run.status == 0 else { throw BusyboxImageError(message: "tar: \(run.stderr)") }
+    }
+}
+
+/// Making the busybox image failed.
+package struct BusyboxImageError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
+}
