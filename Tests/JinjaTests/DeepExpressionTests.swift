@@ -29,6 +29,13 @@ import Testing
         }
     }
 
+    /// A list nested 100000 deep through a namespace: freeing it recursed once per level
+    /// and overflowed the stack (found by bench/fuzz); Python frees it without trouble.
+    @Test func deeplyNestedListIsFreed() throws {
+        let source = "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = [ns.l] %}{% endfor %}x"
+        #expect(try Environment().template(source: source).render() == "x")
+    }
+
     @Test func chainsOfAFewHundredRender() throws {
         let sum = "{{ " + Array(repeating: "1", count: 399).joined(separator: "+") + " }}"
         #expect(try Environment().template(source: sum).render() == "399")

@@ -77,6 +77,24 @@ public struct Undefined: Sendable {
 public final class ListBox: @unchecked Sendable {
     public var items: [Value]
     public init(_ items: [Value]) { self.items = items }
+
+    // Lists nested deeply (`{% set ns.l = [ns.l] %}` in a loop) are freed in a loop here:
+    // left to the release of each item, one list's deinit would run inside the next and a
+    // chain of 100,000 would overflow the stack. A nested list that nothing else holds
+    // hands its items over and is released empty.
+    deinit {
+        guard items.contains(where: { if case .list = $0 { return true } else { return false } }) else { return }
+        var pending = items
+        items = []
+        while var value = pending.popLast() {
+            guard case .list(var box) = value else { continue }
+            value = .none
+            if isKnownUniquelyReferenced(&box) {
+                pending.append(contentsOf: box.items)
+                box.items = []
+            }
+        }
+    }
 }
 
 /// Storage of a Python dict: insertion order kept, lookups by Python key equality.
