@@ -7,7 +7,7 @@ FROM debian:bookworm
 # checkouts, uidmap for rootless runs on runners that give subordinate ids.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libarchive13 libcurl4 libssl3 libzstd1 libseccomp2 zlib1g libstdc++6 \
+        libarchive13 libcurl4 libssl3 libzstd1 libseccomp2 libyaml-0-2 zlib1g libstdc++6 \
         ca-certificates git uidmap \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log

@@ -44,11 +44,11 @@ extension BuildExecutor {
         }
 
         let createdBy = "/bin/sh -c #(nop) \(isAdd ? "ADD" : "COPY") \(sources.joined(separator: " ")) in \(target.path)"
-        let base = state
+        let view = try lowerView(&state)
         try commitWrittenLayer(&state, createdBy: createdBy, cacheKey: key, request: request, counters: &counters) { upper in
             try writeCopyLayer(
                 ins, matches, target: target, isAdd: isAdd, from: sourceTree, fromContext: origin.scratch == nil,
-                ignore: sourceIgnore, into: upper, state: base, request: request)
+                ignore: sourceIgnore, into: upper, view: view, request: request)
         }
     }
 
@@ -126,9 +126,8 @@ extension BuildExecutor {
     /// everything through confined roots.
     private func writeCopyLayer(
         _ ins: Instruction, _ matches: [String], target: CopyTarget, isAdd: Bool, from sourceTree: ConfinedDirectory,
-        fromContext: Bool, ignore sourceIgnore: DockerIgnore?, into upper: String, state: StageState, request: BuildRequest
+        fromContext: Bool, ignore sourceIgnore: DockerIgnore?, into upper: String, view: RootfsView, request: BuildRequest
     ) throws {
-        let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
         let owner = try target.chown.map { try view.owner($0) } ?? (0, 0)
         // Everything below is written through this root, never by host path.
         let upperTree = try ConfinedDirectory(path: upper)

@@ -393,6 +393,17 @@ package final class BuildExecutor: @unchecked Sendable {
 
     // MARK: - layers on disk
 
+    /// The stage's file system as COPY, ADD and WORKDIR look into it. The chroot rung reads
+    /// its materialised root: extracted layers hold overlay whiteouts (0:0 character
+    /// devices), which cannot be made where the store itself sits on an overlay, as in a CI
+    /// engine's container.
+    func lowerView(_ state: inout StageState) throws -> RootfsView {
+        if plan.isolation == .chroot {
+            return RootfsView(layers: [try materializedRoot(&state).path], opaqueXattr: overlayXattrPrefix + "opaque")
+        }
+        return RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
+    }
+
     /// The extracted directories of the stage's layers, topmost first (extracting any
     /// that are not cached yet).
     func extractedLayers(_ state: StageState) throws -> [String] {
@@ -433,7 +444,7 @@ package final class BuildExecutor: @unchecked Sendable {
     /// layer with the missing directories.
     private func ensureWorkdir(_ state: inout StageState, path: String, ins: Instruction, request: BuildRequest, counters: inout BuildCounters) throws {
         let key = BuildCache.key(state.cacheKey, ins.text)
-        let view = RootfsView(layers: try extractedLayers(state), opaqueXattr: overlayXattrPrefix + "opaque")
+        let view = try lowerView(&state)
         let resolved = try view.resolve(path)
         if let (_, info) = view.lookup(resolved), info.kind == .directory {
             state.appendHistory(History(created: state.createdForMetadata(request), createdBy: "/bin/sh -c #(nop) \(ins.text)", emptyLayer: true))
