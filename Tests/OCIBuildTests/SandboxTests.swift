@@ -13,6 +13,19 @@ import Testing
         FileManager.default.isExecutableFile(atPath: busybox) && getuid() == 0
     }
 
+    /// A busybox root as the lower of an overlay at `dir/merged` (fresh upper and work
+    /// directories), running `script` with `skipSync` set.
+    func overlaySpec(_ dir: TemporaryDirectory, _ script: String, mapping: IDMapping) throws -> RunSpec {
+        let lower = try makeRootfs(dir)
+        for d in ["upper", "work", "merged"] {
+            try FileManager.default.createDirectory(atPath: dir.path + "/" + d, withIntermediateDirectories: true)
+        }
+        var spec = RunSpec(rootfs: dir.path + "/merged", argv: ["sh", "-c", script], environment: ["PATH=/bin"], mapping: mapping)
+        spec.overlay = .init(lower: [lower], upper: dir.path + "/upper", work: dir.path + "/work")
+        spec.skipSync = true
+        return spec
+    }
+
     /// A minimal root file system: busybox and its applet links.
     func makeRootfs(_ dir: TemporaryDirectory) throws -> String {
         let root = dir.path + "/rootfs"
@@ -86,16 +99,10 @@ import Testing
     func skipSyncMountsTheOverlayVolatile() throws {
         let dir = try TemporaryDirectory(prefix: "kolla-oci-sandbox")
         defer { try? dir.remove() }
-        let lower = try makeRootfs(dir)
-        for d in ["upper", "work", "merged"] {
-            try FileManager.default.createDirectory(atPath: dir.path + "/" + d, withIntermediateDirectories: true)
-        }
-        var spec = RunSpec(
-            rootfs: dir.path + "/merged",
-            argv: ["sh", "-c", "grep -c ' / .*volatile' /proc/self/mountinfo; echo x > /root/f && sync /root/f && sync -d /root/f && sync && echo synced"],
-            environment: ["PATH=/bin"], mapping: .none)
-        spec.overlay = .init(lower: [lower], upper: dir.path + "/upper", work: dir.path + "/work")
-        spec.skipSync = true
+        var spec = try overlaySpec(
+            dir, "grep -c ' / .*volatile' /proc/self/mountinfo; echo x > /root/f && sync /root/f && sync -d /root/f && sync && echo synced",
+            mapping: .none)
+        let lower = spec.overlay!.lower[0]
         let (status, out) = try run(spec)
         #expect(status == 0, "\(out)")
         #expect(out == "1\nsynced\n", "\(out)")
@@ -115,16 +122,9 @@ import Testing
         // kernel takes volatile there too.
         let dir = try TemporaryDirectory(prefix: "kolla-oci-sandbox")
         defer { try? dir.remove() }
-        let lower = try makeRootfs(dir)
-        for d in ["upper", "work", "merged"] {
-            try FileManager.default.createDirectory(atPath: dir.path + "/" + d, withIntermediateDirectories: true)
-        }
-        var spec = RunSpec(
-            rootfs: dir.path + "/merged",
-            argv: ["sh", "-c", "grep -c ' / .*userxattr.*volatile\\| / .*volatile.*userxattr' /proc/self/mountinfo; echo x > /root/f && sync /root/f && echo ok"],
-            environment: ["PATH=/bin"], mapping: .single(uid: 0, gid: 0))
-        spec.overlay = .init(lower: [lower], upper: dir.path + "/upper", work: dir.path + "/work")
-        spec.skipSync = true
+        let spec = try overlaySpec(
+            dir, "grep -c ' / .*userxattr.*volatile\\| / .*volatile.*userxattr' /proc/self/mountinfo; echo x > /root/f && sync /root/f && echo ok",
+            mapping: .single(uid: 0, gid: 0))
         let (status, out) = try run(spec)
         #expect(status == 0 && out == "1\nok\n", "\(out)")
     }
