@@ -78,18 +78,26 @@ package enum DetachedProcess {
         var queue = [pid]
         while let next = queue.first {
             queue.removeFirst()
-            guard let tasks = try? FileSystem.directoryEntries("/proc/\(next)/task") else { continue }
-            for task in tasks {
-                guard let bytes = try? FileDescriptor(path: "/proc/\(next)/task/\(task)/children", flags: O_RDONLY).readAll()
-                else { continue }
-                let children = String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap {
-                    Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-                }
-                found += children
-                queue += children
-            }
+            let children = self.children(of: String(next))
+            found += children
+            queue += children
         }
         return found
+    }
+
+    /// The children of process `pid` ("self" for this one) and of all its threads, from
+    /// procfs; empty when the process is gone.
+    static func children(of pid: String) -> [Int32] {
+        guard let tasks = try? FileSystem.directoryEntries("/proc/\(pid)/task") else { return [] }
+        var children: [Int32] = []
+        for task in tasks {
+            guard let bytes = try? FileDescriptor(path: "/proc/\(pid)/task/\(task)/children", flags: O_RDONLY).readAll()
+            else { continue }
+            children += String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        return children
     }
 
     /// The first descendant of `pid` that is pid 1 of its own pid namespace: the

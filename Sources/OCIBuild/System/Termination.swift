@@ -91,16 +91,5 @@ package enum Termination {
     }
 
     /// The pids of this process's children (of all its threads), from procfs.
-    static func directChildren() -> [pid_t] {
-        guard let tasks = try? FileSystem.directoryEntries("/proc/self/task") else { return [] }
-        var children: [pid_t] = []
-        for task in tasks {
-            guard let bytes = try? FileDescriptor(path: "/proc/self/task/\(task)/children", flags: O_RDONLY).readAll()
-            else { continue }
-            children += String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap {
-                pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-        }
-        return children
-    }
+    static func directChildren() -> [pid_t] { DetachedProcess.children(of: "self") }
 }
