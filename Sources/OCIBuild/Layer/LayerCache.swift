@@ -35,16 +35,13 @@ package struct LayerCache: Sendable {
         let text = idMap == .identity ? "identity\n"
             : (idMap.uids + idMap.gids).map { "\($0.container) \($0.host) \($0.count)" }.joined(separator: "\n") + "\n"
         let marker = directory + "/idmap"
-        let current = (try? FileDescriptor(path: marker, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+        let current = Self.readMarker(marker)
         if current == text { return }
         try layerCall { () throws(NativeError) in
             try FileSystem.createDirectory(directory)
             // A cache without a marker predates it and was extracted with the identity.
             if (current ?? "identity\n") != text { try FileSystem.removeTree(directory + "/sha256") }
-            let tmp = marker + ".tmp"
-            let fd = try FileDescriptor(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-            try fd.write(Array(text.utf8))
-            try FileSystem.rename(tmp, to: marker)
+            try Self.writeMarker(marker, text)
         }
     }
 
@@ -57,7 +54,7 @@ package struct LayerCache: Sendable {
         guard let boot = bootID ?? Self.currentBootID() else { return }
         let marker = directory + "/boot-id"
         let text = boot + "\n"
-        let current = (try? FileDescriptor(path: marker, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+        let current = Self.readMarker(marker)
         if current == text { return }
         try layerCall { () throws(NativeError) in
             try FileSystem.createDirectory(directory)
@@ -65,17 +62,27 @@ package struct LayerCache: Sendable {
             // the new boot recorded and keeps what the first one extracts meanwhile.
             let lock = try FileDescriptor(path: directory + "/boot-id.lock", flags: O_RDWR | O_CREAT, mode: 0o644)
             _ = try lock.lock(exclusive: true)
-            let again = (try? FileDescriptor(path: marker, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+            let again = Self.readMarker(marker)
             if again == text { return }
             let cached = try FileSystem.status(directory + "/sha256")
             if again != nil || cached != nil {
                 try FileSystem.removeTree(directory + "/sha256")
             }
-            let tmp = marker + ".tmp"
-            let fd = try FileDescriptor(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-            try fd.write(Array(text.utf8))
-            try FileSystem.rename(tmp, to: marker)
+            try Self.writeMarker(marker, text)
         }
+    }
+
+    /// A marker file's text (the id map or boot id the cache was made under); nil if absent.
+    private static func readMarker(_ path: String) -> String? {
+        (try? FileDescriptor(path: path, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Replaces a marker file whole (written aside, then renamed over it).
+    private static func writeMarker(_ path: String, _ text: String) throws(NativeError) {
+        let tmp = path + ".tmp"
+        let fd = try FileDescriptor(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        try fd.write(Array(text.utf8))
+        try FileSystem.rename(tmp, to: path)
     }
 
     /// The kernel's id of this boot; nil where /proc does not say.
