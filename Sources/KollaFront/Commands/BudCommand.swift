@@ -207,7 +207,7 @@ struct RunCommand {
         let records = ContainerRecords(storeRoot: store.root)
         let record = try records.create(
             name: args.value("--name"), image: ref, command: Array(args.positionals.dropFirst()), removeOnExit: args.isSet("--rm"))
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe = ProcessIdentity.executablePath
         var environment = ProcessInfo.processInfo.environment
         environment["KOLLA_OCI_ROOT"] = store.root
         let pid: Int32

@@ -35,7 +35,7 @@ enum UserNamespace {
         case .single, .subordinate:
             // The child is uid 0 in its namespace: pass the store location explicitly.
             ProcessIdentity.setEnvironment("KOLLA_OCI_ROOT", storeRoot(root))
-            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let exe = ProcessIdentity.executablePath
             return try SandboxLauncher.reexecInUserNamespace(
                 executable: exe, programName: CommandLine.arguments.first, arguments: Array(CommandLine.arguments.dropFirst()),
                 mapping: plan.mapping, rung: plan.rung)

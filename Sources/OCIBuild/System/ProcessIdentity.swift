@@ -15,6 +15,12 @@ package enum ProcessIdentity {
     /// The process id.
     package static var processID: Int32 { getpid() }
 
+    /// The running executable's path (for re-executing this program), argv[0] where
+    /// /proc does not say.
+    package static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     /// Sets an environment variable of this process (inherited by children started later).
     package static func setEnvironment(_ name: String, _ value: String) {
         setenv(name, value, 1)
