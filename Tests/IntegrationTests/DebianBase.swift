@@ -37,8 +37,9 @@ enum DebianBase {
         try? FileManager.default.removeItem(atPath: rootfs)
         let boot = try runTool("/usr/sbin/debootstrap", ["--variant=minbase", "bookworm", rootfs, "http://deb.debian.org/debian"])
         guard boot.status == 0 else { throw TestSetupError("debootstrap failed: \(boot.stderr.suffix(500))") }
-        // As the official image does: no device nodes (rootless extraction), empty caches.
-        let clean = try runTool("/bin/sh", ["-c", "rm -rf \(rootfs)/dev/* \(rootfs)/var/lib/apt/lists/* \(rootfs)/var/cache/apt/*.bin \(rootfs)/var/log/*.log; : > \(rootfs)/etc/resolv.conf"])
+        // As the official image does: no device nodes (rootless extraction), empty caches
+        // (debootstrap leaves the .debs it installed in apt's archive cache).
+        let clean = try runTool("/bin/sh", ["-c", "rm -rf \(rootfs)/dev/* \(rootfs)/var/lib/apt/lists/* \(rootfs)/var/cache/apt/*.bin \(rootfs)/var/cache/apt/archives/*.deb \(rootfs)/var/cache/apt/archives/partial/* \(rootfs)/var/log/*.log; : > \(rootfs)/etc/resolv.conf"])
         guard clean.status == 0 else { throw TestSetupError("cleaning the rootfs failed: \(clean.stderr)") }
         let tar = cacheDir + "/bookworm-minbase.tar"
         let pack = try runTool("/bin/sh", ["-c", "cd \(rootfs) && find . -mindepth 1 | LC_ALL=C sort | tar --numeric-owner --no-recursion -cf \(tar).tmp -T - && mv \(tar).tmp \(tar)"])
