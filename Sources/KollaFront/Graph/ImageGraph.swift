@@ -48,9 +48,15 @@ struct ImageGraph: Sendable {
             if byName[img.canonicalName] == nil { order.append(img.canonicalName) }
             byName[img.canonicalName] = i
         }
+        // Children grouped by parent token in one pass (not a scan of all images per image).
+        var childrenByParent: [String: [Int]] = [:]
+        for name in order {
+            let c = byName[name]!
+            childrenByParent[images[c].parentName, default: []].append(c)
+        }
         for parentName in order {
             let p = byName[parentName]!
-            for c in order.map({ byName[$0]! }) where images[c].parentName == parentName {
+            for c in childrenByParent[parentName] ?? [] {
                 images[p].children.append(c)
                 images[c].parent = p
             }
@@ -60,12 +66,18 @@ struct ImageGraph: Sendable {
     /// The parent token: the first line starting with `FROM` (any case), split on single
     /// spaces, second field ("" when there is none).
     static func parentToken(_ dockerfile: String) -> String {
-        for line in dockerfile.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.count >= 4, line.prefix(4).uppercased() == "FROM" else { continue }
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            return fields.count > 1 ? String(fields[1]) : ""
+        // Line by line up to the first match (the FROM is near the top), not a split of it all.
+        var rest = Substring(dockerfile)
+        while true {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            if line.prefix(4).count == 4, line.prefix(4).uppercased() == "FROM" {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+                return fields.count > 1 ? String(fields[1]) : ""
+            }
+            guard end < rest.endIndex else { return "" }
+            rest = rest[rest.index(after: end)...]
         }
-        return ""
     }
 
     /// Names of unbuildable images for `base`/`arch` from the table (keys `distro`,
