@@ -124,37 +124,51 @@ struct WorkDir {
     }
 
     /// `os.walk` top-down: a directory is listed when it holds `Dockerfile.j2`, then its
-    /// subdirectories are walked in listing order.
+    /// subdirectories are walked in listing order. The root's subdirectories are walked on
+    /// all cores and their findings joined in listing order (the same list).
     static func findDockerfiles(_ root: String) -> [String] {
-        var out: [String] = []
-        func walk(_ dir: String) {
-            guard let entries = try? listing(dir) else { return }
-            var subdirs: [String] = []
-            var hasTemplate = false
-            for entry in entries {
-                let n = entry.name
-                switch entry.kind {
-                case .directory?:
+        guard let (rootHasTemplate, subdirs) = scan(root) else { return [] }
+        let found = FoundLists(count: subdirs.count)
+        DispatchQueue.concurrentPerform(iterations: subdirs.count) { i in
+            var out: [String] = []
+            walk(root + "/" + subdirs[i], into: &out)
+            found.set(i, out)
+        }
+        return (rootHasTemplate ? [root] : []) + found.joined
+    }
+
+    private static func walk(_ dir: String, into out: inout [String]) {
+        guard let (hasTemplate, subdirs) = scan(dir) else { return }
+        if hasTemplate { out.append(dir) }
+        for s in subdirs { walk(dir + "/" + s, into: &out) }
+    }
+
+    /// Whether `dir` holds a `Dockerfile.j2`, and its subdirectories in listing order
+    /// (nil when it cannot be listed, which os.walk skips).
+    private static func scan(_ dir: String) -> (Bool, [String])? {
+        guard let entries = try? listing(dir) else { return nil }
+        var subdirs: [String] = []
+        var hasTemplate = false
+        for entry in entries {
+            let n = entry.name
+            switch entry.kind {
+            case .directory?:
+                subdirs.append(n)
+            case .regular?:
+                if n == "Dockerfile.j2" { hasTemplate = true }
+            default:
+                // A link (or a type the listing did not give): classified by its target.
+                guard let followed = (try? FileSystem.statusFollowingLinks(dir + "/" + n)) ?? nil else { continue }
+                if followed.kind == .directory {
+                    // os.walk does not follow directory symlinks.
+                    if let own = (try? FileSystem.status(dir + "/" + n)) ?? nil, own.kind == .symlink { continue }
                     subdirs.append(n)
-                case .regular?:
-                    if n == "Dockerfile.j2" { hasTemplate = true }
-                default:
-                    // A link (or a type the listing did not give): classified by its target.
-                    guard let followed = (try? FileSystem.statusFollowingLinks(dir + "/" + n)) ?? nil else { continue }
-                    if followed.kind == .directory {
-                        // os.walk does not follow directory symlinks.
-                        if let own = (try? FileSystem.status(dir + "/" + n)) ?? nil, own.kind == .symlink { continue }
-                        subdirs.append(n)
-                    } else if n == "Dockerfile.j2" {
-                        hasTemplate = true
-                    }
+                } else if n == "Dockerfile.j2" {
+                    hasTemplate = true
                 }
             }
-            if hasTemplate { out.append(dir) }
-            for s in subdirs { walk(dir + "/" + s) }
         }
-        walk(root)
-        return out
+        return (hasTemplate, subdirs)
     }
 
     /// kolla's `create_patch_files`: an empty `patches/` per image, plus the files a
@@ -226,5 +240,25 @@ private final class FirstFailure: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return errors.lazy.compactMap { $0 }.first
+    }
+}
+
+/// Per-subtree results of a concurrent walk, joined in index order.
+private final class FoundLists: @unchecked Sendable {
+    private var lists: [[String]]
+    private let lock = NSLock()
+
+    init(count: Int) { lists = Array(repeating: [], count: count) }
+
+    func set(_ i: Int, _ list: [String]) {
+        lock.lock()
+        lists[i] = list
+        lock.unlock()
+    }
+
+    var joined: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lists.flatMap { $0 }
     }
 }
