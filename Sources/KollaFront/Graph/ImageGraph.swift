@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// kolla-build's image statuses (`kolla/image/utils.py`), with kolla's spellings.
 enum ImageStatus: String, Sendable, CaseIterable {
@@ -30,15 +31,21 @@ struct ImageGraph: Sendable {
 
     /// Reads each rendered Dockerfile's first `FROM` and links parents by canonical name.
     init(paths: [String], namespace: String, prefix: String, tag: String) throws {
-        for path in paths {
-            let name = (path as NSString).lastPathComponent
-            guard let data = FileManager.default.contents(atPath: path + "/Dockerfile") else {
-                throw ConfigError.unreadable(path + "/Dockerfile")
+        // The Dockerfiles are independent: read and scanned on all cores.
+        let tokens = ParentTokens(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let file = paths[i] + "/Dockerfile"
+            if let bytes = try? FileSystem.readFile(file) {
+                tokens.set(i, ImageGraph.parentToken(String(decoding: bytes, as: UTF8.self)))
             }
+        }
+        for (i, path) in paths.enumerated() {
+            let name = (path as NSString).lastPathComponent
+            guard let parentName = tokens[i] else { throw ConfigError.unreadable(path + "/Dockerfile") }
             images.append(
                 ImageNode(
                     name: name, canonicalName: "\(namespace)/\(prefix)\(name):\(tag)", path: path,
-                    parentName: ImageGraph.parentToken(String(decoding: data, as: UTF8.self))))
+                    parentName: parentName))
         }
         // kolla's find_parents: a dict by canonical name (a later duplicate wins), children
         // in discovery order.
@@ -213,5 +220,25 @@ indirect enum JSONTree {
 
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// Parent tokens found concurrently, by image index (nil: the Dockerfile was unreadable).
+private final class ParentTokens: @unchecked Sendable {
+    private var tokens: [String?]
+    private let lock = NSLock()
+
+    init(count: Int) { tokens = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ token: String) {
+        lock.lock()
+        tokens[i] = token
+        lock.unlock()
+    }
+
+    subscript(i: Int) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return tokens[i]
     }
 }
