@@ -72,7 +72,7 @@ let package = Package(
         // Thin executable: argv → KollaFront → exit status. Release builds carry the Swift
         // runtime and Foundation inside the binary (what `--static-swift-stdlib` does):
         // binding their symbols across a dozen shared libraries at every start was a
-        // quarter of the CPU of a short command such as a template-only render.
+        // fifth of the CPU of a short command such as a template-only render.
         .executableTarget(
             name: "kolla-oci", dependencies: ["KollaFront"],
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
