@@ -174,3 +174,58 @@ private let deepThroughAliases: String = (0..<8).map { i in
         }
     }
 }
+
+/// The hand-written matchers of PyYAML's bool, null, int and float resolvers against the
+/// resolver's own patterns: every string of up to three characters over an alphabet of
+/// what the patterns care about, and 40,000 longer ones from a fixed-seed generator.
+@Suite struct PlainScalarTests {
+    static let alphabet: [String] = [
+        "0", "1", "5", "6", "7", "9", "_", ":", ".", "+", "-", "e", "E", "x", "b", "i", "n", "f", "a", "N", "I", "F",
+        "A", " ", "o", "y",
+    ]
+
+    static func corpus() -> [String] {
+        var out: [String] = [""]
+        var level: [String] = [""]
+        for _ in 0..<3 {
+            level = level.flatMap { p in alphabet.map { p + $0 } }
+            out += level
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        // Longer strings, mostly digits with the separators the patterns use.
+        let weighted = ["0", "1", "2", "5", "6", "7", "9", "0", "3", "8"] + alphabet
+        for _ in 0..<40_000 {
+            out.append((0..<(4 + next(9))).map { _ in weighted[next(weighted.count)] }.joined())
+        }
+        out += ["1:30", "190:20:30", "1:30.5", "-1:5:59.2_", "0x_fF", "0b1_0", "0o17", "1e+16", "1.5e3", "1.5e+3",
+                ".5E-1", "+.inf", "-.nan", ".NaN", "1_000", "0755", "08", "1:60", "1:5:7", "12:345", "~", "null", "Null",
+                "NULL", "nul", "nULL", "NULLx", "yes", "Yes", "yES", "true", "TRUE", "tRUE", "Off", "oFF"]
+        return out
+    }
+
+    @Test func matchersAgreeWithPyYAMLPatterns() throws {
+        let pairs: [(String, (String) -> Bool)] = [
+            (YAMLScalars.boolPattern, PlainScalar.isBool), (YAMLScalars.nullPattern, PlainScalar.isNull),
+            (YAMLScalars.intPattern, PlainScalar.isInt), (YAMLScalars.floatPattern, PlainScalar.isFloat),
+        ]
+        let strings = Self.corpus()
+        for (pattern, matcher) in pairs {
+            let regex = try NSRegularExpression(pattern: pattern)
+            var disagreements: [String] = []
+            var matched = 0
+            for s in strings {
+                let expected = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+                if expected { matched += 1 }
+                if matcher(s) != expected { disagreements.append(s) }
+            }
+            #expect(disagreements.isEmpty, "\(pattern): \(disagreements.prefix(10))")
+            // The corpus reaches each pattern's accepting paths, not only its rejections.
+            #expect(matched >= 3, "\(pattern) matched only \(matched)")
+            if pattern == YAMLScalars.intPattern || pattern == YAMLScalars.floatPattern { #expect(matched > 200) }
+        }
+    }
+}

@@ -52,45 +52,112 @@ struct WorkDir {
 
     /// `shutil.copytree(src, dest, dirs_exist_ok=True)`: entries in directory-listing
     /// order, files replaced, symlinks copied as links.
+    ///
+    /// The top level is copied here, in order; then the subdirectories below it, which
+    /// share nothing, on all cores. Every directory's own entries are still created by one
+    /// thread in listing order, so file systems that list in creation order (tmpfs) list
+    /// the copy as a sequential copy would.
     static func copyTree(_ src: String, to dest: String) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: dest, withIntermediateDirectories: true)
-        for name in try readdirNames(src) {
-            let s = src + "/" + name
-            let d = dest + "/" + name
-            guard let info = (try? FileSystem.status(s)) ?? nil else { continue }
-            switch info.kind {
-            case .directory:
-                try copyTree(s, to: d)
-            case .symlink:
-                try? fm.removeItem(atPath: d)
-                try fm.createSymbolicLink(atPath: d, withDestinationPath: try fm.destinationOfSymbolicLink(atPath: s))
-            default:
-                if fm.fileExists(atPath: d) { try fm.removeItem(atPath: d) }
-                try fm.copyItem(atPath: s, toPath: d)
-            }
+        try makeDirectory(dest, intermediate: true)
+        var found: [(String, String)] = []
+        for entry in try listing(src) {
+            let s = src + "/" + entry.name
+            let d = dest + "/" + entry.name
+            if try copyEntry(s, to: d, listed: entry) { found.append((s, d)) }
+        }
+        let subtrees = found
+        let failures = FirstFailure(count: subtrees.count)
+        DispatchQueue.concurrentPerform(iterations: subtrees.count) { i in
+            do { try copyContents(subtrees[i].0, to: subtrees[i].1) } catch { failures.set(i, error) }
+        }
+        if let first = failures.first { throw first }
+    }
+
+    /// Copies the entries of directory `src` into the existing directory `dest`.
+    private static func copyContents(_ src: String, to dest: String) throws {
+        for entry in try listing(src) {
+            let s = src + "/" + entry.name
+            let d = dest + "/" + entry.name
+            if try copyEntry(s, to: d, listed: entry) { try copyContents(s, to: d) }
+        }
+    }
+
+    /// Copies one entry, for a directory only the directory itself; true for a directory.
+    /// An entry gone since the listing is skipped.
+    private static func copyEntry(_ s: String, to d: String, listed: FileSystem.ListedEntry) throws -> Bool {
+        guard let kind = listed.kind ?? ((try? FileSystem.status(s)) ?? nil)?.kind else { return false }
+        switch kind {
+        case .directory:
+            try makeDirectory(d, intermediate: false)
+            return true
+        case .symlink:
+            try FileSystem.replaceSymlink(d, target: try FileSystem.linkTarget(s))
+        case .regular:
+            try FileSystem.copyFile(s, to: d)
+        default:
+            throw ConfigError.dataFile(s, "cannot copy a special file into the work dir")
+        }
+        return false
+    }
+
+    /// mkdir with Python's default mode (0777 less the umask), with missing parents when
+    /// `intermediate`; an existing directory (or link to one) is fine.
+    private static func makeDirectory(_ path: String, intermediate: Bool) throws {
+        if intermediate {
+            let parent = FileSystem.parentPath(path)
+            if try FileSystem.statusFollowingLinks(parent) == nil { try FileSystem.createDirectory(parent, mode: 0o777) }
+        }
+        if try FileSystem.makeDirectoryIfAbsent(path, mode: 0o777) { return }
+        guard try FileSystem.statusFollowingLinks(path)?.kind == .directory else {
+            throw ConfigError.dataFile(path, "exists and is not a directory")
         }
     }
 
     /// Directory entries in the order the file system returns them (what Python's
-    /// `os.scandir`, and so kolla's walk order, sees).
-    static func readdirNames(_ dir: String) throws -> [String] {
+    /// `os.scandir`, and so kolla's walk order, sees), with the types it reports.
+    static func listing(_ dir: String) throws -> [FileSystem.ListedEntry] {
         do {
-            return try FileSystem.directoryEntriesInListingOrder(dir)
+            return try FileSystem.directoryListing(dir)
         } catch {
             throw ConfigError.unreadable(dir)
         }
     }
 
     /// `os.walk` top-down: a directory is listed when it holds `Dockerfile.j2`, then its
-    /// subdirectories are walked in listing order.
+    /// subdirectories are walked in listing order. The root's subdirectories are walked on
+    /// all cores and their findings joined in listing order (the same list).
     static func findDockerfiles(_ root: String) -> [String] {
-        var out: [String] = []
-        func walk(_ dir: String) {
-            guard let names = try? readdirNames(dir) else { return }
-            var subdirs: [String] = []
-            var hasTemplate = false
-            for n in names {
+        guard let (rootHasTemplate, subdirs) = scan(root) else { return [] }
+        let found = FoundLists(count: subdirs.count)
+        DispatchQueue.concurrentPerform(iterations: subdirs.count) { i in
+            var out: [String] = []
+            walk(root + "/" + subdirs[i], into: &out)
+            found.set(i, out)
+        }
+        return (rootHasTemplate ? [root] : []) + found.joined
+    }
+
+    private static func walk(_ dir: String, into out: inout [String]) {
+        guard let (hasTemplate, subdirs) = scan(dir) else { return }
+        if hasTemplate { out.append(dir) }
+        for s in subdirs { walk(dir + "/" + s, into: &out) }
+    }
+
+    /// Whether `dir` holds a `Dockerfile.j2`, and its subdirectories in listing order
+    /// (nil when it cannot be listed, which os.walk skips).
+    private static func scan(_ dir: String) -> (Bool, [String])? {
+        guard let entries = try? listing(dir) else { return nil }
+        var subdirs: [String] = []
+        var hasTemplate = false
+        for entry in entries {
+            let n = entry.name
+            switch entry.kind {
+            case .directory?:
+                subdirs.append(n)
+            case .regular?:
+                if n == "Dockerfile.j2" { hasTemplate = true }
+            default:
+                // A link (or a type the listing did not give): classified by its target.
                 guard let followed = (try? FileSystem.statusFollowingLinks(dir + "/" + n)) ?? nil else { continue }
                 if followed.kind == .directory {
                     // os.walk does not follow directory symlinks.
@@ -100,34 +167,38 @@ struct WorkDir {
                     hasTemplate = true
                 }
             }
-            if hasTemplate { out.append(dir) }
-            for s in subdirs { walk(dir + "/" + s) }
         }
-        walk(root)
-        return out
+        return (hasTemplate, subdirs)
     }
 
     /// kolla's `create_patch_files`: an empty `patches/` per image, plus the files a
-    /// `patches_path/<image>/series` lists.
+    /// `patches_path/<image>/series` lists. Images are independent: done on all cores.
     func createPatchFiles(patchesPath: String?) throws {
+        let images = imagePaths
+        let failures = FirstFailure(count: images.count)
+        DispatchQueue.concurrentPerform(iterations: images.count) { i in
+            do { try WorkDir.createPatchFiles(image: images[i], patchesPath: patchesPath) } catch { failures.set(i, error) }
+        }
+        if let first = failures.first { throw first }
+    }
+
+    private static func createPatchFiles(image: String, patchesPath: String?) throws {
         let fm = FileManager.default
-        for image in imagePaths {
-            let name = (image as NSString).lastPathComponent
-            let dest = image + "/patches"
-            try fm.createDirectory(atPath: dest, withIntermediateDirectories: true)
-            guard let patchesPath, !patchesPath.isEmpty else { continue }
-            let src = patchesPath + "/" + name
-            let series = src + "/series"
-            guard let data = fm.contents(atPath: series) else { continue }
-            try? fm.removeItem(atPath: dest + "/series")
-            try fm.copyItem(atPath: series, toPath: dest + "/series")
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            where !line.hasPrefix("#") {
-                let file = line.trimmingCharacters(in: .whitespaces)
-                guard !file.isEmpty, !file.contains(".."), fm.fileExists(atPath: src + "/" + file) else { continue }
-                try? fm.removeItem(atPath: dest + "/" + file)
-                try fm.copyItem(atPath: src + "/" + file, toPath: dest + "/" + file)
-            }
+        let name = (image as NSString).lastPathComponent
+        let dest = image + "/patches"
+        try makeDirectory(dest, intermediate: false)
+        guard let patchesPath, !patchesPath.isEmpty else { return }
+        let src = patchesPath + "/" + name
+        let series = src + "/series"
+        guard let data = fm.contents(atPath: series) else { return }
+        try? fm.removeItem(atPath: dest + "/series")
+        try fm.copyItem(atPath: series, toPath: dest + "/series")
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        where !line.hasPrefix("#") {
+            let file = line.trimmingCharacters(in: .whitespaces)
+            guard !file.isEmpty, !file.contains(".."), fm.fileExists(atPath: src + "/" + file) else { continue }
+            try? fm.removeItem(atPath: dest + "/" + file)
+            try fm.copyItem(atPath: src + "/" + file, toPath: dest + "/" + file)
         }
     }
 
@@ -135,11 +206,11 @@ struct WorkDir {
     /// so build contexts do not depend on when they were assembled.
     func resetTimes() {
         func walk(_ dir: String) {
-            guard let names = try? WorkDir.readdirNames(dir) else { return }
-            for n in names {
-                let p = dir + "/" + n
-                guard let info = (try? FileSystem.status(p)) ?? nil else { continue }
-                if info.kind == .directory { walk(p) }
+            guard let entries = try? WorkDir.listing(dir) else { return }
+            for entry in entries {
+                let p = dir + "/" + entry.name
+                guard let kind = entry.kind ?? ((try? FileSystem.status(p)) ?? nil)?.kind else { continue }
+                if kind == .directory { walk(p) }
                 try? FileSystem.setTimes(p, seconds: 0)
             }
         }
@@ -149,5 +220,45 @@ struct WorkDir {
     /// Removes the temporary directory, if this run made one.
     func cleanup() {
         if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
+    }
+}
+
+/// The first failure, by index, of work done concurrently over a list.
+private final class FirstFailure: @unchecked Sendable {
+    private var errors: [(any Error)?]
+    private let lock = NSLock()
+
+    init(count: Int) { errors = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ error: any Error) {
+        lock.lock()
+        errors[i] = error
+        lock.unlock()
+    }
+
+    var first: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.lazy.compactMap { $0 }.first
+    }
+}
+
+/// Per-subtree results of a concurrent walk, joined in index order.
+private final class FoundLists: @unchecked Sendable {
+    private var lists: [[String]]
+    private let lock = NSLock()
+
+    init(count: Int) { lists = Array(repeating: [], count: count) }
+
+    func set(_ i: Int, _ list: [String]) {
+        lock.lock()
+        lists[i] = list
+        lock.unlock()
+    }
+
+    var joined: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lists.flatMap { $0 }
     }
 }

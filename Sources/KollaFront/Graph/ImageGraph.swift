@@ -1,4 +1,5 @@
 import Foundation
+import OCIBuild
 
 /// kolla-build's image statuses (`kolla/image/utils.py`), with kolla's spellings.
 enum ImageStatus: String, Sendable, CaseIterable {
@@ -30,15 +31,21 @@ struct ImageGraph: Sendable {
 
     /// Reads each rendered Dockerfile's first `FROM` and links parents by canonical name.
     init(paths: [String], namespace: String, prefix: String, tag: String) throws {
-        for path in paths {
-            let name = (path as NSString).lastPathComponent
-            guard let data = FileManager.default.contents(atPath: path + "/Dockerfile") else {
-                throw ConfigError.unreadable(path + "/Dockerfile")
+        // The Dockerfiles are independent: read and scanned on all cores.
+        let tokens = ParentTokens(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let file = paths[i] + "/Dockerfile"
+            if let bytes = try? FileSystem.readFile(file) {
+                tokens.set(i, ImageGraph.parentToken(String(decoding: bytes, as: UTF8.self)))
             }
+        }
+        for (i, path) in paths.enumerated() {
+            let name = (path as NSString).lastPathComponent
+            guard let parentName = tokens[i] else { throw ConfigError.unreadable(path + "/Dockerfile") }
             images.append(
                 ImageNode(
                     name: name, canonicalName: "\(namespace)/\(prefix)\(name):\(tag)", path: path,
-                    parentName: ImageGraph.parentToken(String(decoding: data, as: UTF8.self))))
+                    parentName: parentName))
         }
         // kolla's find_parents: a dict by canonical name (a later duplicate wins), children
         // in discovery order.
@@ -48,9 +55,15 @@ struct ImageGraph: Sendable {
             if byName[img.canonicalName] == nil { order.append(img.canonicalName) }
             byName[img.canonicalName] = i
         }
+        // Children grouped by parent token in one pass (not a scan of all images per image).
+        var childrenByParent: [String: [Int]] = [:]
+        for name in order {
+            let c = byName[name]!
+            childrenByParent[images[c].parentName, default: []].append(c)
+        }
         for parentName in order {
             let p = byName[parentName]!
-            for c in order.map({ byName[$0]! }) where images[c].parentName == parentName {
+            for c in childrenByParent[parentName] ?? [] {
                 images[p].children.append(c)
                 images[c].parent = p
             }
@@ -60,12 +73,18 @@ struct ImageGraph: Sendable {
     /// The parent token: the first line starting with `FROM` (any case), split on single
     /// spaces, second field ("" when there is none).
     static func parentToken(_ dockerfile: String) -> String {
-        for line in dockerfile.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.count >= 4, line.prefix(4).uppercased() == "FROM" else { continue }
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            return fields.count > 1 ? String(fields[1]) : ""
+        // Line by line up to the first match (the FROM is near the top), not a split of it all.
+        var rest = Substring(dockerfile)
+        while true {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            if line.prefix(4).count == 4, line.prefix(4).uppercased() == "FROM" {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+                return fields.count > 1 ? String(fields[1]) : ""
+            }
+            guard end < rest.endIndex else { return "" }
+            rest = rest[rest.index(after: end)...]
         }
-        return ""
     }
 
     /// Names of unbuildable images for `base`/`arch` from the table (keys `distro`,
@@ -201,5 +220,25 @@ indirect enum JSONTree {
 
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// Parent tokens found concurrently, by image index (nil: the Dockerfile was unreadable).
+private final class ParentTokens: @unchecked Sendable {
+    private var tokens: [String?]
+    private let lock = NSLock()
+
+    init(count: Int) { tokens = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ token: String) {
+        lock.lock()
+        tokens[i] = token
+        lock.unlock()
+    }
+
+    subscript(i: Int) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return tokens[i]
     }
 }

@@ -35,14 +35,17 @@ enum YAMLScalars {
         }
     }
 
-    // PyYAML 6 resolver.py, verbatim but for the verbose-mode whitespace.
-    private static let bool = Pattern("^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$")
-    private static let float = Pattern(
+    // PyYAML 6 resolver.py, verbatim but for the verbose-mode whitespace. The bool, null,
+    // int and float patterns are matched by hand in `PlainScalar` (compiling them pulled in
+    // ICU's regex engine on every load, most of the time of reading a data file); these
+    // stay the reference the tests compare the matchers with.
+    static let boolPattern = "^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
+    static let floatPattern =
         "^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
-            + "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$")
-    private static let int = Pattern(
-        "^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$")
-    private static let null = Pattern("^(?:~|null|Null|NULL|)$")
+        + "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+    static let intPattern =
+        "^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
+    static let nullPattern = "^(?:~|null|Null|NULL|)$"
     private static let timestamp = Pattern(
         "^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
             + "(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$")
@@ -58,12 +61,15 @@ enum YAMLScalars {
         guard let first = value.first else { return nullTag }
         switch first {
         case "y", "Y", "n", "N", "t", "T", "f", "F", "o", "O":
-            if bool.matches(value) { return boolTag }
-            if (first == "n" || first == "N") && null.matches(value) { return nullTag }
+            if PlainScalar.isBool(value) { return boolTag }
+            if (first == "n" || first == "N") && PlainScalar.isNull(value) { return nullTag }
         case "-", "+", "0"..."9", ".":
-            if float.matches(value) { return floatTag }
-            if first != "." && int.matches(value) { return intTag }
-            if first.isASCII && first.isNumber && timestamp.matches(value) { return timestampTag }
+            if PlainScalar.isFloat(value) { return floatTag }
+            if first != "." && PlainScalar.isInt(value) { return intTag }
+            // Both timestamp forms start with four digits and a dash.
+            if first.isASCII && first.isNumber && PlainScalar.startsLikeDate(value) && timestamp.matches(value) {
+                return timestampTag
+            }
         case "<":
             if value == "<<" { return mergeTag }
         case "~":

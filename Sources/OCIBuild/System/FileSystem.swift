@@ -321,6 +321,11 @@ package enum FileSystem {
         try file.write(Array(bytes))
     }
 
+    /// The whole content of `path`.
+    package static func readFile(_ path: String) throws(NativeError) -> [UInt8] {
+        try FileDescriptor(path: path, flags: O_RDONLY).readAll()
+    }
+
     /// lstat(2); nil when the path does not exist.
     package static func status(_ path: String) throws(NativeError) -> FileInfo? {
         var st = stat()
