@@ -405,21 +405,7 @@ package enum FileSystem {
 
     /// The names in directory `path` (without `.` and `..`), sorted by their bytes.
     package static func directoryEntries(_ path: String) throws(NativeError) -> [String] {
-        guard let dir = opendir(path) else { throw .posix("opendir", path: path) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
-                if errno != 0 { throw .posix("readdir", path: path) }
-                break
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        try directoryListing(path).map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// readlink(2).
