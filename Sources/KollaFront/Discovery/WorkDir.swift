@@ -66,11 +66,7 @@ struct WorkDir {
             if try copyEntry(s, to: d, listed: entry) { found.append((s, d)) }
         }
         let subtrees = found
-        let failures = FirstFailure(count: subtrees.count)
-        DispatchQueue.concurrentPerform(iterations: subtrees.count) { i in
-            do { try copyContents(subtrees[i].0, to: subtrees[i].1) } catch { failures.set(i, error) }
-        }
-        if let first = failures.first { throw first }
+        try Concurrently.forEach(subtrees.count) { i in try copyContents(subtrees[i].0, to: subtrees[i].1) }
     }
 
     /// Copies the entries of directory `src` into the existing directory `dest`.
@@ -128,13 +124,12 @@ struct WorkDir {
     /// all cores and their findings joined in listing order (the same list).
     static func findDockerfiles(_ root: String) -> [String] {
         guard let (rootHasTemplate, subdirs) = scan(root) else { return [] }
-        let found = FoundLists(count: subdirs.count)
-        DispatchQueue.concurrentPerform(iterations: subdirs.count) { i in
+        let found = Concurrently.map(subdirs.count) { i in
             var out: [String] = []
             walk(root + "/" + subdirs[i], into: &out)
-            found.set(i, out)
+            return out
         }
-        return (rootHasTemplate ? [root] : []) + found.joined
+        return (rootHasTemplate ? [root] : []) + found.joined()
     }
 
     private static func walk(_ dir: String, into out: inout [String]) {
@@ -175,11 +170,7 @@ struct WorkDir {
     /// `patches_path/<image>/series` lists. Images are independent: done on all cores.
     func createPatchFiles(patchesPath: String?) throws {
         let images = imagePaths
-        let failures = FirstFailure(count: images.count)
-        DispatchQueue.concurrentPerform(iterations: images.count) { i in
-            do { try WorkDir.createPatchFiles(image: images[i], patchesPath: patchesPath) } catch { failures.set(i, error) }
-        }
-        if let first = failures.first { throw first }
+        try Concurrently.forEach(images.count) { i in try WorkDir.createPatchFiles(image: images[i], patchesPath: patchesPath) }
     }
 
     private static func createPatchFiles(image: String, patchesPath: String?) throws {
@@ -220,45 +211,5 @@ struct WorkDir {
     /// Removes the temporary directory, if this run made one.
     func cleanup() {
         if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
-    }
-}
-
-/// The first failure, by index, of work done concurrently over a list.
-private final class FirstFailure: @unchecked Sendable {
-    private var errors: [(any Error)?]
-    private let lock = NSLock()
-
-    init(count: Int) { errors = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ error: any Error) {
-        lock.lock()
-        errors[i] = error
-        lock.unlock()
-    }
-
-    var first: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return errors.lazy.compactMap { $0 }.first
-    }
-}
-
-/// Per-subtree results of a concurrent walk, joined in index order.
-private final class FoundLists: @unchecked Sendable {
-    private var lists: [[String]]
-    private let lock = NSLock()
-
-    init(count: Int) { lists = Array(repeating: [], count: count) }
-
-    func set(_ i: Int, _ list: [String]) {
-        lock.lock()
-        lists[i] = list
-        lock.unlock()
-    }
-
-    var joined: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lists.flatMap { $0 }
     }
 }

@@ -32,12 +32,8 @@ struct ImageGraph: Sendable {
     /// Reads each rendered Dockerfile's first `FROM` and links parents by canonical name.
     init(paths: [String], namespace: String, prefix: String, tag: String) throws {
         // The Dockerfiles are independent: read and scanned on all cores.
-        let tokens = ParentTokens(count: paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let file = paths[i] + "/Dockerfile"
-            if let bytes = try? FileSystem.readFile(file) {
-                tokens.set(i, ImageGraph.parentToken(String(decoding: bytes, as: UTF8.self)))
-            }
+        let tokens: [String?] = Concurrently.map(paths.count) { i in
+            (try? FileSystem.readFile(paths[i] + "/Dockerfile")).map { ImageGraph.parentToken(String(decoding: $0, as: UTF8.self)) }
         }
         for (i, path) in paths.enumerated() {
             let name = (path as NSString).lastPathComponent
@@ -220,25 +216,5 @@ indirect enum JSONTree {
 
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-}
-
-/// Parent tokens found concurrently, by image index (nil: the Dockerfile was unreadable).
-private final class ParentTokens: @unchecked Sendable {
-    private var tokens: [String?]
-    private let lock = NSLock()
-
-    init(count: Int) { tokens = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ token: String) {
-        lock.lock()
-        tokens[i] = token
-        lock.unlock()
-    }
-
-    subscript(i: Int) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return tokens[i]
     }
 }

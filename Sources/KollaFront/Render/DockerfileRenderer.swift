@@ -91,9 +91,9 @@ struct DockerfileRenderer {
             .filter { !(conf.string($0.1) ?? "").isEmpty }.map { "ARG \($0.0)" }
         let paths = workDir.imagePaths
         let root = workDir.path
-        let results = Results(count: paths.count)
         let debugLog = log.flatMap { $0.level <= .debug ? $0 : nil }
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+        // Per image: its failure, or (for the debug log) its template and rendered text.
+        let outcomes: [Result<(template: String, content: String)?, RenderError>] = Concurrently.map(paths.count) { i in
             let path = paths[i]
             let image = (path as NSString).lastPathComponent
             do {
@@ -108,51 +108,23 @@ struct DockerfileRenderer {
                 var content = try template.render(values)
                 if !pipArgs.isEmpty { content = DockerfileRenderer.insertAfterFrom(content, pipArgs) }
                 try FileSystem.writeFile(path + "/Dockerfile", content.utf8)
-                if debugLog != nil { results.rendered(i, template: relative, content: content) }
+                return .success(debugLog != nil ? (relative, content) : nil)
             } catch let e as TemplateError {
-                results.set(i, RenderError(image: image, error: e))
+                return .failure(RenderError(image: image, error: e))
             } catch {
-                results.set(i, RenderError(image: image, error: TemplateError(.templateRuntimeError, "\(error)")))
+                return .failure(RenderError(image: image, error: TemplateError(.templateRuntimeError, "\(error)")))
             }
         }
         if let debugLog {
             // Concurrent renders, logged in walk order up to the first failure.
             for (i, path) in paths.enumerated() {
-                guard let (template, content) = results.output(i) else { break }
-                debugLog.debug("Rendered \(template) into:")
-                debugLog.debug(content)
+                guard case .success(let rendered?) = outcomes[i] else { break }
+                debugLog.debug("Rendered \(rendered.template) into:")
+                debugLog.debug(rendered.content)
                 debugLog.debug("Wrote it to \(path)/Dockerfile")
             }
         }
-        if let first = results.firstError { throw first }
-    }
-
-    /// Collects per-image failures from concurrent renders.
-    private final class Results: @unchecked Sendable {
-        private var errors: [RenderError?]
-        private var outputs: [(String, String)?]
-        private let lock = NSLock()
-        init(count: Int) {
-            errors = Array(repeating: nil, count: count)
-            outputs = Array(repeating: nil, count: count)
-        }
-        func set(_ i: Int, _ e: RenderError) {
-            lock.lock()
-            errors[i] = e
-            lock.unlock()
-        }
-        /// Keeps a rendered text for the debug log.
-        func rendered(_ i: Int, template: String, content: String) {
-            lock.lock()
-            outputs[i] = (template, content)
-            lock.unlock()
-        }
-        func output(_ i: Int) -> (String, String)? {
-            lock.lock()
-            defer { lock.unlock() }
-            return outputs[i]
-        }
-        var firstError: RenderError? { errors.compactMap { $0 }.first }
+        for outcome in outcomes { if case .failure(let first) = outcome { throw first } }
     }
 
     /// kolla's `_merge_overrides`: the first file whole, the others appended without the

@@ -53,19 +53,4 @@ extension FileSystem {
         }
         return String(cString: made)
     }
-
-    /// Directory entries in the order the file system returns them (what Python's
-    /// `os.scandir` sees), without "." and "..".
-    package static func directoryEntriesInListingOrder(_ path: String) throws(NativeError) -> [String] {
-        guard let d = opendir(path) else { throw .posix("opendir", path: path) }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 }
