@@ -74,7 +74,7 @@ package struct LayerCache: Sendable {
 
     /// A marker file's text (the id map or boot id the cache was made under); nil if absent.
     private static func readMarker(_ path: String) -> String? {
-        (try? FileDescriptor(path: path, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) }
+        (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Replaces a marker file whole (written aside, then renamed over it).
@@ -87,7 +87,7 @@ package struct LayerCache: Sendable {
 
     /// The kernel's id of this boot; nil where /proc does not say.
     package static func currentBootID() -> String? {
-        guard let bytes = try? FileDescriptor(path: "/proc/sys/kernel/random/boot_id", flags: O_RDONLY).readAll() else {
+        guard let bytes = try? FileSystem.readFile("/proc/sys/kernel/random/boot_id") else {
             return nil
         }
         let id = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)

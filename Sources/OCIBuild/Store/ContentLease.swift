@@ -105,7 +105,7 @@ package final class ContentLease: Sendable {
             }
             let bytes: [UInt8]
             do throws(NativeError) {
-                bytes = try FileDescriptor(path: path, flags: O_RDONLY).readAll()
+                bytes = try FileSystem.readFile(path)
             } catch {
                 // Released between listing and reading.
                 if error.code == Int(ENOENT) { continue }

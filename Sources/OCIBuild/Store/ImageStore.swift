@@ -203,7 +203,7 @@ package struct ImageStore: Sendable {
             throw .blobNotFound(digest, path: path)
         }
         let (bytes, actual) = try storeCall { () throws(NativeError) in
-            let bytes = try FileDescriptor(path: path, flags: O_RDONLY).readAll()
+            let bytes = try FileSystem.readFile(path)
             return (bytes, try Digest.sha256(of: bytes))
         }
         guard actual == digest else { throw .digestMismatch(path: path, expected: digest, actual: actual) }
@@ -246,7 +246,7 @@ package struct ImageStore: Sendable {
         let bytes: [UInt8]
         do throws(NativeError) {
             guard try FileSystem.status(indexFile) != nil else { return Index() }
-            bytes = try FileDescriptor(path: indexFile, flags: O_RDONLY).readAll()
+            bytes = try FileSystem.readFile(indexFile)
         } catch {
             throw .native(error)
         }
@@ -444,7 +444,7 @@ extension ImageStore {
     private func validateLayoutFile() throws(StoreError) {
         struct LayoutFile: Decodable { var imageLayoutVersion: String }
         let bytes: [UInt8]
-        do throws(NativeError) { bytes = try FileDescriptor(path: layoutFile, flags: O_RDONLY).readAll() } catch {
+        do throws(NativeError) { bytes = try FileSystem.readFile(layoutFile) } catch {
             throw .native(error)
         }
         let layout: LayoutFile

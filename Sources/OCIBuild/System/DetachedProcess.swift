@@ -57,7 +57,7 @@ package enum DetachedProcess {
 
     /// Whether process `pid` is alive: it exists and is not a zombie waiting to be reaped.
     package static func isAlive(_ pid: Int32) -> Bool {
-        guard let bytes = try? FileDescriptor(path: "/proc/\(pid)/stat", flags: O_RDONLY).readAll() else { return false }
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/stat") else { return false }
         // "pid (comm) S ...": the state follows the last ')'.
         let text = String(decoding: bytes, as: UTF8.self)
         guard let close = text.lastIndex(of: ")") else { return false }
@@ -68,7 +68,7 @@ package enum DetachedProcess {
     /// Whether `pid` has called execve since it was forked by kolla-oci (its command name
     /// is no longer kolla-oci's): the container's command is running.
     package static func hasExecuted(_ pid: Int32) -> Bool {
-        guard let bytes = try? FileDescriptor(path: "/proc/\(pid)/comm", flags: O_RDONLY).readAll() else { return false }
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/comm") else { return false }
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) != "kolla-oci"
     }
 
@@ -91,7 +91,7 @@ package enum DetachedProcess {
         guard let tasks = try? FileSystem.directoryEntries("/proc/\(pid)/task") else { return [] }
         var children: [Int32] = []
         for task in tasks {
-            guard let bytes = try? FileDescriptor(path: "/proc/\(pid)/task/\(task)/children", flags: O_RDONLY).readAll()
+            guard let bytes = try? FileSystem.readFile("/proc/\(pid)/task/\(task)/children")
             else { continue }
             children += String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap {
                 Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -104,7 +104,7 @@ package enum DetachedProcess {
     /// container's command (the `NSpid:` line of its status ends in 1).
     package static func containerInit(under pid: Int32) -> Int32? {
         descendants(of: pid).first { child in
-            guard let bytes = try? FileDescriptor(path: "/proc/\(child)/status", flags: O_RDONLY).readAll() else { return false }
+            guard let bytes = try? FileSystem.readFile("/proc/\(child)/status") else { return false }
             let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("NSpid:") }
             let ids = line?.dropFirst("NSpid:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }) ?? []
             return ids.count > 1 && ids.last == "1"

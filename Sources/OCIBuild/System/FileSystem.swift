@@ -306,7 +306,7 @@ package enum FileSystem {
 
     /// True in the host's own user namespace (the identity map of every id).
     package static var inInitialUserNamespace: Bool {
-        guard let map = try? FileDescriptor(path: "/proc/self/uid_map", flags: O_RDONLY).readAll() else {
+        guard let map = try? readFile("/proc/self/uid_map") else {
             return false
         }
         let fields = String(decoding: map, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
