@@ -10,8 +10,7 @@ import Testing
 @Suite(.serialized) struct ConfinementTests {
     static var reason: String? {
         if getuid() != 0 { return "needs root for the sandbox of kolla-oci run" }
-        if !FileManager.default.isExecutableFile(atPath: "/bin/busybox") { return "needs /bin/busybox (busybox-static)" }
-        return nil
+        return BusyboxImage.unavailableReason
     }
 
     /// A store holding `bb:1` (busybox), a context, and a "host" directory standing for
@@ -26,17 +25,11 @@ import Testing
             chmod(dir.path, 0o755)
             let fm = FileManager.default
             let rootfs = dir.path + "/rootfs"
-            for d in ["bin", "etc", "tmp", "proc", "dev", "sys"].map({ rootfs + "/" + $0 }) + [context, host] {
-                try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
-            }
-            try fm.copyItem(atPath: "/bin/busybox", toPath: rootfs + "/bin/busybox")
-            for applet in ["sh", "cat", "ls", "test"] {
-                try fm.createSymbolicLink(atPath: rootfs + "/bin/" + applet, withDestinationPath: "busybox")
-            }
-            try "root:x:0:0:root:/:/bin/sh\n".write(toFile: rootfs + "/etc/passwd", atomically: true, encoding: .utf8)
+            for d in [context, host] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
+            try BusyboxImage.write(
+                root: rootfs, tar: dir.path + "/base.tar", directories: ["bin", "etc", "tmp", "proc", "dev", "sys"],
+                applets: ["sh", "cat", "ls", "test"])
             try "host file\n".write(toFile: host + "/file", atomically: true, encoding: .utf8)
-            let tar = try runTool("/usr/bin/tar", ["-C", rootfs, "-cf", dir.path + "/base.tar", "."])
-            try #require(tar.status == 0, "\(tar.stderr)")
             let imported = try kollaOCI(["import", "base.tar", "bb:1"])
             try #require(imported.status == 0, "\(imported.stderr)")
         }

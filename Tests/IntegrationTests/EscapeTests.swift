@@ -93,15 +93,10 @@ import Testing
         ]
         for (name, path, target) in cases {
             let root = "\(dir)/hostile/\(name)"
-            for d in ["bin", "etc", "proc", "dev", "sys", "tmp"] where !path.hasPrefix(d) || path.contains("/") {
-                try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
-            }
-            try fm.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
-            for applet in ["sh", "cat", "echo", "ls", "touch"] { try fm.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox") }
-            try "root:x:0:0:root:/root:/bin/sh\n".write(toFile: root + "/etc/passwd", atomically: false, encoding: .utf8)
+            let directories = ["bin", "etc", "proc", "dev", "sys", "tmp"].filter { !path.hasPrefix($0) || path.contains("/") }
+            try BusyboxImage.writeRoot(root: root, directories: directories, applets: ["sh", "cat", "echo", "ls", "touch"])
             try fm.createSymbolicLink(atPath: root + "/" + path, withDestinationPath: target)
-            let tar = try runTool("/usr/bin/tar", ["-C", root, "-cf", "\(dir)/hostile/\(name).tar", "."])
-            try #require(tar.status == 0, "\(tar.stderr)")
+            try BusyboxImage.tar(root: root, to: "\(dir)/hostile/\(name).tar")
         }
     }
 

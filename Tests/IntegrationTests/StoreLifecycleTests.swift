@@ -27,16 +27,9 @@ import Glibc
         init(dockerfile: String) throws {
             dir = try TemporaryDirectory(prefix: "kolla-oci-lifecycle")
             let rootfs = dir.path + "/rootfs"
-            try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: StoreLifecycleTests.busybox, toPath: rootfs + "/bin/busybox")
-            for tool in ["sh", "sleep", "touch", "cat", "echo"] {
-                try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/" + tool, withDestinationPath: "busybox")
-            }
-            try "root:x:0:0:root:/root:/bin/sh\n".write(toFile: rootfs + "/etc/passwd", atomically: true, encoding: .utf8)
-            try "root:x:0:\n".write(toFile: rootfs + "/etc/group", atomically: true, encoding: .utf8)
-            let tar = try runTool("/bin/tar", ["-C", rootfs, "-cf", dir.path + "/base.tar", "."])
-            try #require(tar.status == 0, "\(tar.stderr)")
+            try BusyboxImage.write(
+                root: rootfs, tar: dir.path + "/base.tar", directories: ["bin", "etc"],
+                applets: ["sh", "sleep", "touch", "cat", "echo"])
             try FileManager.default.createDirectory(atPath: dir.path + "/ctx", withIntermediateDirectories: true)
             try dockerfile.write(toFile: dir.path + "/ctx/Dockerfile", atomically: true, encoding: .utf8)
             let imported = try kollaOCI(["import", dir.path + "/base.tar", "bb:1"])

@@ -29,16 +29,10 @@ import Testing
     /// A minimal root file system: busybox and its applet links.
     func makeRootfs(_ dir: TemporaryDirectory) throws -> String {
         let root = dir.path + "/rootfs"
-        let fm = FileManager.default
-        for d in ["bin", "etc", "proc", "dev", "sys", "tmp", "root", "var/lib"] {
-            try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
-        }
-        try fm.copyItem(atPath: Self.busybox, toPath: root + "/bin/busybox")
-        for applet in ["sh", "echo", "id", "ls", "cat", "rm", "mkdir", "hostname", "touch", "chown", "stat", "grep", "sync"] {
-            try fm.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
-        }
+        try BusyboxImage.writeRoot(
+            root: root, directories: ["bin", "etc", "proc", "dev", "sys", "tmp", "root", "var/lib"],
+            applets: ["sh", "echo", "id", "ls", "cat", "rm", "mkdir", "hostname", "touch", "chown", "stat", "grep", "sync"])
         try "".write(toFile: root + "/etc/resolv.conf", atomically: true, encoding: .utf8)
-        try "root:x:0:0:root:/root:/bin/sh\n".write(toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
         return root
     }
 
