@@ -295,6 +295,25 @@ struct RegistryUnitTests {
         }
         #expect(refused?.code == 1)  // CURLE_UNSUPPORTED_PROTOCOL: only http and https
     }
+
+    @Test("a retry on the same handle after a failed name resolution reaches the resolver again")
+    func curlRetryAfterResolveFailure() throws {
+        let curl = try CurlEasy()
+        // `.invalid` never resolves (RFC 6761), with or without a network.
+        var request = HTTPRequest(method: "GET", url: "http://kolla-oci-test.invalid/v2/")
+        request.connectTimeout = 10
+        for attempt in 1...3 {
+            let error = #expect(throws: NativeError.self) { try curl.perform(request) }
+            // CURLE_COULDNT_RESOLVE_HOST each time; before the handle was renewed, the
+            // second attempt failed setting its options (CURLE_BAD_FUNCTION_ARGUMENT, 43).
+            #expect(error?.code == 6, "attempt \(attempt): \(String(describing: error))")
+        }
+        // The handle still works for a reachable URL afterwards (port 1: refused, not 43).
+        let refused = #expect(throws: NativeError.self) {
+            try curl.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:1/v2/"))
+        }
+        #expect(refused?.code == 7)
+    }
 }
 
 extension Dictionary where Key == String, Value == String {

@@ -53,8 +53,8 @@ package final class TransferCancellation: Sendable {
 ///
 /// Not `Sendable`: libcurl forbids using a handle from two threads at once.
 package final class CurlEasy {
-    /// The handle, valid from `init` to `deinit`.
-    private let handle: UnsafeMutableRawPointer
+    /// The handle, valid from `init` to `deinit`; replaced after a failed transfer.
+    private var handle: UnsafeMutableRawPointer
     /// `CURLOPT_ERRORBUFFER`: libcurl writes a detailed message here on failure.
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
@@ -113,19 +113,36 @@ package final class CurlEasy {
             headerList = appended
         }
         let context = Unmanaged.passUnretained(state).toOpaque()
-        try withExtendedLifetime(state) { () throws(NativeError) in
-            try configure(request, headers: headerList, context: context)
-            let code = curl_easy_perform(handle)
-            if let failure = state.failure { throw failure }
-            guard code == CURLE_OK else {
-                throw NativeError.libcurl("curl_easy_perform \(request.method)", code: code,
-                                          detail: String(cString: errorBuffer), url: request.url)
+        do {
+            try withExtendedLifetime(state) { () throws(NativeError) in
+                try configure(request, headers: headerList, context: context)
+                let code = curl_easy_perform(handle)
+                if let failure = state.failure { throw failure }
+                guard code == CURLE_OK else {
+                    throw NativeError.libcurl("curl_easy_perform \(request.method)", code: code,
+                                              detail: String(cString: errorBuffer), url: request.url)
+                }
             }
+        } catch {
+            renewHandle()
+            throw error
         }
         var status = 0
         _ = ko_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status != 0 ? status : state.status, headers: state.headers,
                             body: state.body, streamedBytes: state.streamed)
+    }
+
+    /// Replaces the handle after a failed transfer. libcurl 7.88 keeps state from a failed
+    /// name resolution on the handle that `curl_easy_reset` does not clear, and the next
+    /// `CURLOPT_BUFFERSIZE` on it fails with CURLE_BAD_FUNCTION_ARGUMENT: every retry of a
+    /// DNS failure then failed before reaching the network. A failed transfer's connection
+    /// is not worth keeping, so a fresh handle costs nothing that matters. When no new
+    /// handle can be made, the old one stays and the next transfer reports what fails.
+    private func renewHandle() {
+        guard let fresh = curl_easy_init() else { return }
+        curl_easy_cleanup(handle)
+        handle = fresh
     }
 
     /// Sets every option of `request` on the freshly reset handle.
