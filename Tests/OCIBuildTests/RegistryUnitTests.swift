@@ -314,6 +314,29 @@ struct RegistryUnitTests {
         }
         #expect(refused?.code == 7)
     }
+
+    @Test("a name that does not resolve is retried by default, and tried once when retryUnresolvedHosts is off")
+    func unresolvedHostRetries() throws {
+        let reference = try Reference("kolla-oci-test.invalid/kolla/base:1")
+        var options = RegistryOptions()
+        options.retryDelay = 0.05
+        options.maxRetryDelay = 0.05
+        options.retryMaxTime = 0.3
+        options.environment = [:]
+        for retry in [true, false] {
+            options.retryUnresolvedHosts = retry
+            let error = #expect(throws: RegistryError.self) {
+                try RegistryClient(options: options).manifestExists(reference)
+            }
+            guard case .transfer(_, _, let cause, let attempts, _) = error else {
+                Issue.record("not a transfer error: \(String(describing: error))")
+                continue
+            }
+            #expect(error?.isUnresolvedHost == true)
+            #expect(cause.code == 6)
+            if retry { #expect(attempts > 1) } else { #expect(attempts == 1) }
+        }
+    }
 }
 
 extension Dictionary where Key == String, Value == String {

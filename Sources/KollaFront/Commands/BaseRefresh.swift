@@ -14,11 +14,13 @@ final class BaseRefresh: Sendable {
     private let log: Log
     private let done = Mutex<[String: Descriptor?]>([:])
 
-    /// `registry` pulls; the digest check gets at most `checkTime` seconds of retries.
+    /// `registry` pulls; the digest check gets at most `checkTime` seconds of retries, and
+    /// none for a registry name that does not resolve (offline, the store's image is used).
     init(registry: RegistryClient, store: ImageStore, log: Log, checkTime: Double = 2) {
         self.registry = registry
         var quick = registry.options
         quick.retryMaxTime = min(quick.retryMaxTime, checkTime)
+        quick.retryUnresolvedHosts = false
         checker = RegistryClient(options: quick)
         self.store = store
         self.log = log

@@ -180,6 +180,13 @@ package enum RegistryError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True when a host name (the registry's or its proxy's) did not resolve.
+    package var isUnresolvedHost: Bool {
+        guard case .transfer(_, _, let cause, _, _) = self else { return false }
+        // CURLE_COULDNT_RESOLVE_PROXY (5), CURLE_COULDNT_RESOLVE_HOST (6).
+        return cause.library == .libcurl && (cause.code == 5 || cause.code == 6)
+    }
+
     /// libcurl results no retry changes: unsupported protocol (1), malformed URL (3),
     /// bad client certificate (58), peer certificate not verified (60), unusable CA file (77).
     private static let permanentCurlCodes: Set<Int> = [1, 3, 58, 60, 77]

@@ -22,6 +22,11 @@ package struct RegistryOptions: Sendable {
     /// every connection for a few seconds up to tens of seconds, while a registry that
     /// stays down still fails a push within about a minute.
     package var retryMaxTime: Double = 60
+    /// Retry a host name that does not resolve like other connection trouble (a resolver
+    /// restarting comes back). False for best-effort checks whose caller has a fallback:
+    /// on a machine without a network no name resolves, and waiting out the budget there
+    /// only delays the fallback.
+    package var retryUnresolvedHosts = true
     /// The credentials file to read first and `login` writes (podman's `--authfile`);
     /// nil uses `$REGISTRY_AUTH_FILE` and the usual places (`AuthFile.searchPaths`).
     package var authFile: String?

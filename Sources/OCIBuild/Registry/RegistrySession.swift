@@ -161,7 +161,7 @@ final class RegistrySession {
             var response: RegistryResponse
             do {
                 response = try exchange(request)
-            } catch let error where request.retry && error.isTransient && !isCancelled {
+            } catch let error where request.retry && retries(error) {
                 guard let delay = budget.next() else { throw error.withAttempts(budget) }
                 try pause(delay, operation: request.operation)
                 continue
@@ -288,6 +288,12 @@ final class RegistrySession {
         return token.value
     }
 
+    /// True when a failed attempt is worth another by `options` (the budget decides
+    /// whether there is time for it).
+    private func retries(_ error: RegistryError) -> Bool {
+        error.isTransient && !isCancelled && (options.retryUnresolvedHosts || !error.isUnresolvedHost)
+    }
+
     /// A request without registry authorization (the `/v2/` probe, the token service),
     /// retried on transient failures when `retry`.
     private func performRetrying(operation: String, method: String, url: String, registry: String,
@@ -303,7 +309,7 @@ final class RegistrySession {
                     continue
                 }
                 return RegistryResponse(http: http, url: url, attempts: budget.attempts, elapsed: budget.elapsed)
-            } catch let error where retry && error.isTransient && !isCancelled {
+            } catch let error where retry && retries(error) {
                 guard let delay = budget.next() else { throw error.withAttempts(budget) }
                 try pause(delay, operation: operation)
             } catch {
