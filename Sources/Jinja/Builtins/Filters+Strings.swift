@@ -252,7 +252,12 @@ extension BuiltinFilters {
         let width = b[0]?.intValue ?? 79
         let breakLong = try r.truthy(b[1, default: .bool(true)])
         let wrapstring = b[2]?.stringValue ?? "\n"
-        let hyphens = try r.truthy(b[3, default: .bool(true)])
+        // textwrap splits with its hyphen-aware pattern only when the flag `is True`, but
+        // breaks long words at hyphens whenever it is truthy.
+        let hyphensValue = b[3, default: .bool(true)]
+        var wrapper = TextWrap(width: width, breakLongWords: breakLong, splitOnHyphens: false,
+                               breakOnHyphens: try r.truthy(hyphensValue))
+        if case .bool(true) = hyphensValue { wrapper.splitOnHyphens = true }
         // `s.splitlines()`: an UndefinedError for an undefined, an AttributeError for
         // anything but a string.
         try r.checkDefined(v)
@@ -265,7 +270,7 @@ extension BuiltinFilters {
                     // textwrap refuses a width below one for every line it wraps.
                     if width <= 0 { throw TemplateError(.valueError, "invalid width \(width) (must be > 0)") }
                     return try checkedJoin(
-                        textWrap($0, width: width, breakLongWords: breakLong, breakOnHyphens: hyphens),
+                        wrapper.wrap($0),
                         separator: wrapstring)
                 }, separator: wrapstring))
     }
@@ -280,7 +285,8 @@ extension BuiltinFilters {
             if case .none = val { continue }
             if val.isUndefined { continue }
             let key = try r.str(k)
-            if key.contains(where: { $0.isWhitespace || "/>=".contains($0) }) {
+            // `[\s/>=]` with re.ASCII, by code point: a combining mark does not hide `=`.
+            if key.unicodeScalars.contains(where: { " \t\n\r\u{0B}\u{0C}/>=".unicodeScalars.contains($0) }) {
                 throw TemplateError(.valueError, "Invalid character in attribute name: \(pyRepr(key))")
             }
             items.append("\(htmlEscape(key))=\"\(htmlEscape(try r.str(val)))\"")

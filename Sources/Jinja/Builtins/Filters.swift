@@ -261,57 +261,6 @@ func urlQuote(_ s: String, forQuery: Bool) -> String {
     return out
 }
 
-/// Python's `textwrap.wrap` with expand_tabs and replace_whitespace off.
-func textWrap(_ text: String, width: Int, breakLongWords: Bool, breakOnHyphens: Bool) -> [String] {
-    // Chunks: runs of whitespace, and words (split after hyphens between letters).
-    var chunks: [String] = []
-    var cur = ""
-    var curIsSpace: Bool?
-    let chars = Array(text)
-    for (i, c) in chars.enumerated() {
-        let space = c.isWhitespace
-        if let s = curIsSpace, s != space {
-            chunks.append(cur)
-            cur = ""
-        }
-        cur.append(c)
-        curIsSpace = space
-        if !space, breakOnHyphens, c == "-", i > 0, chars[i - 1].isLetter, i + 1 < chars.count, chars[i + 1].isLetter {
-            chunks.append(cur)
-            cur = ""
-            curIsSpace = nil
-        }
-    }
-    if !cur.isEmpty { chunks.append(cur) }
-    // textwrap.TextWrapper._wrap_chunks
-    var lines: [String] = []
-    var queue = chunks[...]
-    while !queue.isEmpty {
-        var line: [String] = []
-        var len = 0
-        if let f = queue.first, f.allSatisfy(\.isWhitespace), !lines.isEmpty { queue.removeFirst() }
-        while let c = queue.first, len + c.count <= width {
-            line.append(c)
-            len += c.count
-            queue.removeFirst()
-        }
-        if let c = queue.first, c.count > width {
-            let room = width < 1 ? 1 : width - len
-            if breakLongWords {
-                line.append(String(c.prefix(room)))
-                queue[queue.startIndex] = String(c.dropFirst(room))
-                if queue.first!.isEmpty { queue.removeFirst() }
-            } else if line.isEmpty {
-                line.append(c)
-                queue.removeFirst()
-            }
-        }
-        if let last = line.last, last.allSatisfy(\.isWhitespace) { line.removeLast() }
-        if !line.isEmpty { lines.append(line.joined()) }
-    }
-    return lines
-}
-
 /// `json.dumps(v, sort_keys=…, indent=…)` with Python's separators and ASCII escaping.
 /// The containers `jsonDump` is inside (json's `check_circular` markers).
 final class JSONMarkers {

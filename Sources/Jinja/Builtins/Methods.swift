@@ -307,11 +307,11 @@ extension Renderer {
     /// `partition`/`rpartition(sep)`.
     private func stringPartition(_ s: String, _ name: String, _ args: Arguments) throws -> Value {
         guard case .string(let sep)? = args.arg(0), !sep.isEmpty else { throw TemplateError(.valueError, "empty separator") }
-        let range = name == "partition" ? s.range(of: sep) : s.range(of: sep, options: .backwards)
-        guard let r = range else {
+        guard let at = CodePoints.find(sep, in: s, backwards: name == "rpartition") else {
             return name == "partition" ? .tuple([.string(s), "", ""]) : .tuple(["", "", .string(s)])
         }
-        return .tuple([.string(String(s[..<r.lowerBound])), .string(sep), .string(String(s[r.upperBound...]))])
+        return .tuple([.string(CodePoints.slice(s, to: at)), .string(sep),
+                       .string(CodePoints.slice(s, from: at + sep.utf8.count))])
     }
 
     /// `removeprefix`/`removesuffix`.
@@ -319,10 +319,10 @@ extension Renderer {
         switch name {
         case "removeprefix":
             guard case .string(let x)? = args.arg(0) else { throw TemplateError(.typeError, "removeprefix() argument must be str") }
-            return .string(s.hasPrefix(x) ? String(s.dropFirst(x.count)) : s)
+            return .string(CodePoints.hasPrefix(s, x) ? CodePoints.slice(s, from: x.utf8.count) : s)
         case "removesuffix":
             guard case .string(let x)? = args.arg(0) else { throw TemplateError(.typeError, "removesuffix() argument must be str") }
-            return .string(!x.isEmpty && s.hasSuffix(x) ? String(s.dropLast(x.count)) : s)
+            return .string(CodePoints.hasSuffix(s, x) ? CodePoints.slice(s, to: s.utf8.count - x.utf8.count) : s)
         default: throw TemplateError(.typeError, "'str' object has no attribute '\(name)'")
         }
     }

@@ -243,7 +243,7 @@ extension Renderer {
             guard case .string(let n) = needle else {
                 throw TemplateError(.typeError, "'in <string>' requires string as left operand, not \(typeName(needle))")
             }
-            return n.isEmpty || s.contains(n)
+            return CodePoints.contains(s, n)
         case .list(let l): return try l.items.contains { try equals($0, needle) }
         case .tuple(let t): return try t.contains { try equals($0, needle) }
         case .dict(let d):
@@ -300,7 +300,7 @@ private func pyEquals(_ a: Value, _ b: Value, depth: Int) -> Bool {
     switch (a, b) {
     case (.undefined, .undefined): return true
     case (.none, .none): return true
-    case (.string(let x), .string(let y)): return x == y
+    case (.string(let x), .string(let y)): return CodePoints.equal(x, y)
     case (.list(let x), .list(let y)):
         return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { pyEquals($0, $1, depth: d) })
     case (.tuple(let x), .tuple(let y)):
@@ -338,10 +338,7 @@ private func pyEquals(_ a: Value, _ b: Value, depth: Int) -> Bool {
 func pyCompare(_ a: Value, _ b: Value, depth: Int = 0) -> Int? {
     if depth > Value.maxNesting { return nil }
     switch (a, b) {
-    case (.string(let x), .string(let y)):
-        // Python compares code points; Swift's String `<` is also by unicode scalars
-        // for NFC-equal inputs, so compare scalars explicitly.
-        return lexCompare(Array(x.unicodeScalars), Array(y.unicodeScalars)) { $0.value < $1.value ? -1 : ($0.value > $1.value ? 1 : 0) }
+    case (.string(let x), .string(let y)): return CodePoints.compare(x, y)
     case (.list(let x), .list(let y)): return seqCompare(x.items, y.items, depth + 1)
     case (.tuple(let x), .tuple(let y)): return seqCompare(x, y, depth + 1)
     default:
@@ -357,14 +354,6 @@ func pyCompare(_ a: Value, _ b: Value, depth: Int = 0) -> Int? {
 private func seqCompare(_ x: [Value], _ y: [Value], _ depth: Int) -> Int? {
     for (p, q) in zip(x, y) where !pyEquals(p, q, depth: depth) {
         return pyCompare(p, q, depth: depth)
-    }
-    return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
-}
-
-private func lexCompare<T>(_ x: [T], _ y: [T], _ cmp: (T, T) -> Int) -> Int {
-    for (p, q) in zip(x, y) {
-        let c = cmp(p, q)
-        if c != 0 { return c }
     }
     return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
 }

@@ -125,7 +125,7 @@ public final class DictBox: @unchecked Sendable {
 
     /// The value for a string key, or nil.
     public func get(_ key: String) -> Value? {
-        guard let i = index[.string(key)] else { return nil }
+        guard let i = index[.string(CodePointKey(key))] else { return nil }
         return values[i]
     }
 
@@ -145,10 +145,10 @@ public final class DictBox: @unchecked Sendable {
 
     /// Inserts or replaces a string key.
     public func set(_ key: String, _ value: Value) {
-        if let i = index[.string(key)] {
+        if let i = index[.string(CodePointKey(key))] {
             values[i] = value
         } else {
-            index[.string(key)] = keys.count
+            index[.string(CodePointKey(key))] = keys.count
             keys.append(.string(key))
             values.append(value)
         }
@@ -183,7 +183,7 @@ enum HashKey: Hashable {
     case undefined
     case int(Int)
     case float(Double)
-    case string(String)
+    case string(CodePointKey)
     case tuple([HashKey])
 
     init?(_ v: Value, depth: Int = 0) {
@@ -194,7 +194,7 @@ enum HashKey: Hashable {
         case .int(let i): self = .int(i)
         case .float(let d):
             if d == d.rounded(), let i = Int(exactly: d) { self = .int(i) } else { self = .float(d) }
-        case .string(let s): self = .string(s)
+        case .string(let s): self = .string(CodePointKey(s))
         case .tuple(let xs):
             var out: [HashKey] = []
             out.reserveCapacity(xs.count)

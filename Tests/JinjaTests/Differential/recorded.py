@@ -206,3 +206,36 @@ case("meth-split-none-maxsplit-keeps-trailing", "{{ ' a b  c '.split(none, 1) }}
 case("meth-format-map", "{{ '{a}-{b}'.format_map({'a': 1, 'b': 'x'}) }}\n")
 case("meth-maketrans-translate", "{{ 'abc'.maketrans('ab', 'xy', 'c') }} {{ 'abcab'.translate('abc'.maketrans('ab', 'xy', 'c')) }} {{ 'abc'.translate({97: none, 98: 'BB'}) }}\n")
 case("meth-dict-fromkeys", "{{ {}.fromkeys(['x', 'y']) }} {{ {}.fromkeys('ab', 0) }}\n")
+
+# ================================================ code points: Python's str is not Swift's String
+# Precomposed é (U+00E9) and e + U+0301 are canonically equivalent, one Character in Swift,
+# and different strings of different lengths in Python.
+case("cp-equality-and-order", "{% set a = 'e\\u0301' %}{% set b = '\\u00e9' %}{{ a == b }} {{ a != b }} {{ a < b }} {{ [b, a]|sort|map('length')|list }} {{ a is eq(b) }} {{ [a]|select('equalto', b)|list }}\n")
+case("cp-dict-keys-and-unique", "{% set a = 'e\\u0301' %}{% set b = '\\u00e9' %}{{ {a: 1, b: 2}|length }} {{ [a, b]|unique|list|length }} {{ a in {b: 1} }} {{ a in [b] }} {{ (a, 1) in [(b, 1)] }} {{ {b: 1}[a] is defined }}\n")
+case("cp-substring", "{% set c = 'cafe\\u0301 xe\\u0301e' %}{{ 'e' in c }} {{ c.partition('e') }} {{ c.rpartition('e') }} {{ c.removeprefix('cafe') }}|{{ c.removesuffix('\\u0301e') }}|{{ c.find('e\\u0301') }}\n")
+case("cp-format-padding-and-precision", "{{ '{:>4}|{:^6}|{:.2}|{:\\u0301^5}|{!a}'.format('\\u00e9', 'e\\u0301e', 'e\\u0301x', 'ab', '\\u00e9\\u1234\\U0001F600') }}\n")
+case("cp-xmlattr-key-check", "{{ {'a\\u00a0b': 1}|xmlattr }}\n")
+case("cp-xmlattr-combining-after-equals", "{{ {'a=\\u0301': 1}|xmlattr }}\n", error="ValueError")
+
+# ================================================ wordwrap: textwrap's chunking
+case("wrap-hyphens-and-em-dashes", "{% for s in ['a-b-c-d e-f', 'well-known x--y ab--cd', 'hello---world foo-bar-baz', '1-2-3 a-1 ab-cd-ef', 'long-hyphenated-word-here', '--ab- -cd'] %}{% for w in [3, 5, 8] %}{{ s|wordwrap(w, wrapstring='|') }}/{% endfor %}\n{% endfor %}")
+case("wrap-unicode-whitespace-and-marks", "{{ 'x\\u00a0y z\\u2003w'|wordwrap(3, wrapstring='|') }} {{ 'e\\u0301e\\u0301e\\u0301 abc'|wordwrap(3, wrapstring='|') }}\n")
+case("wrap-hyphen-flag-truthy-not-true", "{{ 'ab-cd-ef gh'|wordwrap(4, true, '|', 1) }} {{ 'ab-cd-ef gh'|wordwrap(4, true, '|', true) }} {{ 'ab-cd-ef gh'|wordwrap(4, true, '|', false) }}\n")
+
+# ================================================ str.format: string.Formatter's parser
+case("fmt-nested-spec-numbering", "{{ '{:{}}|'.format('a', 5) }}{{ '{0:{1}}|{0:>{1}}'.format(3, 4) }}{{ '{:{}{}}'.format(3, '<', 4) }}{{ '{!r:>{}}'.format('a', 5) }}\n")
+case("fmt-max-recursion", "{{ '{:{:{}}}'.format(1, 2, 3) }}\n", error="ValueError")
+case("fmt-manual-then-auto", "{{ '{0}{}'.format(1, 2) }}\n", error="ValueError")
+case("fmt-auto-then-manual-in-spec", "{{ '{0:{}}'.format(1, 2) }}\n", error="ValueError")
+case("fmt-brackets-hold-anything", "{{ '{0[:]}{0[!]}{0[}]}'.format({':': 1, '!': 2, '}': 3}) }} {{ '{0[0]}{}'.format([5], 6) }}\n")
+case("fmt-empty-first-part-is-a-keyword", "{{ '{[0]}'.format([5]) }}\n", error="KeyError")
+case("fmt-unicode-digit-index", "{{ '{\\u0661}'.format(1, 2) }} {{ '{0[\\u0661]}'.format([1, 2]) }}\n")
+case("fmt-lenient-lookups", "[{{ '{a.b}|{0[x]}'.format({}, a=1) }}]\n")
+case("fmt-unknown-conversion", "{{ '{!x}'.format(1) }}\n", error="ValueError")
+case("fmt-conversion-then-garbage", "{{ '{!rr}'.format(1) }}\n", error="ValueError")
+case("fmt-unmatched-spec-brace", "{{ '{!}'.format(1) }}\n", error="ValueError")
+case("fmt-unclosed-bracket", "{{ '{0[}'.format(1) }}\n", error="ValueError")
+case("fmt-empty-attribute", "{{ '{0.}'.format(1) }}\n", error="ValueError")
+case("fmt-garbage-after-bracket", "{{ '{0[a]b}'.format({'a': 1}) }}\n", error="ValueError")
+case("fmt-brace-in-field-name", "{{ '{x{}'.format(1) }}\n", error="ValueError")
+case("fmt-too-many-digits-first", "{{ '{99999999999999999999x}'.format(x=1) }}\n", error="ValueError")
