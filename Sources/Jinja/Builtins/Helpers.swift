@@ -75,6 +75,9 @@ extension Renderer {
     /// A stable sort by `key` with Python's ordering (TypeError between unordered types);
     /// `reverse` keeps equal items in their original order, as Python's `sorted` does.
     func sortValues(_ items: [Value], reverse: Bool, key: (Value) throws -> Value) throws -> [Value] {
+        #if FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+            try burnFuel(items.count)
+        #endif
         let keyed = try items.enumerated().map { (i: $0.offset, k: try key($0.element), v: $0.element) }
         let sorted = try keyed.sorted { a, b in
             let (x, y) = reverse ? (b.k, a.k) : (a.k, b.k)

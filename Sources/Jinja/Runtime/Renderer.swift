@@ -23,13 +23,14 @@ public final class Renderer {
     let stackGuard = StackGuard()
 
     #if FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-        /// Fuzzing only: loop iterations and calls one render may still make. A fuzzer
-        /// finds nested loops of `range(100000)` quickly; they terminate, but not within
-        /// a fuzzer's time limit, and would be reported as hangs.
+        /// Fuzzing only: loop iterations, calls and sorted items one render may still
+        /// spend. A fuzzer finds nested loops of `range(100000)` (or a sort of a long list
+        /// inside a loop) quickly; they terminate, but not within a fuzzer's time limit,
+        /// and would be reported as hangs.
         var fuel = 20_000
 
-        func burnFuel() throws {
-            fuel -= 1
+        func burnFuel(_ amount: Int = 1) throws {
+            fuel -= amount
             if fuel < 0 { throw TemplateError(.templateRuntimeError, "fuzzing budget exhausted") }
         }
     #endif
