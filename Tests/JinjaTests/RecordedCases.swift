@@ -860,5 +860,9 @@ extension RecordedCase {
         RecordedCase("fmt-garbage-after-bracket", "{{ '{0[a]b}'.format({'a': 1}) }}\n", error: "ValueError", message: "Only '.' or '[' may follow ']' in format field specifier"),
         RecordedCase("fmt-brace-in-field-name", "{{ '{x{}'.format(1) }}\n", error: "ValueError", message: "unexpected '{' in field name"),
         RecordedCase("fmt-too-many-digits-first", "{{ '{99999999999999999999x}'.format(x=1) }}\n", error: "ValueError", message: "Too many decimal digits in format string"),
+        RecordedCase("lipsum-empty-paragraphs", "{{ lipsum(1, false, 0, 1) }}|{{ lipsum(1, true, 0, 1) }}|{{ lipsum(2, false, -3, 0) }}|{{ lipsum(0) }}|\n", expected: ".|<p>.</p>|.\n\n.||"),
+        RecordedCase("lipsum-empty-range", "{{ lipsum(1, false, 5, 5) }}\n", error: "ValueError", message: "empty range for randrange() (5, 5, 0)"),
+        RecordedCase("lipsum-reversed-range", "{{ lipsum(1, false, 5, 3) }}\n", error: "ValueError", message: "empty range for randrange() (5, 3, -2)"),
+        RecordedCase("lipsum-word-counts", "{% set p = lipsum(1, false, 7, 8) %}{{ p.split()|length }} {{ p[0] is upper }} {{ p[-1] }}\n", expected: "7 True ."),
     ]
 }

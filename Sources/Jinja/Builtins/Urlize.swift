@@ -34,6 +34,13 @@ enum Urlize {
         try! NSRegularExpression(pattern: pattern, options: options)
     }
 
+    // Compiled once: compiling them on every call cost more than the matching.
+    private static let httpRegex = regex(httpPattern, [.caseInsensitive, .allowCommentsAndWhitespace])
+    private static let emailRegex = regex(#"^\S+@\w[\w.-]*\.\w+$"#)
+    private static let leadRegex = regex(#"^([(<]|&lt;)+"#)
+    private static let trailRegex = regex(#"([)>.,\n]|&gt;)+$"#)
+    private static let schemeRegex = regex(#"^([\w.+-]{2,}:(/){0,2})$"#)
+
     /// The range of the first match of `re` in `s`, as a String range.
     private static func firstMatch(_ re: NSRegularExpression, _ s: String) -> Range<String.Index>? {
         guard let m = re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) else { return nil }
@@ -42,7 +49,7 @@ enum Urlize {
 
     /// Whether a URI scheme prefix is valid for `extra_schemes` (`_uri_scheme_re`).
     static func isValidScheme(_ s: String) -> Bool {
-        firstMatch(regex(#"^([\w.+-]{2,}:(/){0,2})$"#), s) != nil
+        firstMatch(schemeRegex, s) != nil
     }
 
     /// `str.count(sub)` (non-overlapping).
@@ -58,10 +65,7 @@ enum Urlize {
             guard let limit = trimURLLimit, x.unicodeScalars.count > limit else { return x }
             return String(String.UnicodeScalarView(x.unicodeScalars.prefix(max(0, limit)))) + "..."
         }
-        let http = regex(httpPattern, [.caseInsensitive, .allowCommentsAndWhitespace])
-        let email = regex(#"^\S+@\w[\w.-]*\.\w+$"#)
-        let lead = regex(#"^([(<]|&lt;)+"#)
-        let trail = regex(#"([)>.,\n]|&gt;)+$"#)
+        let (http, email, lead, trail) = (httpRegex, emailRegex, leadRegex, trailRegex)
         let relAttr = rel.map { " rel=\"\(htmlEscape($0))\"" } ?? ""
         let targetAttr = target.map { " target=\"\(htmlEscape($0))\"" } ?? ""
 
