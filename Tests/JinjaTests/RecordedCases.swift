@@ -864,5 +864,7 @@ extension RecordedCase {
         RecordedCase("lipsum-empty-range", "{{ lipsum(1, false, 5, 5) }}\n", error: "ValueError", message: "empty range for randrange() (5, 5, 0)"),
         RecordedCase("lipsum-reversed-range", "{{ lipsum(1, false, 5, 3) }}\n", error: "ValueError", message: "empty range for randrange() (5, 3, -2)"),
         RecordedCase("lipsum-word-counts", "{% set p = lipsum(1, false, 7, 8) %}{{ p.split()|length }} {{ p[0] is upper }} {{ p[-1] }}\n", expected: "7 True ."),
+        RecordedCase("cp-repr-quote-choice", "{{ [\"'\\u0301\"] }} {{ ['\\u0301\"'] }} {{ \"a\\\\\\u0301b\" }}\n", expected: "[\"'́\"] ['́\"'] a\\́b"),
+        RecordedCase("cp-multi-attribute-split", "{{ [{'a': 1, 'b': 2}, {'a': 0, 'b': 3}]|sort(attribute='a,b')|map(attribute='b')|list }} {{ [[1, 2], [0, 5]]|map(attribute='1')|list }} {{ [{'': 4}]|map(attribute='')|list }} {{ [[7, 8]]|map(attribute='\\u0661')|list }}\n", expected: "[3, 2] [2, 5] [4] [8]"),
     ]
 }

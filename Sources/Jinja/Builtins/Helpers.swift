@@ -67,8 +67,13 @@ extension Renderer {
 
     /// Jinja's `make_multi_attrgetter`: comma-separated attributes give a tuple key.
     func multiAttrGetter(_ attribute: Value?, lower: Bool) -> (Value) throws -> Value {
-        guard case .string(let s)? = attribute, s.contains(",") else { return attrGetter(attribute, lower: lower) }
-        let getters = s.split(separator: ",").map { attrGetter(.string(String($0)), lower: lower) }
+        guard case .string(let s)? = attribute, s.unicodeScalars.contains(",") else {
+            return attrGetter(attribute, lower: lower)
+        }
+        // `attribute.split(",")`: by code point, empty parts kept.
+        let getters = s.unicodeScalars.split(separator: ",", omittingEmptySubsequences: false).map {
+            attrGetter(.string(String($0)), lower: lower)
+        }
         return { item in .tuple(try getters.map { try $0(item) }) }
     }
 
@@ -117,8 +122,9 @@ struct AttrGetter {
     init(_ attribute: Value?, lower: Bool = false, default dflt: Value? = nil) {
         switch attribute {
         case .string(let s)?:
-            parts = s.split(separator: ".", omittingEmptySubsequences: false).map { p in
-                Int(p).map { .int($0) } ?? .string(String(p))
+            // `_prepare_attribute_parts`: a part that `isdigit()` is an index (`-1` is not).
+            parts = s.unicodeScalars.split(separator: ".", omittingEmptySubsequences: false).map { p in
+                decimalValue(p).map { .int($0) } ?? .string(String(p))
             }
         case .int(let i)?: parts = [.int(i)]
         default: break
@@ -184,4 +190,19 @@ func htmlUnescape(_ s: String) -> String {
         rest = after
     }
     return out + rest
+}
+
+/// The value of a run of decimal digits of any script (`int()` of a string that
+/// `isdecimal()`), nil for anything else or a value past 64 bits.
+func decimalValue(_ digits: Substring.UnicodeScalarView) -> Int? {
+    guard !digits.isEmpty else { return nil }
+    var n = 0
+    for u in digits {
+        guard u.properties.numericType == .decimal, let d = u.properties.numericValue else { return nil }
+        let (times, o1) = n.multipliedReportingOverflow(by: 10)
+        let (sum, o2) = times.addingReportingOverflow(Int(d))
+        if o1 || o2 { return nil }
+        n = sum
+    }
+    return n
 }

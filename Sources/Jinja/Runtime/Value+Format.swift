@@ -1,7 +1,7 @@
 /// Python's `repr()` of a string: single quotes unless the text holds a single quote and
 /// no double quote; backslash escapes for control characters, printable Unicode kept.
 func pyRepr(_ s: String) -> String {
-    let useDouble = s.contains("'") && !s.contains("\"")
+    let useDouble = s.unicodeScalars.contains("'") && !s.unicodeScalars.contains("\"")
     let q: Character = useDouble ? "\"" : "'"
     var out = String(q)
     for u in s.unicodeScalars {

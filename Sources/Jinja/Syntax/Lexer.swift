@@ -601,7 +601,7 @@ struct Lexer {
 
     /// Python's `unicode_escape` decoding of a string literal body (non-ASCII kept).
     private func unescape(_ s: String) throws -> String {
-        guard s.contains("\\") else { return s }
+        guard s.unicodeScalars.contains("\\") else { return s }
         var out = String.UnicodeScalarView()
         var it = Array(s.unicodeScalars)[...]
         while let c = it.popFirst() {
