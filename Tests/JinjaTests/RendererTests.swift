@@ -215,6 +215,42 @@ import Testing
         #expect(out == "hi ann from loop abab")
     }
 
+    /// Weak references to the objects a template passes to `keep(x)`.
+    private final class Kept: @unchecked Sendable {
+        private struct Ref { weak var object: AnyObject? }
+        private let lock = NSLock()
+        private var refs: [Ref] = []
+        func add(_ object: AnyObject) {
+            lock.lock()
+            refs.append(Ref(object: object))
+            lock.unlock()
+        }
+        var count: Int { lock.withLock { refs.count } }
+        var alive: Int { lock.withLock { refs.filter { $0.object != nil }.count } }
+    }
+
+    @Test("macros, callers, recursive loops and self are freed when the render ends (no reference cycles)",
+          arguments: [
+              "{% macro m() %}x{% endmacro %}{{ keep(m) }}{{ m() }}",
+              "{% macro outer() %}{{ keep(caller) }}{{ caller() }}{% endmacro %}{% call outer() %}y{% endcall %}",
+              "{% for x in [[1, [2]]] recursive %}{{ keep(loop) }}{{ loop(x) if x is iterable else x }}{% endfor %}",
+              "{% import 'lib' as l %}{{ keep(l.m) }}{{ l.m() }}",
+              "{% set s = self %}{{ keep(s) }}{% macro m() %}{{ s }}{% endmacro %}{{ keep(m) }}",
+              "{% for i in range(3) %}{% macro m() %}{{ i }}{% endmacro %}{{ keep(m) }}{{ m() }}{% endfor %}",
+          ])
+    func renderLeavesNoCycles(source: String) throws {
+        let kept = Kept()
+        let env = Environment(
+            loader: DictLoader(["lib": "{% macro m() %}{{ m.name }}{% endmacro %}"]),
+            globals: ["keep": .object(NativeFunction("keep") { args, _ in
+                if case .object(let o)? = args.positional.first { kept.add(o as AnyObject) }
+                return .string("")
+            })])
+        _ = try env.template(source: source).render([:])
+        #expect(kept.count > 0)
+        #expect(kept.alive == 0, "\(kept.alive) of \(kept.count) objects outlived the render")
+    }
+
     @Test func rendersConcurrentlyFromOneEnvironment() async throws {
         let env = Environment(loader: DictLoader([
             "base": "{% for i in range(n) %}{% block row %}{{ i }}{% endblock %}{% endfor %}",

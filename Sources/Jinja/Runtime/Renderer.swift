@@ -35,6 +35,27 @@ public final class Renderer {
         }
     #endif
 
+    /// Frames that objects made during this render hold on to (a macro's or a `caller`'s
+    /// closure, a recursive loop's), by identity. A frame that stores such an object and
+    /// is held by it is a reference cycle ARC never frees (Python's collector does); the
+    /// render clears these frames' names, and their contexts', when it ends.
+    private var capturedFrames: [ObjectIdentifier: Scope] = [:]
+
+    /// `scope`, remembered as captured by an object made now.
+    private func captured(_ scope: Scope) -> Scope {
+        capturedFrames[ObjectIdentifier(scope)] = scope
+        return scope
+    }
+
+    /// Breaks the cycles through captured frames: nothing of the render is used after it.
+    private func releaseCapturedFrames() {
+        for scope in capturedFrames.values {
+            scope.vars.removeAll()
+            scope.context.vars.removeAll()
+        }
+        capturedFrames.removeAll()
+    }
+
     init(environment: Environment) {
         self.environment = environment
         self.strict = environment.options.undefined == .strict
@@ -60,6 +81,7 @@ public final class Renderer {
     // MARK: - templates
 
     func renderTemplate(_ template: Template, vars: [String: Value]) throws -> String {
+        defer { releaseCapturedFrames() }
         let ctx = Context(template: template, parentVars: vars)
         return try capture { try renderRoot(template, ctx) }
     }
@@ -82,9 +104,10 @@ public final class Renderer {
     /// The entered frame of a template's root render function.
     private func rootFrame(_ template: Template, _ ctx: Context) -> Scope {
         let layout = template.parsed.root
-        let frame = Scope(
+        // Captured too: `self` and top-level names live here and in the context.
+        let frame = captured(Scope(
             layout: layout, parent: nil, context: ctx, templateName: template.name, environment: template.environment,
-            toplevel: true)
+            toplevel: true))
         if layout.parameters.contains("self") { frame.vars["self"] = .object(TemplateReference(ctx)) }
         frame.enter()
         return frame
@@ -156,7 +179,7 @@ public final class Renderer {
         case .setBlock, .with:
             try execSetBlockOrWith(s, scope)
         case .macro(let def):
-            scope.store(def.name, .object(Macro(def, closure: scope)))
+            scope.store(def.name, .object(Macro(def, closure: captured(scope))))
         case .callBlock, .filterBlock:
             try execCallOrFilterBlock(s, scope)
         case .block(let def):
@@ -242,7 +265,7 @@ public final class Renderer {
         guard case .call(let fnExpr, let argExprs) = callExpr.kind else { return }
         let fn = try eval(fnExpr, scope)
         var args = try evalArgs(argExprs, scope)
-        args.keywords.append(("caller", .object(Macro(callerDef, closure: scope, isCaller: true))))
+        args.keywords.append(("caller", .object(Macro(callerDef, closure: captured(scope), isCaller: true))))
         let result = try call(fn, args)
         if !discard { out += try str(result) }
     }
@@ -378,6 +401,7 @@ public final class Renderer {
         if frames.extended {
             var recurse: ((Value, Renderer) throws -> Value)?
             if recursive {
+                let scope = captured(scope)
                 recurse = { value, r in
                     try r.enter()
                     defer { r.depth -= 1 }
