@@ -124,7 +124,7 @@ struct AttrGetter {
         case .string(let s)?:
             // `_prepare_attribute_parts`: a part that `isdigit()` is an index (`-1` is not).
             parts = s.unicodeScalars.split(separator: ".", omittingEmptySubsequences: false).map { p in
-                decimalValue(p).map { .int($0) } ?? .string(String(p))
+                if case .value(let n) = DecimalRun(p) { .int(n) } else { .string(String(p)) }
             }
         case .int(let i)?: parts = [.int(i)]
         default: break
@@ -192,17 +192,27 @@ func htmlUnescape(_ s: String) -> String {
     return out + rest
 }
 
-/// The value of a run of decimal digits of any script (`int()` of a string that
-/// `isdecimal()`), nil for anything else or a value past 64 bits.
-func decimalValue(_ digits: Substring.UnicodeScalarView) -> Int? {
-    guard !digits.isEmpty else { return nil }
-    var n = 0
-    for u in digits {
-        guard u.properties.numericType == .decimal, let d = u.properties.numericValue else { return nil }
-        let (times, o1) = n.multipliedReportingOverflow(by: 10)
-        let (sum, o2) = times.addingReportingOverflow(Int(d))
-        if o1 || o2 { return nil }
-        n = sum
+/// A run of decimal digits of any script read as CPython's `get_integer` reads it, left to
+/// right: its value, not decimal (empty, or a character that is not a digit before any
+/// overflow), or past 64 bits.
+enum DecimalRun {
+    case value(Int)
+    case notDecimal
+    case overflow
+
+    init(_ digits: some Collection<UnicodeScalar>) {
+        guard !digits.isEmpty else { self = .notDecimal; return }
+        var n = 0
+        for u in digits {
+            guard u.properties.numericType == .decimal, let d = u.properties.numericValue else {
+                self = .notDecimal
+                return
+            }
+            let (times, o1) = n.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int(d))
+            if o1 || o2 { self = .overflow; return }
+            n = sum
+        }
+        self = .value(n)
     }
-    return n
 }

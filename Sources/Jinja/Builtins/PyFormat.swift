@@ -192,17 +192,11 @@ extension Renderer {
     /// CPython's `get_integer`: the value of a run of decimal digits (any script's), nil
     /// when a character is not one; too many digits fail as soon as they overflow.
     private static func formatIndex(_ s: ArraySlice<UnicodeScalar>) throws -> Int? {
-        guard !s.isEmpty else { return nil }
-        var n = 0
-        for u in s {
-            guard u.properties.numericType == .decimal, let d = u.properties.numericValue else { return nil }
-            let digit = Int(d)
-            if n > (Int.max - digit) / 10 {
-                throw TemplateError(.valueError, "Too many decimal digits in format string")
-            }
-            n = n * 10 + digit
+        switch DecimalRun(s) {
+        case .value(let n): return n
+        case .notDecimal: return nil
+        case .overflow: throw TemplateError(.valueError, "Too many decimal digits in format string")
         }
-        return n
     }
 
     /// Applies a format spec `[[fill]align][sign][#][0][width][,|_][.precision][type]`.

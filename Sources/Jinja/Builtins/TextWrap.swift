@@ -122,12 +122,11 @@ struct TextWrap {
                 let spaceLeft = width < 1 ? 1 : width - len
                 if breakLongWords {
                     var end = spaceLeft
-                    if breakOnHyphens, chunk.count > spaceLeft,
-                       let hyphen = chunk[..<max(0, min(spaceLeft, chunk.count))].lastIndex(of: "-"), hyphen > 0,
+                    // spaceLeft is at least 0 and below chunk.count here (chunk.count > width).
+                    if breakOnHyphens, let hyphen = chunk[..<spaceLeft].lastIndex(of: "-"), hyphen > 0,
                        chunk[..<hyphen].contains(where: { $0 != "-" }) {
                         end = hyphen + 1
                     }
-                    end = min(max(end, 0), chunk.count)
                     line.append(Array(chunk[..<end]))
                     reversed[reversed.count - 1] = Array(chunk[end...])
                 } else if line.isEmpty {

@@ -65,7 +65,6 @@ enum Urlize {
             guard let limit = trimURLLimit, x.unicodeScalars.count > limit else { return x }
             return String(String.UnicodeScalarView(x.unicodeScalars.prefix(max(0, limit)))) + "..."
         }
-        let (http, email, lead, trail) = (httpRegex, emailRegex, leadRegex, trailRegex)
         let relAttr = rel.map { " rel=\"\(htmlEscape($0))\"" } ?? ""
         let targetAttr = target.map { " target=\"\(htmlEscape($0))\"" } ?? ""
 
@@ -88,11 +87,11 @@ enum Urlize {
             var head = ""
             var middle = word
             var tail = ""
-            if let r = firstMatch(lead, middle) {
+            if let r = firstMatch(leadRegex, middle) {
                 head = String(middle[r])
                 middle = String(middle[r.upperBound...])
             }
-            if [")", ">", ".", ",", "\n", "&gt;"].contains(where: { middle.hasSuffix($0) }), let r = firstMatch(trail, middle) {
+            if [")", ">", ".", ",", "\n", "&gt;"].contains(where: { middle.hasSuffix($0) }), let r = firstMatch(trailRegex, middle) {
                 tail = String(middle[r])
                 middle = String(middle[..<r.lowerBound])
             }
@@ -106,13 +105,13 @@ enum Urlize {
                     tail = String(tail[r.upperBound...])
                 }
             }
-            if firstMatch(http, middle) != nil {
+            if firstMatch(httpRegex, middle) != nil {
                 let href = middle.hasPrefix("https://") || middle.hasPrefix("http://") ? middle : "https://" + middle
                 middle = "<a href=\"\(href)\"\(relAttr)\(targetAttr)>\(trim(middle))</a>"
-            } else if middle.hasPrefix("mailto:"), firstMatch(email, String(middle.dropFirst(7))) != nil {
+            } else if middle.hasPrefix("mailto:"), firstMatch(emailRegex, String(middle.dropFirst(7))) != nil {
                 middle = "<a href=\"\(middle)\">\(middle.dropFirst(7))</a>"
             } else if middle.contains("@"), !middle.hasPrefix("www."), !middle.hasPrefix("@"), !middle.contains(":"),
-                firstMatch(email, middle) != nil
+                firstMatch(emailRegex, middle) != nil
             {
                 middle = "<a href=\"mailto:\(middle)\">\(middle)</a>"
             } else {

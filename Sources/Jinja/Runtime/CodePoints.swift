@@ -67,9 +67,6 @@ enum CodePoints {
     static func prefix(_ s: String, _ n: Int) -> String {
         String(String.UnicodeScalarView(s.unicodeScalars.prefix(n)))
     }
-
-    /// The number of code points of `s` (Python's `len`).
-    static func count(_ s: String) -> Int { s.unicodeScalars.count }
 }
 
 /// A string as a dict key or set member: equal and hashed by code point, as Python's `str`.

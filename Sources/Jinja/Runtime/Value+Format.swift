@@ -31,6 +31,21 @@ func pyRepr(_ s: String) -> String {
     return out
 }
 
+/// Python's `ascii()` of a value whose `repr` is `repr`: every non-ASCII code point
+/// escaped as `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
+func pyAscii(_ repr: String) -> String {
+    var out = ""
+    for u in repr.unicodeScalars {
+        switch u.value {
+        case 0..<0x80: out.unicodeScalars.append(u)
+        case 0x80..<0x100: out += "\\x" + hex(u.value, 2)
+        case 0x100..<0x10000: out += "\\u" + hex(u.value, 4)
+        default: out += "\\U" + hex(u.value, 8)
+        }
+    }
+    return out
+}
+
 private func hex(_ v: UInt32, _ width: Int) -> String {
     let s = String(v, radix: 16)
     return String(repeating: "0", count: max(0, width - s.count)) + s
